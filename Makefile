@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# qnet top-level Makefile.
+#
+#   make              module, userspace and selftests
+#   make check        install deps, build, run every test (unit + VM)
+#   make check-debug  same under a KASAN/lockdep/kmemleak kernel built once
+#   make demo         install deps, build, boot the VM and show qnet at work
+#   make lint         checkpatch.pl and sparse over the module
+#
+# KVER selects the kernel to build against; it defaults to the kernel that
+# Debian's linux-headers-amd64 metapackage points at.
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+
+KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+	  sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p')
+ifeq ($(KVER),)
+KVER := $(shell uname -r)
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+
+export KVER KDIR
+
+.PHONY: all module userspace selftests deps check check-debug demo lint clean
+
+all: module userspace selftests
+
+module:
+	@test -d $(KDIR) || { echo "qnet: no kernel build tree at $(KDIR);" \
+		"install linux-headers-amd64 (or run tools/deps.sh)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+deps:
+	@tools/deps.sh
+
+check: deps
+	@tools/check.sh
+
+check-debug: deps
+	@tools/check-debug.sh
+
+demo: deps
+	@tools/demo.sh
+
+lint:
+	@tools/lint.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qnet internal interfaces shared between the module's files.
+ */
+#ifndef _QNET_QNET_H
+#define _QNET_QNET_H
+
+#include <net/sock.h>
+#include <net/netns/generic.h>
+#include <linux/qnet.h>
+
+/* Per network namespace (per node) state. */
+struct qnet_net {
+	struct net	*net;
+	/* Node address of this netns; QNET_ADDR_ANY until configured. */
+	u32		node_addr;
+};
+
+extern unsigned int qnet_net_id;
+
+static inline struct qnet_net *qnet_pernet(const struct net *net)
+{
+	return net_generic(net, qnet_net_id);
+}
+
+int qnet_netns_init(void);
+void qnet_netns_exit(void);
+
+/* AF_QNET socket: struct sock first, reached with qnet_sk(). */
+struct qnet_sock {
+	struct sock	sk;
+};
+
+static inline struct qnet_sock *qnet_sk(const struct sock *sk)
+{
+	return container_of(sk, struct qnet_sock, sk);
+}
+
+#endif /* _QNET_QNET_H */
