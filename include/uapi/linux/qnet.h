@@ -40,4 +40,174 @@ struct sockaddr_qnet {
 	__u8			sq_zero[8];	/* must be zero */
 };
 
+/*
+ * Generic netlink family "qnet".
+ *
+ * Every attribute is documented in Documentation/netlink/specs/qnet.yaml.
+ * Quantities are physical and integer: lengths in metres, attenuation in
+ * milli-dB per km, rates in Hz, times in nanoseconds of emulated time,
+ * probabilities, efficiencies and fidelities in parts per million (ppm).
+ */
+#define QNET_GENL_NAME		"qnet"
+#define QNET_GENL_VERSION	1
+#define QNET_GENL_MCGRP_EVENTS	"events"
+
+enum qnet_cmd {
+	QNET_CMD_UNSPEC,
+	QNET_CMD_NODE_GET,	/* do: node address and node totals */
+	QNET_CMD_NODE_SET,	/* do: QNET_A_NODE_ADDR */
+	QNET_CMD_LINK_GET,	/* do (QNET_A_IFINDEX) and dump */
+	QNET_CMD_LINK_SET,	/* do: QNET_A_IFINDEX + QNET_A_LINK_PARAMS */
+	QNET_CMD_ROUTE_GET,	/* do (QNET_A_ROUTE_DST) and dump */
+	QNET_CMD_ROUTE_ADD,
+	QNET_CMD_ROUTE_DEL,
+	QNET_CMD_STATS_GET,	/* do: link (QNET_A_IFINDEX) or node totals */
+	QNET_CMD_STATS_RESET,	/* do: zero a link's or the node's counters */
+
+	/* notifications on the "events" group */
+	QNET_CMD_PAIR_HERALDED,
+	QNET_CMD_PAIR_EXPIRED,
+	QNET_CMD_LINK_STATE,
+
+	__QNET_CMD_MAX,
+	QNET_CMD_MAX = __QNET_CMD_MAX - 1
+};
+
+enum qnet_attr {
+	QNET_A_UNSPEC,
+	QNET_A_PAD,
+	QNET_A_IFINDEX,		/* u32: a qlink device in this netns */
+	QNET_A_IFNAME,		/* string, output only */
+	QNET_A_NODE_ADDR,	/* u32: this node's address (not 0) */
+	QNET_A_PEER_NODE_ADDR,	/* u32, output: node at the link's far end */
+	QNET_A_LINK_PARAMS,	/* nest: enum qnet_link_attr */
+	QNET_A_LINK_STATS,	/* nest: enum qnet_stats_attr */
+	QNET_A_NODE_STATS,	/* nest: enum qnet_stats_attr, node totals */
+	QNET_A_ROUTE_DST,	/* u32: destination node address */
+	QNET_A_ROUTE_METRIC,	/* u32 */
+	QNET_A_OPER_UP,		/* u8, output: link carrier and admin up */
+	QNET_A_PAIR_ID,		/* u64, events */
+	QNET_A_TIME_NS,		/* u64: emulated time of the event */
+	QNET_A_FIDELITY_PPM,	/* u32, events */
+	QNET_A_BELL_STATE,	/* u8: enum qnet_bell_state, events */
+	QNET_A_EXPIRE_CAUSE,	/* u8: enum qnet_expire_cause, events */
+
+	__QNET_A_MAX,
+	QNET_A_MAX = __QNET_A_MAX - 1
+};
+
+enum qnet_scheme {
+	QNET_SCHEME_SINGLE_CLICK,	/* midpoint station, one photon */
+	QNET_SCHEME_DOUBLE_CLICK,	/* midpoint station, Barrett-Kok */
+	QNET_SCHEME_DIRECT,		/* source at one end, direct transmission */
+	__QNET_SCHEME_MAX,
+	QNET_SCHEME_MAX = __QNET_SCHEME_MAX - 1
+};
+
+enum qnet_bell_state {
+	QNET_BELL_PHI_PLUS,
+	QNET_BELL_PSI_PLUS,
+	QNET_BELL_PSI_MINUS,
+	QNET_BELL_PHI_MINUS,
+};
+
+enum qnet_expire_cause {
+	QNET_EXPIRE_CUTOFF,	/* older than the link's cutoff */
+	QNET_EXPIRE_REPLACED,	/* memory full, a fresher pair took the slot */
+	QNET_EXPIRE_LINK_DOWN,	/* link went down or was deleted */
+	QNET_EXPIRE_FIDELITY,	/* below a request's minimum fidelity */
+};
+
+/* Link parameters, all readable, all settable unless marked. */
+enum qnet_link_attr {
+	QNET_LINK_A_UNSPEC,
+	QNET_LINK_A_PAD,
+	QNET_LINK_A_LENGTH_M,		/* u32, 1 .. 1000000 m */
+	QNET_LINK_A_ATTEN_MDB_KM,	/* u32, 0 .. 10000 (default 200) */
+	QNET_LINK_A_INDEX_MILLI,	/* u32, refractive index x1000 (1470) */
+	QNET_LINK_A_ATTEMPT_RATE_HZ,	/* u32, 1 .. 1000000000 */
+	QNET_LINK_A_SCHEME,		/* u8, enum qnet_scheme */
+	QNET_LINK_A_ALPHA_PPM,		/* u32, single-click bright-state alpha */
+	QNET_LINK_A_SOURCE_FID_PPM,	/* u32, 250000 .. 1000000 */
+	QNET_LINK_A_DET_EFF_PPM,	/* u32, 1 .. 1000000 */
+	QNET_LINK_A_DARK_RATE_HZ,	/* u32, dark counts per second */
+	QNET_LINK_A_VISIBILITY_PPM,	/* u32, HOM visibility */
+	QNET_LINK_A_MEM_SLOTS,		/* u32, 1 .. 64 qubits at each end */
+	QNET_LINK_A_T1_NS,		/* u64, 0 = no depolarising decay */
+	QNET_LINK_A_T2_NS,		/* u64, 0 = no dephasing */
+	QNET_LINK_A_CUTOFF_NS,		/* u64, 0 = keep forever */
+	QNET_LINK_A_SEED,		/* u64, PRNG seed */
+	QNET_LINK_A_TIME_SCALE,		/* u32, wall ns per 1000 emulated ns; 0 = unpaced */
+	QNET_LINK_A_CONTINUOUS,		/* u8, 1 = keep the memories filled */
+
+	__QNET_LINK_A_MAX,
+	QNET_LINK_A_MAX = __QNET_LINK_A_MAX - 1
+};
+
+/* Counters, u64 unless marked; the same numbers as sysfs. */
+enum qnet_stats_attr {
+	QNET_STATS_A_UNSPEC,
+	QNET_STATS_A_PAD,
+	QNET_STATS_A_ATTEMPTS,
+	QNET_STATS_A_HERALDED,
+	QNET_STATS_A_DELIVERED,
+	QNET_STATS_A_EXPIRED,
+	QNET_STATS_A_SWAPS_OK,
+	QNET_STATS_A_SWAPS_FAILED,
+	QNET_STATS_A_PURIFY_OK,
+	QNET_STATS_A_PURIFY_FAILED,
+	QNET_STATS_A_FIDELITY_SUM_PPM,	/* sum over heralded pairs */
+	QNET_STATS_A_MEAN_FIDELITY_PPM,	/* u32: sum / heralded, 0 if none */
+	QNET_STATS_A_STORED,		/* qubits in memory now */
+	QNET_STATS_A_EMU_TIME_NS,	/* the link's emulated clock */
+	QNET_STATS_A_RX_PACKETS,
+	QNET_STATS_A_TX_PACKETS,
+	QNET_STATS_A_RX_DROPPED,	/* malformed or unexpected qnet packets */
+
+	__QNET_STATS_A_MAX,
+	QNET_STATS_A_MAX = __QNET_STATS_A_MAX - 1
+};
+
+/*
+ * rtnetlink: IFLA_INFO_DATA of kind "qlink", as veth's. QLINK_INFO_PEER
+ * carries a struct ifinfomsg followed by the peer's IFLA_* attributes
+ * (IFLA_IFNAME, IFLA_NET_NS_FD or IFLA_NET_NS_PID, ...).
+ */
+enum {
+	QLINK_INFO_UNSPEC,
+	QLINK_INFO_PEER,
+	__QLINK_INFO_MAX,
+	QLINK_INFO_MAX = __QLINK_INFO_MAX - 1
+};
+
+/*
+ * The classical control plane: every message between nodes is an
+ * Ethernet frame of type ETH_P_QNET (IEEE 802 local experimental
+ * ethertype 1) over a qlink, with this header in network byte order.
+ */
+#define ETH_P_QNET		0x88B5
+#define QNET_WIRE_VERSION	1
+
+enum qnet_msg_type {
+	QNET_MSG_HERALD = 1,	/* a pair was heralded on this link */
+	QNET_MSG_EXPIRE,	/* the sender discarded its half of a pair */
+	__QNET_MSG_MAX,
+};
+
+struct qnet_hdr {
+	__u8	version;	/* QNET_WIRE_VERSION */
+	__u8	type;		/* enum qnet_msg_type */
+	__be16	len;		/* bytes after this header */
+	__be32	src_node;	/* sender's node address */
+	__be64	time_ns;	/* emulated time the message was sent */
+};
+
+/* QNET_MSG_HERALD and QNET_MSG_EXPIRE payload. */
+struct qnet_msg_pair {
+	__be64	pair_id;
+	__u8	bell_state;	/* enum qnet_bell_state */
+	__u8	cause;		/* QNET_MSG_EXPIRE: enum qnet_expire_cause */
+	__u8	pad[6];
+};
+
 #endif /* _UAPI_LINUX_QNET_H */
