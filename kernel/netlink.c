@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "qnet": node, link, route and statistics
+ * configuration, and the "events" multicast group.
+ *
+ * Implementation notes
+ *
+ * - The family is documented by Documentation/netlink/specs/qnet.yaml and
+ *   Documentation/netlink.rst; keep the three in step (tools/check-ynl-spec.py
+ *   checks the spec against the uapi header).
+ * - 6.1 has no split ops (struct genl_split_ops arrived in 6.2), so the do
+ *   and dump of one command share a struct genl_ops and its policy. Every
+ *   op has its own policy (genl_ops.policy/maxattr) and the core validates
+ *   it strictly: unknown or unlisted attributes, bad lengths, nests without
+ *   NLA_F_NESTED and out-of-range values never reach a handler. With
+ *   resv_start_op 0 the core also rejects a non-zero genlmsghdr.reserved
+ *   and nlmsg_flags other than REQUEST, ACK, ECHO and DUMP.
+ * - Every policy is sized QNET_A_MAX + 1 so that a handler may look at any
+ *   info->attrs[QNET_A_*] slot; attributes an op does not take are simply
+ *   absent from its policy and rejected as unsupported.
+ * - parallel_ops: there is no genl_mutex around our handlers. Ops that
+ *   touch links take RTNL in pre_doit and drop it in post_doit (the qlink
+ *   accessors need it); route ops lock the route table in route.c. Lock
+ *   order: RTNL, then a netns's route table lock.
+ * - Changes need CAP_NET_ADMIN in the user namespace that owns the netns
+ *   (GENL_UNS_ADMIN_PERM), so the root of a container configures its own
+ *   node and nobody else's.
+ * - Dumps resume from a typed cursor in cb->ctx that holds the last id
+ *   sent (ifindex, destination address), never a position, so entries
+ *   added or removed between two parts neither repeat nor hide others.
+ *   cb->seq carries a generation (dev_base_seq for links, the route
+ *   table's for routes) and genl_dump_check_consistent() sets
+ *   NLM_F_DUMP_INTR when it moved during the dump.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/math64.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "qnet.h"
+#include "qlink.h"
+#include "qnet_netlink.h"
+
+/* genl_ops.internal_flags: what pre_doit prepares for the handler. */
+#define QNET_NL_F_RTNL		BIT(0)	/* hold RTNL around the handler */
+#define QNET_NL_F_LINK		BIT(1)	/* QNET_A_IFINDEX names a qlink: user_ptr[0] */
+#define QNET_NL_F_LINK_OPT	BIT(2)	/* same, but QNET_A_IFINDEX is optional */
+
+enum qnet_nl_mcgrp {
+	QNET_NL_MCGRP_EVENTS,
+};
+
+static struct genl_family qnet_nl_family;
+
+/* Set while the family is registered; read by notifiers from any context. */
+static bool qnet_nl_registered;
+
+/* NL_SET_ERR_MSG_MOD plus the offending attribute (6.1 has no _ATTR_MOD). */
+#define QNET_NL_ERR_ATTR(extack, attr, msg) \
+	NL_SET_ERR_MSG_ATTR((extack), (attr), KBUILD_MODNAME ": " msg)
+
+/*
+ * GENL_REQ_ATTR_CHECK() reports the missing attribute's type in the ack
+ * (NLMSGERR_ATTR_MISS_TYPE); add a message naming it for humans.
+ */
+#define QNET_NL_REQUIRE(info, attr) ({					\
+	bool __missing = GENL_REQ_ATTR_CHECK((info), (attr));		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD((info)->extack,			\
+				   "missing attribute " #attr);		\
+	__missing;							\
+})
+
+/*
+ * Policies. Ranges wider than the s16 of NLA_POLICY_RANGE() go through
+ * NLA_POLICY_FULL_RANGE(), whose 6.1 form takes a non-const pointer.
+ */
+static struct netlink_range_validation qnet_nl_range_length_m = {
+	.min = 1, .max = 1000000,
+};
+
+static struct netlink_range_validation qnet_nl_range_attempt_rate = {
+	.min = 1, .max = 1000000000,
+};
+
+static struct netlink_range_validation qnet_nl_range_ppm = {
+	.min = 0, .max = 1000000,
+};
+
+static struct netlink_range_validation qnet_nl_range_ppm_nonzero = {
+	.min = 1, .max = 1000000,
+};
+
+static struct netlink_range_validation qnet_nl_range_source_fid = {
+	.min = 250000, .max = 1000000,
+};
+
+static const struct nla_policy qnet_nl_link_params_policy[QNET_LINK_A_MAX + 1] = {
+	[QNET_LINK_A_LENGTH_M] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_length_m),
+	[QNET_LINK_A_ATTEN_MDB_KM] = NLA_POLICY_MAX(NLA_U32, 10000),
+	[QNET_LINK_A_INDEX_MILLI] = NLA_POLICY_RANGE(NLA_U32, 1000, 10000),
+	[QNET_LINK_A_ATTEMPT_RATE_HZ] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_attempt_rate),
+	[QNET_LINK_A_SCHEME] = NLA_POLICY_MAX(NLA_U8, QNET_SCHEME_MAX),
+	[QNET_LINK_A_ALPHA_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm),
+	[QNET_LINK_A_SOURCE_FID_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_source_fid),
+	[QNET_LINK_A_DET_EFF_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm_nonzero),
+	[QNET_LINK_A_DARK_RATE_HZ] = { .type = NLA_U32 },
+	[QNET_LINK_A_VISIBILITY_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm),
+	[QNET_LINK_A_MEM_SLOTS] = NLA_POLICY_RANGE(NLA_U32, 1, 64),
+	[QNET_LINK_A_T1_NS] = { .type = NLA_U64 },
+	[QNET_LINK_A_T2_NS] = { .type = NLA_U64 },
+	[QNET_LINK_A_CUTOFF_NS] = { .type = NLA_U64 },
+	[QNET_LINK_A_SEED] = { .type = NLA_U64 },
+	[QNET_LINK_A_TIME_SCALE] = { .type = NLA_U32 },
+	[QNET_LINK_A_CONTINUOUS] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy qnet_nl_node_set_policy[QNET_A_MAX + 1] = {
+	[QNET_A_NODE_ADDR] = { .type = NLA_U32 },
+};
+
+/* LINK_GET, STATS_GET, STATS_RESET: a link, or none for dumps and totals. */
+static const struct nla_policy qnet_nl_ifindex_policy[QNET_A_MAX + 1] = {
+	[QNET_A_IFINDEX] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy qnet_nl_link_set_policy[QNET_A_MAX + 1] = {
+	[QNET_A_IFINDEX] = { .type = NLA_U32 },
+	[QNET_A_LINK_PARAMS] = NLA_POLICY_NESTED(qnet_nl_link_params_policy),
+};
+
+/* Attributes that carry no value of their own: nothing accepted. */
+static const struct nla_policy qnet_nl_empty_policy[QNET_A_MAX + 1] = {
+};
+
+/*
+ * Link parameters <-> attributes. One table drives fill and overlay, so a
+ * parameter cannot be readable but not settable by accident. The bool
+ * "continuous" is handled on its own.
+ */
+struct qnet_nl_param {
+	u16	attr;
+	u16	off;
+	u16	size;
+};
+
+#define QNET_NL_PARAM(_attr, _field) {					\
+	.attr = (_attr),						\
+	.off = offsetof(struct qlink_params, _field),			\
+	.size = sizeof_field(struct qlink_params, _field),		\
+}
+
+static const struct qnet_nl_param qnet_nl_params[] = {
+	QNET_NL_PARAM(QNET_LINK_A_LENGTH_M, length_m),
+	QNET_NL_PARAM(QNET_LINK_A_ATTEN_MDB_KM, atten_mdb_km),
+	QNET_NL_PARAM(QNET_LINK_A_INDEX_MILLI, index_milli),
+	QNET_NL_PARAM(QNET_LINK_A_ATTEMPT_RATE_HZ, attempt_rate_hz),
+	QNET_NL_PARAM(QNET_LINK_A_SCHEME, scheme),
+	QNET_NL_PARAM(QNET_LINK_A_ALPHA_PPM, alpha_ppm),
+	QNET_NL_PARAM(QNET_LINK_A_SOURCE_FID_PPM, source_fid_ppm),
+	QNET_NL_PARAM(QNET_LINK_A_DET_EFF_PPM, det_eff_ppm),
+	QNET_NL_PARAM(QNET_LINK_A_DARK_RATE_HZ, dark_rate_hz),
+	QNET_NL_PARAM(QNET_LINK_A_VISIBILITY_PPM, visibility_ppm),
+	QNET_NL_PARAM(QNET_LINK_A_MEM_SLOTS, mem_slots),
+	QNET_NL_PARAM(QNET_LINK_A_T1_NS, t1_ns),
+	QNET_NL_PARAM(QNET_LINK_A_T2_NS, t2_ns),
+	QNET_NL_PARAM(QNET_LINK_A_CUTOFF_NS, cutoff_ns),
+	QNET_NL_PARAM(QNET_LINK_A_SEED, seed),
+	QNET_NL_PARAM(QNET_LINK_A_TIME_SCALE, time_scale),
+};
+
+static int qnet_nl_put_params(struct sk_buff *skb,
+			      const struct qlink_params *p)
+{
+	const void *base = p;
+	struct nlattr *nest;
+	int i, err = 0;
+
+	nest = nla_nest_start(skb, QNET_A_LINK_PARAMS);
+	if (!nest)
+		return -EMSGSIZE;
+
+	for (i = 0; i < ARRAY_SIZE(qnet_nl_params) && !err; i++) {
+		const struct qnet_nl_param *d = &qnet_nl_params[i];
+		const void *v = base + d->off;
+
+		switch (d->size) {
+		case sizeof(u8):
+			err = nla_put_u8(skb, d->attr, *(const u8 *)v);
+			break;
+		case sizeof(u32):
+			err = nla_put_u32(skb, d->attr, *(const u32 *)v);
+			break;
+		case sizeof(u64):
+			err = nla_put_u64_64bit(skb, d->attr, *(const u64 *)v,
+						QNET_LINK_A_PAD);
+			break;
+		}
+	}
+	if (!err)
+		err = nla_put_u8(skb, QNET_LINK_A_CONTINUOUS, p->continuous);
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Overlay the attributes present in @tb (already validated) onto @p. */
+static void qnet_nl_overlay_params(struct qlink_params *p, struct nlattr **tb)
+{
+	void *base = p;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(qnet_nl_params); i++) {
+		const struct qnet_nl_param *d = &qnet_nl_params[i];
+		const struct nlattr *a = tb[d->attr];
+		void *v = base + d->off;
+
+		if (!a)
+			continue;
+		switch (d->size) {
+		case sizeof(u8):
+			*(u8 *)v = nla_get_u8(a);
+			break;
+		case sizeof(u32):
+			*(u32 *)v = nla_get_u32(a);
+			break;
+		case sizeof(u64):
+			*(u64 *)v = nla_get_u64(a);
+			break;
+		}
+	}
+	if (tb[QNET_LINK_A_CONTINUOUS])
+		p->continuous = nla_get_u8(tb[QNET_LINK_A_CONTINUOUS]);
+}
+
+/* The u64 counters of struct qlink_stats, in attribute order. */
+static const struct {
+	u16	attr;
+	u16	off;
+} qnet_nl_stats[] = {
+	{ QNET_STATS_A_ATTEMPTS, offsetof(struct qlink_stats, attempts) },
+	{ QNET_STATS_A_HERALDED, offsetof(struct qlink_stats, heralded) },
+	{ QNET_STATS_A_DELIVERED, offsetof(struct qlink_stats, delivered) },
+	{ QNET_STATS_A_EXPIRED, offsetof(struct qlink_stats, expired) },
+	{ QNET_STATS_A_SWAPS_OK, offsetof(struct qlink_stats, swaps_ok) },
+	{ QNET_STATS_A_SWAPS_FAILED,
+	  offsetof(struct qlink_stats, swaps_failed) },
+	{ QNET_STATS_A_PURIFY_OK, offsetof(struct qlink_stats, purify_ok) },
+	{ QNET_STATS_A_PURIFY_FAILED,
+	  offsetof(struct qlink_stats, purify_failed) },
+	{ QNET_STATS_A_FIDELITY_SUM_PPM,
+	  offsetof(struct qlink_stats, fidelity_sum_ppm) },
+	{ QNET_STATS_A_STORED, offsetof(struct qlink_stats, stored) },
+	{ QNET_STATS_A_EMU_TIME_NS, offsetof(struct qlink_stats, emu_time_ns) },
+	{ QNET_STATS_A_RX_PACKETS, offsetof(struct qlink_stats, rx_packets) },
+	{ QNET_STATS_A_TX_PACKETS, offsetof(struct qlink_stats, tx_packets) },
+	{ QNET_STATS_A_RX_DROPPED, offsetof(struct qlink_stats, rx_dropped) },
+};
+
+static int qnet_nl_put_stats(struct sk_buff *skb, int attrtype,
+			     const struct qlink_stats *s)
+{
+	const void *base = s;
+	struct nlattr *nest;
+	u32 mean = 0;
+	int i;
+
+	if (s->heralded)
+		mean = div64_u64(s->fidelity_sum_ppm, s->heralded);
+
+	nest = nla_nest_start(skb, attrtype);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(qnet_nl_stats); i++) {
+		u64 v = *(const u64 *)(base + qnet_nl_stats[i].off);
+
+		if (nla_put_u64_64bit(skb, qnet_nl_stats[i].attr, v,
+				      QNET_STATS_A_PAD))
+			goto cancel;
+	}
+	if (nla_put_u32(skb, QNET_STATS_A_MEAN_FIDELITY_PPM, mean))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static void qnet_nl_stats_add(struct qlink_stats *sum,
+			      const struct qlink_stats *s)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(qnet_nl_stats); i++) {
+		u64 *d = (void *)sum + qnet_nl_stats[i].off;
+
+		*d += *(const u64 *)((const void *)s + qnet_nl_stats[i].off);
+	}
+}
+
+/* Node totals: the sum over every qlink end in @net. */
+static void qnet_nl_node_stats(struct net *net, struct qlink_stats *sum)
+{
+	struct qlink_stats s;
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	memset(sum, 0, sizeof(*sum));
+	for_each_netdev(net, dev) {
+		if (!qlink_dev_is_qlink(dev))
+			continue;
+		qlink_get_stats(dev, &s);
+		qnet_nl_stats_add(sum, &s);
+	}
+}
+
+/*
+ * Resolve QNET_A_IFINDEX to a qlink in the request's netns.
+ * Caller must hold RTNL; the device stays valid until it drops it.
+ */
+static struct net_device *qnet_nl_get_link(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[QNET_A_IFINDEX];
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	if (QNET_NL_REQUIRE(info, QNET_A_IFINDEX))
+		return ERR_PTR(-EINVAL);
+
+	dev = __dev_get_by_index(genl_info_net(info), nla_get_u32(attr));
+	if (!dev) {
+		QNET_NL_ERR_ATTR(info->extack, attr,
+				 "no device with this ifindex in this netns");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!qlink_dev_is_qlink(dev)) {
+		QNET_NL_ERR_ATTR(info->extack, attr, "not a qlink device");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dev;
+}
+
+static int qnet_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	struct net_device *dev;
+
+	if (!(ops->internal_flags & QNET_NL_F_RTNL))
+		return 0;
+
+	rtnl_lock();
+	if ((ops->internal_flags & QNET_NL_F_LINK) ||
+	    ((ops->internal_flags & QNET_NL_F_LINK_OPT) &&
+	     info->attrs[QNET_A_IFINDEX])) {
+		dev = qnet_nl_get_link(info);
+		if (IS_ERR(dev)) {
+			rtnl_unlock();
+			return PTR_ERR(dev);
+		}
+		info->user_ptr[0] = dev;
+	}
+	return 0;
+}
+
+static void qnet_nl_post_doit(const struct genl_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	if (ops->internal_flags & QNET_NL_F_RTNL)
+		rtnl_unlock();
+}
+
+/* ---- node ---- */
+
+static int qnet_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct qlink_stats sum;
+	struct sk_buff *msg;
+	void *hdr;
+
+	qnet_nl_node_stats(net, &sum);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &qnet_nl_family, 0,
+				QNET_CMD_NODE_GET);
+	if (!hdr)
+		goto nospace;
+	if (nla_put_u32(msg, QNET_A_NODE_ADDR,
+			READ_ONCE(qnet_pernet(net)->node_addr)) ||
+	    qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &sum))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int qnet_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[QNET_A_NODE_ADDR];
+	u32 addr;
+
+	if (QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
+		return -EINVAL;
+	addr = nla_get_u32(attr);
+	if (addr == QNET_ADDR_ANY) {
+		QNET_NL_ERR_ATTR(info->extack, attr,
+				 "node address 0 is reserved (any)");
+		return -EINVAL;
+	}
+	WRITE_ONCE(qnet_pernet(genl_info_net(info))->node_addr, addr);
+	return 0;
+}
+
+/* ---- links ---- */
+
+/*
+ * One link as a LINK_GET reply or dump entry. Caller must hold RTNL.
+ * @cb is the dump's callback, NULL for a do.
+ */
+static int qnet_nl_fill_link(struct sk_buff *skb, struct net_device *dev,
+			     u32 portid, u32 seq, int flags,
+			     struct netlink_callback *cb)
+{
+	struct qlink_params p;
+	struct qlink_stats s;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &qnet_nl_family, flags,
+			  QNET_CMD_LINK_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+
+	qlink_get_params(dev, &p);
+	qlink_get_stats(dev, &s);
+	if (nla_put_u32(skb, QNET_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, QNET_A_IFNAME, dev->name) ||
+	    nla_put_u8(skb, QNET_A_OPER_UP,
+		       netif_running(dev) && netif_carrier_ok(dev)) ||
+	    nla_put_u32(skb, QNET_A_PEER_NODE_ADDR,
+			qlink_peer_node_addr(dev)) ||
+	    qnet_nl_put_params(skb, &p) ||
+	    qnet_nl_put_stats(skb, QNET_A_LINK_STATS, &s)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int qnet_nl_link_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev = info->user_ptr[0];
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = qnet_nl_fill_link(msg, dev, info->snd_portid, info->snd_seq, 0,
+				NULL);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->ctx of a link dump: the last ifindex sent. */
+struct qnet_nl_link_dump_ctx {
+	int	ifindex;
+};
+
+/* How many links one pass over the device list collects. */
+#define QNET_NL_LINK_BATCH	16
+
+/*
+ * The device list is not sorted by ifindex, so each pass over it collects
+ * the next QNET_NL_LINK_BATCH qlinks above the cursor in ifindex order
+ * (insertion into a small sorted array), then sends them. A dump of n
+ * links costs n / QNET_NL_LINK_BATCH list walks.
+ */
+static int qnet_nl_link_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct qnet_nl_link_dump_ctx *ctx = (void *)cb->ctx;
+	struct net *net = sock_net(skb->sk);
+	struct net_device *batch[QNET_NL_LINK_BATCH];
+	struct net_device *dev;
+	int n, i, err = 0;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+
+	rtnl_lock();
+	cb->seq = net->dev_base_seq;
+	do {
+		n = 0;
+		for_each_netdev(net, dev) {
+			if (dev->ifindex <= ctx->ifindex ||
+			    !qlink_dev_is_qlink(dev))
+				continue;
+			if (n == QNET_NL_LINK_BATCH &&
+			    dev->ifindex > batch[n - 1]->ifindex)
+				continue;
+			i = n < QNET_NL_LINK_BATCH ? n++ : n - 1;
+			for (; i > 0 && batch[i - 1]->ifindex > dev->ifindex;
+			     i--)
+				batch[i] = batch[i - 1];
+			batch[i] = dev;
+		}
+		for (i = 0; i < n; i++) {
+			err = qnet_nl_fill_link(skb, batch[i],
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq,
+						NLM_F_MULTI, cb);
+			if (err)
+				break;
+			ctx->ifindex = batch[i]->ifindex;
+		}
+	} while (!err && n == QNET_NL_LINK_BATCH);
+	rtnl_unlock();
+
+	/* A full skb ends this part; the next one resumes at the cursor. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static int qnet_nl_link_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[QNET_LINK_A_MAX + 1];
+	struct net_device *dev = info->user_ptr[0];
+	struct qlink_params p;
+	int err;
+
+	if (QNET_NL_REQUIRE(info, QNET_A_LINK_PARAMS))
+		return -EINVAL;
+	err = nla_parse_nested(tb, QNET_LINK_A_MAX,
+			       info->attrs[QNET_A_LINK_PARAMS],
+			       qnet_nl_link_params_policy, info->extack);
+	if (err)
+		return err;
+
+	/* Read, overlay, validate as a whole: bad input changes nothing. */
+	qlink_get_params(dev, &p);
+	qnet_nl_overlay_params(&p, tb);
+	return qlink_set_params(dev, &p, info->extack);
+}
+
+/* ---- operations ---- */
+
+static const struct genl_ops qnet_nl_ops[] = {
+	{
+		.cmd		= QNET_CMD_NODE_GET,
+		.doit		= qnet_nl_node_get_doit,
+		.policy		= qnet_nl_empty_policy,
+		.maxattr	= QNET_A_MAX,
+		.internal_flags	= QNET_NL_F_RTNL,
+	},
+	{
+		.cmd		= QNET_CMD_NODE_SET,
+		.doit		= qnet_nl_node_set_doit,
+		.policy		= qnet_nl_node_set_policy,
+		.maxattr	= QNET_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= QNET_CMD_LINK_GET,
+		.doit		= qnet_nl_link_get_doit,
+		.dumpit		= qnet_nl_link_get_dumpit,
+		.policy		= qnet_nl_ifindex_policy,
+		.maxattr	= QNET_A_MAX,
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK,
+	},
+	{
+		.cmd		= QNET_CMD_LINK_SET,
+		.doit		= qnet_nl_link_set_doit,
+		.policy		= qnet_nl_link_set_policy,
+		.maxattr	= QNET_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK,
+	},
+};
+
+static const struct genl_multicast_group qnet_nl_mcgrps[] = {
+	[QNET_NL_MCGRP_EVENTS] = { .name = QNET_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family qnet_nl_family __ro_after_init = {
+	.name		= QNET_GENL_NAME,
+	.version	= QNET_GENL_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.pre_doit	= qnet_nl_pre_doit,
+	.post_doit	= qnet_nl_post_doit,
+	.ops		= qnet_nl_ops,
+	.n_ops		= ARRAY_SIZE(qnet_nl_ops),
+	.mcgrps		= qnet_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(qnet_nl_mcgrps),
+};
+
+/* ---- events ---- */
+
+/*
+ * Allocate an event for @dev's netns, or NULL when nobody listens there.
+ * Caller must hold rcu_read_lock (keeps the family registered).
+ */
+static struct sk_buff *qnet_nl_event_new(struct net_device *dev, u8 cmd,
+					 void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(qnet_nl_registered) ||
+	    !genl_has_listeners(&qnet_nl_family, dev_net(dev),
+				QNET_NL_MCGRP_EVENTS))
+		return NULL;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &qnet_nl_family, 0, cmd);
+	if (!*hdr ||
+	    nla_put_u32(msg, QNET_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, QNET_A_IFNAME, dev->name) ||
+	    nla_put_u32(msg, QNET_A_NODE_ADDR,
+			READ_ONCE(qnet_pernet(dev_net(dev))->node_addr))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void qnet_nl_event_send(struct net_device *dev, struct sk_buff *msg,
+			       void *hdr)
+{
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&qnet_nl_family, dev_net(dev), msg, 0,
+				QNET_NL_MCGRP_EVENTS, GFP_ATOMIC);
+}
+
+void qnet_nl_notify_pair(struct net_device *dev, u8 cmd, u64 pair_id,
+			 u64 time_ns, u32 fidelity_ppm, u8 bell_state,
+			 u8 expire_cause)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (WARN_ON_ONCE(cmd != QNET_CMD_PAIR_HERALDED &&
+			 cmd != QNET_CMD_PAIR_EXPIRED))
+		return;
+
+	rcu_read_lock();
+	msg = qnet_nl_event_new(dev, cmd, &hdr);
+	if (!msg)
+		goto out;
+	if (nla_put_u64_64bit(msg, QNET_A_PAIR_ID, pair_id, QNET_A_PAD) ||
+	    nla_put_u64_64bit(msg, QNET_A_TIME_NS, time_ns, QNET_A_PAD) ||
+	    nla_put_u32(msg, QNET_A_FIDELITY_PPM, fidelity_ppm) ||
+	    nla_put_u8(msg, QNET_A_BELL_STATE, bell_state) ||
+	    (cmd == QNET_CMD_PAIR_EXPIRED &&
+	     nla_put_u8(msg, QNET_A_EXPIRE_CAUSE, expire_cause))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	qnet_nl_event_send(dev, msg, hdr);
+out:
+	rcu_read_unlock();
+}
+
+void qnet_nl_notify_link_state(struct net_device *dev, bool up)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	msg = qnet_nl_event_new(dev, QNET_CMD_LINK_STATE, &hdr);
+	if (!msg)
+		goto out;
+	if (nla_put_u8(msg, QNET_A_OPER_UP, up)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	qnet_nl_event_send(dev, msg, hdr);
+out:
+	rcu_read_unlock();
+}
+
+int __init qnet_nl_init(void)
+{
+	int err;
+
+	err = genl_register_family(&qnet_nl_family);
+	if (err)
+		return err;
+	WRITE_ONCE(qnet_nl_registered, true);
+	return 0;
+}
+
+void qnet_nl_exit(void)
+{
+	/* Let notifiers that saw the family registered finish first. */
+	WRITE_ONCE(qnet_nl_registered, false);
+	synchronize_rcu();
+	genl_unregister_family(&qnet_nl_family);
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Generic netlink helpers for the qnet selftests, on libmnl (link with
+ * -lmnl). Header only, like qnet_util.h.
+ *
+ *	struct qnet_nl q;
+ *	char buf[QNET_NL_BUFSZ];
+ *	struct nlmsghdr *nlh;
+ *
+ *	qnet_nl_open(&q);			// resolves the "qnet" family
+ *	nlh = qnet_nl_req(&q, buf, QNET_CMD_NODE_SET, 0);
+ *	mnl_attr_put_u32(nlh, QNET_A_NODE_ADDR, 7);
+ *	err = qnet_nl_do(&q, nlh, NULL, NULL);	// 0 or -errno from the ack
+ *	// on error: q.ext.msg is the extack message ("" if none),
+ *	// q.ext.bad_off the offset of the bad attribute in the request
+ *	// (or -1), q.ext.miss_type the missing attribute (or -1)
+ *
+ * Replies and dump entries are passed to an mnl_cb_t; parse them with
+ * qnet_nl_parse() and qnet_nl_parse_nested(). A dump is the same call
+ * with NLM_F_DUMP in the flags of qnet_nl_req(); q.dump_intr tells whether
+ * any part carried NLM_F_DUMP_INTR.
+ *
+ * The socket asks for extended acks with NETLINK_EXT_ACK and for capped
+ * acks with NETLINK_CAP_ACK, so an error ack echoes only the request's
+ * header and bad_off counts from the start of the request's nlmsghdr:
+ * compare it with (char *)attr - (char *)nlh.
+ */
+#ifndef _QNET_SELFTEST_NL_H
+#define _QNET_SELFTEST_NL_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/qnet.h>
+
+
+/* Request and default receive buffer size. */
+#define QNET_NL_BUFSZ		32768
+
+struct qnet_nl_ext {
+	char		msg[256];	/* NLMSGERR_ATTR_MSG, "" if none */
+	int		bad_off;	/* NLMSGERR_ATTR_OFFS, -1 if none */
+	int		miss_type;	/* NLMSGERR_ATTR_MISS_TYPE, -1 if none */
+	int		miss_nest;	/* NLMSGERR_ATTR_MISS_NEST, -1 if none */
+};
+
+struct qnet_nl {
+	struct mnl_socket	*sock;
+	uint16_t		family;		/* genl family id of "qnet" */
+	uint32_t		mcgrp_events;	/* id of the "events" group, 0 if none */
+	uint32_t		portid;
+	uint32_t		seq;
+	size_t			rcvbuf;		/* recv() size, QNET_NL_BUFSZ by default */
+	bool			dump_intr;	/* last dump saw NLM_F_DUMP_INTR */
+	int			parts;		/* recv() calls the last exchange took */
+	struct qnet_nl_ext	ext;		/* extack of the last ack */
+	char			rx[QNET_NL_BUFSZ];
+};
+
+static inline void qnet_nl_ext_clear(struct qnet_nl_ext *ext)
+{
+	ext->msg[0] = '\0';
+	ext->bad_off = -1;
+	ext->miss_type = -1;
+	ext->miss_nest = -1;
+}
+
+/*
+ * Put an nlmsghdr and a genlmsghdr for @cmd in @buf (QNET_NL_BUFSZ
+ * bytes). NLM_F_REQUEST | NLM_F_ACK are always set; add NLM_F_DUMP for
+ * a dump. The sequence number is fresh for each request.
+ */
+static inline struct nlmsghdr *qnet_nl_req_family(struct qnet_nl *q,
+						  void *buf, uint16_t family,
+						  uint8_t cmd, uint8_t version,
+						  uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++q->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+static inline struct nlmsghdr *qnet_nl_req(struct qnet_nl *q, void *buf,
+					   uint8_t cmd, uint16_t flags)
+{
+	return qnet_nl_req_family(q, buf, q->family, cmd, QNET_GENL_VERSION,
+				  flags);
+}
+
+struct qnet_nl_tb {
+	const struct nlattr	**tb;
+	int			max;
+};
+
+static inline int qnet_nl_parse_cb(const struct nlattr *attr, void *data)
+{
+	const struct qnet_nl_tb *t = data;
+	int type = mnl_attr_get_type(attr);
+
+	/* Unknown (newer) attributes are skipped, as a real client would. */
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* Parse the attributes of a genetlink message into tb[0..max]. */
+static inline int qnet_nl_parse(const struct nlmsghdr *nlh,
+				const struct nlattr **tb, int max)
+{
+	struct qnet_nl_tb t = { tb, max };
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
+			      qnet_nl_parse_cb, &t) < 0 ? -EINVAL : 0;
+}
+
+static inline int qnet_nl_parse_nested(const struct nlattr *nest,
+				       const struct nlattr **tb, int max)
+{
+	struct qnet_nl_tb t = { tb, max };
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	return mnl_attr_parse_nested(nest, qnet_nl_parse_cb, &t) < 0 ?
+		-EINVAL : 0;
+}
+
+static inline uint8_t qnet_nl_cmd(const struct nlmsghdr *nlh)
+{
+	return ((const struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd;
+}
+
+/*
+ * Extended ack TLVs follow struct nlmsgerr and, unless the ack is capped,
+ * the echoed request. Fills q->ext; returns the ack's error (<= 0).
+ */
+static inline int qnet_nl_parse_ack(struct qnet_nl *q,
+				    const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+		return -EBADMSG;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return err->error;
+
+	off = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(err->msg);
+	mnl_attr_for_each(attr, nlh, off) {
+		switch (mnl_attr_get_type(attr)) {
+		case NLMSGERR_ATTR_MSG:
+			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				snprintf(q->ext.msg, sizeof(q->ext.msg), "%s",
+					 mnl_attr_get_str(attr));
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				q->ext.bad_off = mnl_attr_get_u32(attr);
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				q->ext.miss_type = mnl_attr_get_u32(attr);
+			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				q->ext.miss_nest = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	return err->error;
+}
+
+/* The error of an NLMSG_DONE that ends a failed dump, with its extack. */
+static inline int qnet_nl_parse_done(struct qnet_nl *q,
+				     const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	int err;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(int)))
+		return 0;
+	err = *(const int *)mnl_nlmsg_get_payload(nlh);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return err;
+	mnl_attr_for_each(attr, nlh, sizeof(int)) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(q->ext.msg, sizeof(q->ext.msg), "%s",
+				 mnl_attr_get_str(attr));
+	}
+	return err;
+}
+
+/*
+ * Receive the answer to request @seq: data messages go to @cb (may be
+ * NULL), until the ack or NLMSG_DONE. Returns 0, the negative errno of
+ * the ack, a negative error from @cb (MNL_CB_ERROR becomes -EINVAL), or
+ * -errno of recv(). Messages with another sequence number (late answers
+ * to an earlier request) are skipped.
+ */
+static inline int qnet_nl_recv(struct qnet_nl *q, uint32_t seq,
+			       mnl_cb_t cb, void *data)
+{
+	size_t len = q->rcvbuf ? q->rcvbuf : QNET_NL_BUFSZ;
+	int ret;
+
+	if (len > sizeof(q->rx))
+		len = sizeof(q->rx);
+	q->dump_intr = false;
+	q->parts = 0;
+	qnet_nl_ext_clear(&q->ext);
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		int n;
+
+		n = mnl_socket_recvfrom(q->sock, q->rx, len);
+		if (n < 0)
+			return -errno;
+		q->parts++;
+		nlh = (const struct nlmsghdr *)q->rx;
+		for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				q->dump_intr = true;
+			switch (nlh->nlmsg_type) {
+			case NLMSG_ERROR:
+				return qnet_nl_parse_ack(q, nlh);
+			case NLMSG_DONE:
+				ret = qnet_nl_parse_done(q, nlh);
+				if (ret)
+					return ret;
+				/* NLM_F_ACK on a dump: the ack follows. */
+				continue;
+			case NLMSG_NOOP:
+				continue;
+			}
+			if (cb) {
+				ret = cb(nlh, data);
+				if (ret == MNL_CB_ERROR)
+					return -EINVAL;
+				if (ret < 0)
+					return ret;
+			}
+		}
+	}
+}
+
+static inline int qnet_nl_send(struct qnet_nl *q, const void *buf,
+			       size_t len)
+{
+	if (mnl_socket_sendto(q->sock, buf, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Send @nlh and wait for its answer (see qnet_nl_recv()). */
+static inline int qnet_nl_do(struct qnet_nl *q, struct nlmsghdr *nlh,
+			     mnl_cb_t cb, void *data)
+{
+	int ret = qnet_nl_send(q, nlh, nlh->nlmsg_len);
+
+	return ret ? ret : qnet_nl_recv(q, nlh->nlmsg_seq, cb, data);
+}
+
+struct qnet_nl_family_info {
+	uint16_t	id;
+	uint32_t	mcgrp_events;
+};
+
+static inline int qnet_nl_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct qnet_nl_family_info *fi = data;
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	const struct nlattr *grp;
+
+	if (qnet_nl_parse(nlh, tb, CTRL_ATTR_MAX))
+		return MNL_CB_ERROR;
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		fi->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS]) {
+		const struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+
+		if (qnet_nl_parse_nested(grp, g, CTRL_ATTR_MCAST_GRP_MAX) ||
+		    !g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID])
+			continue;
+		if (!strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]),
+			    QNET_GENL_MCGRP_EVENTS))
+			fi->mcgrp_events =
+				mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * Open a generic netlink socket in the caller's netns and resolve the
+ * "qnet" family. Returns 0, -ENOENT if the module is not loaded (or the
+ * family is not visible here), or another -errno.
+ */
+static inline int qnet_nl_open(struct qnet_nl *q)
+{
+	struct qnet_nl_family_info fi = { 0 };
+	struct nlmsghdr *nlh;
+	char buf[256];
+	int one = 1, ret;
+
+	memset(q, 0, sizeof(*q));
+	q->seq = time(NULL);
+	q->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!q->sock)
+		return -errno;
+	if (mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	q->portid = mnl_socket_get_portid(q->sock);
+	if (mnl_socket_setsockopt(q->sock, NETLINK_EXT_ACK, &one,
+				  sizeof(one)) < 0 ||
+	    mnl_socket_setsockopt(q->sock, NETLINK_CAP_ACK, &one,
+				  sizeof(one)) < 0)
+		goto err;
+
+	nlh = qnet_nl_req_family(q, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
+				 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, QNET_GENL_NAME);
+	ret = qnet_nl_do(q, nlh, qnet_nl_family_cb, &fi);
+	if (ret || !fi.id) {
+		mnl_socket_close(q->sock);
+		q->sock = NULL;
+		return ret ? ret : -ENOENT;
+	}
+	q->family = fi.id;
+	q->mcgrp_events = fi.mcgrp_events;
+	return 0;
+
+err:
+	ret = -errno;
+	mnl_socket_close(q->sock);
+	q->sock = NULL;
+	return ret;
+}
+
+static inline void qnet_nl_close(struct qnet_nl *q)
+{
+	if (q->sock)
+		mnl_socket_close(q->sock);
+	q->sock = NULL;
+}
+
+/* Join the "events" multicast group. */
+static inline int qnet_nl_join_events(struct qnet_nl *q)
+{
+	int grp = q->mcgrp_events;
+
+	if (!grp)
+		return -ENOENT;
+	if (mnl_socket_setsockopt(q->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Wait up to @timeout_ms for one datagram of events and pass each of its
+ * messages to @cb. Returns the number of messages, 0 on timeout, -errno.
+ */
+static inline int qnet_nl_recv_events(struct qnet_nl *q, int timeout_ms,
+				      mnl_cb_t cb, void *data)
+{
+	struct pollfd pfd = {
+		.fd = mnl_socket_get_fd(q->sock),
+		.events = POLLIN,
+	};
+	const struct nlmsghdr *nlh;
+	int count = 0;
+	int n;
+
+	n = poll(&pfd, 1, timeout_ms);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	n = recv(pfd.fd, q->rx, sizeof(q->rx), MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	nlh = (const struct nlmsghdr *)q->rx;
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (nlh->nlmsg_type != q->family)
+			continue;
+		count++;
+		if (cb && cb(nlh, data) < 0)
+			return -EINVAL;
+	}
+	return count;
+}
+
+/* Convenience wrappers for what most tests need. */
+
+static inline int qnet_nl_node_set(struct qnet_nl *q, uint32_t addr)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_NODE_SET, 0);
+
+	mnl_attr_put_u32(nlh, QNET_A_NODE_ADDR, addr);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+static inline int qnet_nl_node_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1];
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_NODE_ADDR])
+		return MNL_CB_ERROR;
+	*(uint32_t *)data = mnl_attr_get_u32(tb[QNET_A_NODE_ADDR]);
+	return MNL_CB_OK;
+}
+
+/* This netns's node address, or -errno. */
+static inline int64_t qnet_nl_node_get(struct qnet_nl *q)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_NODE_GET, 0);
+	uint32_t addr = 0;
+	int ret = qnet_nl_do(q, nlh, qnet_nl_node_get_cb, &addr);
+
+	return ret ? ret : (int64_t)addr;
+}
+
+/*
+ * LINK_SET of one u32 or u64 link parameter (by @len, 1, 4 or 8 bytes)
+ * on @ifindex.
+ */
+static inline int qnet_nl_link_set_one(struct qnet_nl *q, uint32_t ifindex,
+				       uint16_t attr, uint64_t val, int len)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_LINK_SET, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	nest = mnl_attr_nest_start(nlh, QNET_A_LINK_PARAMS);
+	if (len == 1)
+		mnl_attr_put_u8(nlh, attr, val);
+	else if (len == 4)
+		mnl_attr_put_u32(nlh, attr, val);
+	else
+		mnl_attr_put_u64(nlh, attr, val);
+	mnl_attr_nest_end(nlh, nest);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+#endif /* _QNET_SELFTEST_NL_H */
