@@ -42,6 +42,7 @@
 #include "qnet.h"
 #include "qlink.h"
 #include "qnet_netlink.h"
+#include "route.h"
 
 /* genl_ops.internal_flags: what pre_doit prepares for the handler. */
 #define QNET_NL_F_RTNL		BIT(0)	/* hold RTNL around the handler */
@@ -138,7 +139,23 @@ static const struct nla_policy qnet_nl_link_set_policy[QNET_A_MAX + 1] = {
 	[QNET_A_LINK_PARAMS] = NLA_POLICY_NESTED(qnet_nl_link_params_policy),
 };
 
-/* Attributes that carry no value of their own: nothing accepted. */
+static const struct nla_policy qnet_nl_route_get_policy[QNET_A_MAX + 1] = {
+	[QNET_A_ROUTE_DST] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy qnet_nl_route_add_policy[QNET_A_MAX + 1] = {
+	[QNET_A_ROUTE_DST] = { .type = NLA_U32 },
+	[QNET_A_IFINDEX] = { .type = NLA_U32 },
+	[QNET_A_ROUTE_METRIC] = { .type = NLA_U32 },
+};
+
+/* ROUTE_DEL: QNET_A_IFINDEX, if present, must be the route's device. */
+static const struct nla_policy qnet_nl_route_del_policy[QNET_A_MAX + 1] = {
+	[QNET_A_ROUTE_DST] = { .type = NLA_U32 },
+	[QNET_A_IFINDEX] = { .type = NLA_U32 },
+};
+
+/* NODE_GET takes no attributes. */
 static const struct nla_policy qnet_nl_empty_policy[QNET_A_MAX + 1] = {
 };
 
@@ -416,17 +433,34 @@ nospace:
 static int qnet_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[QNET_A_NODE_ADDR];
-	u32 addr;
+	int err;
 
 	if (QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
 		return -EINVAL;
-	addr = nla_get_u32(attr);
-	if (addr == QNET_ADDR_ANY) {
-		QNET_NL_ERR_ATTR(info->extack, attr,
-				 "node address 0 is reserved (any)");
-		return -EINVAL;
+	err = qnet_node_addr_set(genl_info_net(info), nla_get_u32(attr),
+				 info->extack);
+	if (err)
+		NL_SET_BAD_ATTR(info->extack, attr);
+	return err;
+}
+
+/*
+ * Without split ops a dump shares its command's policy with the do, so
+ * attributes only the do takes would get past the core: reject them here.
+ * The error reaches userspace in NLMSG_DONE, with its extack.
+ */
+static int qnet_nl_dump_check_attrs(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	int i;
+
+	for (i = 1; attrs && i <= QNET_A_MAX; i++) {
+		if (attrs[i]) {
+			QNET_NL_ERR_ATTR(cb->extack, attrs[i],
+					 "attribute not supported in a dump");
+			return -EINVAL;
+		}
 	}
-	WRITE_ONCE(qnet_pernet(genl_info_net(info))->node_addr, addr);
 	return 0;
 }
 
@@ -511,6 +545,12 @@ static int qnet_nl_link_get_dumpit(struct sk_buff *skb,
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 
+	if (!ctx->ifindex) {
+		err = qnet_nl_dump_check_attrs(cb);
+		if (err)
+			return err;
+	}
+
 	rtnl_lock();
 	cb->seq = net->dev_base_seq;
 	do {
@@ -567,6 +607,204 @@ static int qnet_nl_link_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return qlink_set_params(dev, &p, info->extack);
 }
 
+/* ---- statistics ---- */
+
+/*
+ * STATS_GET: one link's counters (QNET_A_IFINDEX) or the node's totals.
+ * Runs under RTNL; pre_doit resolved the optional link.
+ */
+static int qnet_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev = info->user_ptr[0];
+	struct net *net = genl_info_net(info);
+	struct qlink_stats s;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (dev)
+		qlink_get_stats(dev, &s);
+	else
+		qnet_nl_node_stats(net, &s);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &qnet_nl_family, 0,
+				QNET_CMD_STATS_GET);
+	if (!hdr)
+		goto nospace;
+	if (dev)
+		err = nla_put_u32(msg, QNET_A_IFINDEX, dev->ifindex) ||
+		      nla_put_string(msg, QNET_A_IFNAME, dev->name) ||
+		      qnet_nl_put_stats(msg, QNET_A_LINK_STATS, &s);
+	else
+		err = nla_put_u32(msg, QNET_A_NODE_ADDR,
+				  READ_ONCE(qnet_pernet(net)->node_addr)) ||
+		      qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &s);
+	if (err)
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* STATS_RESET: one link's counters, or those of every qlink in the netns. */
+static int qnet_nl_stats_reset_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct net_device *dev = info->user_ptr[0];
+
+	if (dev) {
+		qlink_reset_stats(dev);
+		return 0;
+	}
+	for_each_netdev(genl_info_net(info), dev)
+		if (qlink_dev_is_qlink(dev))
+			qlink_reset_stats(dev);
+	return 0;
+}
+
+/* ---- routes ---- */
+
+/* Caller must hold rcu_read_lock (or the table lock). */
+static int qnet_nl_fill_route(struct sk_buff *skb, const struct qnet_route *r,
+			      u32 portid, u32 seq, int flags,
+			      struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &qnet_nl_family, flags,
+			  QNET_CMD_ROUTE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, QNET_A_ROUTE_DST, r->dst) ||
+	    nla_put_u32(skb, QNET_A_IFINDEX, r->dev->ifindex) ||
+	    nla_put_string(skb, QNET_A_IFNAME, r->dev->name) ||
+	    nla_put_u32(skb, QNET_A_ROUTE_METRIC, r->metric)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int qnet_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
+	const struct qnet_route *r;
+	struct sk_buff *msg;
+	int err;
+
+	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
+		return -EINVAL;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	rcu_read_lock();
+	r = qnet_route_find_rcu(genl_info_net(info), nla_get_u32(attr));
+	if (r)
+		err = qnet_nl_fill_route(msg, r, info->snd_portid,
+					 info->snd_seq, 0, NULL);
+	rcu_read_unlock();
+
+	if (!r) {
+		QNET_NL_ERR_ATTR(info->extack, attr,
+				 "no route to this destination");
+		err = -ENOENT;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->ctx of a route dump: where to resume. */
+struct qnet_nl_route_dump_ctx {
+	u32	next_dst;	/* lowest destination not sent yet */
+	bool	started;
+	bool	done;		/* next_dst wrapped past U32_MAX */
+};
+
+static int qnet_nl_route_get_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct qnet_nl_route_dump_ctx *ctx = (void *)cb->ctx;
+	struct net *net = sock_net(skb->sk);
+	struct qnet_route_table *t = &qnet_pernet(net)->routes;
+	struct qnet_route *r;
+	unsigned long dst;
+	int err = 0;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+
+	if (!ctx->started) {
+		err = qnet_nl_dump_check_attrs(cb);
+		if (err)
+			return err;
+		ctx->started = true;
+	}
+
+	/* Read before the walk: a change during it shows in the next part. */
+	cb->seq = qnet_route_gen(net);
+	if (ctx->done)
+		return 0;
+
+	rcu_read_lock();
+	xa_for_each_start(&t->routes, dst, r, ctx->next_dst) {
+		err = qnet_nl_fill_route(skb, r, NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+		if (err)
+			break;
+		if (r->dst == U32_MAX)
+			ctx->done = true;
+		ctx->next_dst = r->dst + 1;
+	}
+	rcu_read_unlock();
+
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static int qnet_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
+	struct nlattr *metric = info->attrs[QNET_A_ROUTE_METRIC];
+	int err;
+
+	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
+		return -EINVAL;
+	err = qnet_route_add(genl_info_net(info), nla_get_u32(attr),
+			     info->user_ptr[0], metric ? nla_get_u32(metric) : 0,
+			     info->extack);
+	if (err)
+		NL_SET_BAD_ATTR(info->extack, attr);
+	return err;
+}
+
+static int qnet_nl_route_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
+	int err;
+
+	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
+		return -EINVAL;
+	err = qnet_route_del(genl_info_net(info), nla_get_u32(attr),
+			     info->user_ptr[0], info->extack);
+	if (err)
+		NL_SET_BAD_ATTR(info->extack, attr);
+	return err;
+}
+
 /* ---- operations ---- */
 
 static const struct genl_ops qnet_nl_ops[] = {
@@ -599,6 +837,45 @@ static const struct genl_ops qnet_nl_ops[] = {
 		.maxattr	= QNET_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK,
+	},
+	{
+		.cmd		= QNET_CMD_ROUTE_GET,
+		.doit		= qnet_nl_route_get_doit,
+		.dumpit		= qnet_nl_route_get_dumpit,
+		.policy		= qnet_nl_route_get_policy,
+		.maxattr	= QNET_A_MAX,
+	},
+	{
+		.cmd		= QNET_CMD_ROUTE_ADD,
+		.doit		= qnet_nl_route_add_doit,
+		.policy		= qnet_nl_route_add_policy,
+		.maxattr	= QNET_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		/* RTNL from the device lookup to the insertion: see route.c */
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK,
+	},
+	{
+		.cmd		= QNET_CMD_ROUTE_DEL,
+		.doit		= qnet_nl_route_del_doit,
+		.policy		= qnet_nl_route_del_policy,
+		.maxattr	= QNET_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK_OPT,
+	},
+	{
+		.cmd		= QNET_CMD_STATS_GET,
+		.doit		= qnet_nl_stats_get_doit,
+		.policy		= qnet_nl_ifindex_policy,
+		.maxattr	= QNET_A_MAX,
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK_OPT,
+	},
+	{
+		.cmd		= QNET_CMD_STATS_RESET,
+		.doit		= qnet_nl_stats_reset_doit,
+		.policy		= qnet_nl_ifindex_policy,
+		.maxattr	= QNET_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+		.internal_flags	= QNET_NL_F_RTNL | QNET_NL_F_LINK_OPT,
 	},
 };
 

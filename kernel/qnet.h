@@ -9,11 +9,17 @@
 #include <net/netns/generic.h>
 #include <linux/qnet.h>
 
+#include "route.h"
+
 /* Per network namespace (per node) state. */
 struct qnet_net {
 	struct net	*net;
-	/* Node address of this netns; QNET_ADDR_ANY until configured. */
+	/*
+	 * Node address of this netns; QNET_ADDR_ANY until configured.
+	 * Written under routes.lock, read with READ_ONCE().
+	 */
 	u32		node_addr;
+	struct qnet_route_table	routes;
 };
 
 extern unsigned int qnet_net_id;
