@@ -438,6 +438,26 @@ u64 qmath_rng_u64(struct qmath_rng *rng)
 	return r;
 }
 
+/*
+ * -ln(1 - p) = p (1 + p/2 + p^2/3 + ...) for p < 1/16, with p normalised to
+ * a 64-bit mantissa so that the result keeps 62 significant bits however
+ * small p is: returns B with -ln(1 - p) = B * 2^-(*e).
+ */
+static u64 qmath_neg_log1m_small(qprob p, int *e)
+{
+	int lz = __builtin_clzll(p);
+	u64 m = p << lz, t = p << 2, pw = t, g = 0;
+	u32 n;
+
+	/* g = sum_{n >= 1} p^n / (n + 1) in Q0.64, terms shrink 16-fold */
+	for (n = 2; pw; n++) {
+		g += pw / n;
+		pw = qmath_mulhi(pw, t);
+	}
+	*e = QPROB_SHIFT + lz - 1;
+	return (m >> 1) + (qmath_mulhi(m, g) >> 1);
+}
+
 u64 qmath_rng_geometric(struct qmath_rng *rng, qprob p)
 {
 	unsigned __int128 a, b;
@@ -449,23 +469,28 @@ u64 qmath_rng_geometric(struct qmath_rng *rng, qprob p)
 	if (!p)
 		return QMATH_U64_MAX;
 
-	/* a = -ln U, U = (r + 1) / 2^64 in (0, 1]; a < 44.4 */
+	/* a = -ln U, U = (r + 1) / 2^64 in (0, 1]; a < 44.4, in Q64.64 */
 	r = qmath_rng_u64(rng);
 	if (r == QMATH_U64_MAX)
 		return 1;
 	m = qmath_normalise(r + 1, 64, &e);
 	a = (unsigned __int128)-qmath_ln_q64(m, e);
 
-	/* b = -ln(1 - p), 1 - p exact in Q2.62 */
-	q = QPROB_ONE - p;
-	m = qmath_normalise(q, QPROB_SHIFT, &e);
-	b = (unsigned __int128)-qmath_ln_q64(m, e);
-	if (!b)
-		return QMATH_U64_MAX;
-
-	if (b >> 64)	/* p > 1 - 1/e: both below 2^70, keep 56 bits */
-		n = (u64)(a >> 8) / (u64)(b >> 8);
-	else
-		n = qmath_div128_sat(a, (u64)b);
+	if (p < (QPROB_ONE >> 4) && p >= (1ULL << 6)) {
+		/* N - 1 = floor(a 2^-64 / (B 2^-e)) = floor(a 2^(e-64) / B) */
+		m = qmath_neg_log1m_small(p, &e);
+		n = qmath_div128_sat(a << (e - 64), m);
+	} else {
+		/* b = -ln(1 - p), 1 - p exact in Q2.62 */
+		q = QPROB_ONE - p;
+		m = qmath_normalise(q, QPROB_SHIFT, &e);
+		b = (unsigned __int128)-qmath_ln_q64(m, e);
+		if (!b)
+			return QMATH_U64_MAX;
+		if (b >> 64)	/* p > 1 - 1/e: both below 2^70 */
+			n = (u64)(a >> 8) / (u64)(b >> 8);
+		else
+			n = qmath_div128_sat(a, (u64)b);
+	}
 	return n >= QMATH_U64_MAX - 1 ? QMATH_U64_MAX : n + 1;
 }

@@ -382,9 +382,11 @@ static inline bool qmath_rng_bernoulli(struct qmath_rng *rng, qprob p)
  * @p: success probability per attempt; documented range [1e-9, 1]
  *
  * Inversion with one draw: N = 1 + floor(ln U / ln(1 - p)) with U uniform
- * in (0, 1] on a 2^-64 grid, so P(N > k) = (1 - p)^k up to 2^-64 and the
- * 64-bit logarithms (relative error below 1e-8 down to p = 1e-9). The cost
- * does not depend on @p.
+ * in (0, 1] on a 2^-64 grid, so P(N > k) = (1 - p)^k up to 2^-64. Both
+ * logarithms keep about 62 significant bits (for small p, -ln(1 - p) is
+ * evaluated on p's normalised mantissa), so N equals the exact inversion
+ * of the same U except where the ratio is within about 1e-9 of an integer.
+ * The cost does not depend on @p.
  *
  * Return: N >= 1; QMATH_U64_MAX if @p is zero (never) or N overflows.
  */
