@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qnetctl stats: a link's counters or the node's totals; and the counter
+ * printer that `link show -s` and `node show -s` use too.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <linux/genetlink.h>
+
+#include "qnetctl.h"
+
+static const enum mnl_attr_data_type stats_policy[QNET_STATS_A_MAX + 1] = {
+	[QNET_STATS_A_ATTEMPTS]		 = MNL_TYPE_U64,
+	[QNET_STATS_A_HERALDED]		 = MNL_TYPE_U64,
+	[QNET_STATS_A_DELIVERED]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_EXPIRED]		 = MNL_TYPE_U64,
+	[QNET_STATS_A_SWAPS_OK]		 = MNL_TYPE_U64,
+	[QNET_STATS_A_SWAPS_FAILED]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_PURIFY_OK]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_PURIFY_FAILED]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_FIDELITY_SUM_PPM]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_MEAN_FIDELITY_PPM] = MNL_TYPE_U32,
+	[QNET_STATS_A_STORED]		 = MNL_TYPE_U64,
+	[QNET_STATS_A_EMU_TIME_NS]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_RX_PACKETS]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_TX_PACKETS]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_RX_DROPPED]	 = MNL_TYPE_U64,
+};
+
+/* One counter: its attribute, names and how it is printed. */
+struct qn_counter {
+	uint16_t	attr;
+	const char	*json;		/* JSON key */
+	const char	*text;		/* text label, NULL: JSON only */
+	enum qn_unit	unit;
+	bool		nl;		/* start a new text line before it */
+};
+
+static const struct qn_counter qn_counters[] = {
+	{ QNET_STATS_A_ATTEMPTS, "attempts", "attempts", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_HERALDED, "heralded", "heralded", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_DELIVERED, "delivered", "delivered", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_EXPIRED, "expired", "expired", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_STORED, "stored", "stored", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_MEAN_FIDELITY_PPM, "mean_fidelity_ppm", "mean-fidelity",
+	  QN_UNIT_PROB, false },
+	{ QNET_STATS_A_FIDELITY_SUM_PPM, "fidelity_sum_ppm", NULL, QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_SWAPS_OK, "swaps_ok", "swaps", QN_UNIT_COUNT, true },
+	{ QNET_STATS_A_SWAPS_FAILED, "swaps_failed", "swaps-failed", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_PURIFY_OK, "purify_ok", "purify", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_PURIFY_FAILED, "purify_failed", "purify-failed",
+	  QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_RX_PACKETS, "rx_packets", "rx", QN_UNIT_COUNT, true },
+	{ QNET_STATS_A_TX_PACKETS, "tx_packets", "tx", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_RX_DROPPED, "rx_dropped", "rx-dropped", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_EMU_TIME_NS, "emu_time_ns", "emu-time", QN_UNIT_CLOCK, false },
+};
+
+static uint64_t qn_attr_get_uint(const struct nlattr *attr)
+{
+	return mnl_attr_get_payload_len(attr) == sizeof(uint64_t) ?
+		mnl_attr_get_u64(attr) : mnl_attr_get_u32(attr);
+}
+
+/* As a "stats" object in JSON; as indented lines in text. */
+int qn_stats_print(const struct nlattr *nest, int indent)
+{
+	const struct nlattr *tb[QNET_STATS_A_MAX + 1] = {};
+	bool line_started = false;
+	char fmt[64];
+	size_t i;
+
+	if (qn_parse_nested(nest, stats_policy, QNET_STATS_A_MAX, tb))
+		return -EINVAL;
+	open_json_object("stats");
+	for (i = 0; i < ARRAY_SIZE(qn_counters); i++) {
+		const struct qn_counter *c = &qn_counters[i];
+
+		if (!tb[c->attr])
+			continue;
+		if (!c->text) {
+			print_u64(PRINT_JSON, c->json, NULL,
+				  qn_attr_get_uint(tb[c->attr]));
+			continue;
+		}
+		if (c->nl && line_started)
+			print_nl(indent);
+		snprintf(fmt, sizeof(fmt), "%s%s %%s",
+			 line_started && !c->nl ? " " : "", c->text);
+		print_unit(c->json, fmt, c->unit, qn_attr_get_uint(tb[c->attr]));
+		line_started = true;
+	}
+	close_json_object();
+	return 0;
+}
+
+static int stats_help(struct qn *q)
+{
+	printf("Usage: %s stats show [ dev NAME ]\n"
+	       "       %s stats reset [ dev NAME ]\n"
+	       "Without dev, the node's totals.\n",
+	       q->prog, q->prog);
+	return 0;
+}
+
+/* [ dev NAME ]: the link's ifindex, or 0 for the node. */
+static int stats_parse(struct qn *q, uint32_t *ifindex, const char **name)
+{
+	*ifindex = 0;
+	*name = NULL;
+	while (!qn_no_arg(q)) {
+		if (qn_arg_is(q, "dev")) {
+			*name = qn_arg_value(q, "dev");
+			if (!*name || qn_get_ifindex(*name, ifindex))
+				return -EINVAL;
+		} else {
+			return qn_err("unknown argument \"%s\", try \"%s stats help\"",
+				      qn_argv(q), q->prog);
+		}
+	}
+	return 0;
+}
+
+static int stats_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = {};
+	const struct nlattr *nest;
+	(void)data;
+
+	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), qnet_attr_policy,
+			   QNET_A_MAX, tb))
+		return MNL_CB_ERROR;
+	open_json_object(NULL);
+	if (tb[QNET_A_IFNAME]) {
+		print_string(PRINT_ANY, "ifname", "%s:",
+			     mnl_attr_get_str(tb[QNET_A_IFNAME]));
+		nest = tb[QNET_A_LINK_STATS];
+	} else {
+		print_string(PRINT_FP, NULL, "%s:", "node");
+		nest = tb[QNET_A_NODE_STATS];
+	}
+	if (tb[QNET_A_IFINDEX])
+		print_u64(PRINT_JSON, "ifindex", NULL,
+			  mnl_attr_get_u32(tb[QNET_A_IFINDEX]));
+	print_nl(4);
+	if (nest && qn_stats_print(nest, 4))
+		return MNL_CB_ERROR;
+	print_nl(0);
+	close_json_object();
+	return MNL_CB_OK;
+}
+
+static int stats_do(struct qn *q, uint8_t cmd)
+{
+	struct nlmsghdr *nlh;
+	const char *name;
+	struct qn_sock *s;
+	uint32_t ifindex;
+	int err;
+
+	err = stats_parse(q, &ifindex, &name);
+	if (err)
+		return err;
+	s = qn_genl(q);
+	if (!s)
+		return -ENOENT;
+	nlh = qn_genl_prepare(s, cmd, 0);
+	if (ifindex)
+		mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	if (cmd == QNET_CMD_STATS_RESET)
+		return qn_request(s, nlh, NULL, NULL);
+	print_start(stdout, q->json, q->pretty);
+	err = qn_request(s, nlh, stats_show_cb, q);
+	print_end();
+	return err;
+}
+
+static int stats_show(struct qn *q)
+{
+	return stats_do(q, QNET_CMD_STATS_GET);
+}
+
+static int stats_reset(struct qn *q)
+{
+	return stats_do(q, QNET_CMD_STATS_RESET);
+}
+
+int cmd_stats(struct qn *q)
+{
+	static const struct qn_cmd cmds[] = {
+		{ NULL,		stats_show },
+		{ "show",	stats_show },
+		{ "list",	stats_show },
+		{ "reset",	stats_reset },
+		{ "help",	stats_help },
+		{ NULL,		NULL },
+	};
+
+	return qn_exec_cmd(q, cmds, "stats");
+}
