@@ -4,13 +4,13 @@
  *
  *	qnetctl [ OPTIONS ] OBJECT { COMMAND | help }
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "qnetctl.h"
 
 #ifndef QNETCTL_VERSION
@@ -52,48 +52,6 @@ static int qn_run_cmd(struct qn *q)
 	return qn_exec_cmd(q, objects, NULL);
 }
 
-/*
- * Split @line into words in place: blanks separate, '#' at the start of a
- * word comments out the rest, and "..." or '...' quote blanks. Returns
- * the number of words, or -1 (error printed) on an unterminated quote or
- * too many words.
- */
-static int qn_split_line(char *line, char **argv, int max)
-{
-	char *r = line, *w;
-	int argc = 0;
-
-	for (;;) {
-		while (isspace((unsigned char)*r))
-			r++;
-		if (!*r || *r == '#')
-			return argc;
-		if (argc == max) {
-			qn_err("too many arguments");
-			return -1;
-		}
-		argv[argc++] = w = r;
-		while (*r && !isspace((unsigned char)*r)) {
-			if (*r == '"' || *r == '\'') {
-				char quote = *r++;
-
-				while (*r && *r != quote)
-					*w++ = *r++;
-				if (!*r) {
-					qn_err("unterminated quote");
-					return -1;
-				}
-				r++;
-			} else {
-				*w++ = *r++;
-			}
-		}
-		if (*r)
-			r++;
-		*w = '\0';
-	}
-}
-
 /* Like ip -batch: one command per line, stop at the first failure. */
 static int qn_batch(struct qn *q, const char *name)
 {
@@ -111,12 +69,14 @@ static int qn_batch(struct qn *q, const char *name)
 		argc = qn_split_line(line, argv, MAX_BATCH_ARGS);
 		if (argc == 0)
 			continue;
-		if (argc > 0) {
+		if (argc == QN_SPLIT_UNTERMINATED) {
+			err = qn_err("unterminated quote");
+		} else if (argc == QN_SPLIT_TOO_MANY) {
+			err = qn_err("more than %d words", MAX_BATCH_ARGS);
+		} else {
 			q->argc = argc;
 			q->argv = argv;
 			err = qn_run_cmd(q);
-		} else {
-			err = -EINVAL;
 		}
 		fflush(stdout);
 		if (err) {

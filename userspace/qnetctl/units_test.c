@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "batch.h"
+#include "json_print.h"
 #include "json_writer.h"
 #include "units.h"
 
@@ -341,6 +343,120 @@ TEST(json_document)
 		EXPECT_STREQ(doc_cases[i].out, buf)
 			TH_LOG("pretty=%d", doc_cases[i].pretty);
 		free(buf);
+	}
+}
+
+/* One field through the print path, in text and in JSON. */
+static const struct print_case {
+	enum qn_unit	unit;
+	const char	*key;
+	const char	*fmt;
+	uint64_t	val;
+	const char	*text;
+	const char	*json;
+} print_cases[] = {
+	{ QN_UNIT_LENGTH, "length_m", "length %s", 25000,
+	  "length 25km", "{\"length_m\":25000}" },
+	{ QN_UNIT_ATTEN, "atten_mdb_km", " atten %s", 200,
+	  " atten 0.2dB/km", "{\"atten_mdb_km\":200}" },
+	{ QN_UNIT_FREQ, "attempt_rate_hz", "rate %s", 1000000,
+	  "rate 1MHz", "{\"attempt_rate_hz\":1000000}" },
+	{ QN_UNIT_PROB, "efficiency_ppm", "efficiency %s", 900000,
+	  "efficiency 90%", "{\"efficiency_ppm\":900000}" },
+	{ QN_UNIT_TIME, "cutoff_ns", "cutoff %s", 10000000,
+	  "cutoff 10ms", "{\"cutoff_ns\":10000000}" },
+	{ QN_UNIT_TIME, "t1_ns", "t1 %s", 0, "t1 none", "{\"t1_ns\":0}" },
+	{ QN_UNIT_SCALE, "time_scale_permille", "time-scale %s", 1000,
+	  "time-scale 1", "{\"time_scale_permille\":1000}" },
+	{ QN_UNIT_SCHEME, "scheme", "scheme %s", 1,
+	  "scheme double-click", "{\"scheme\":\"double-click\"}" },
+	{ QN_UNIT_SCHEME, "scheme", "scheme %s", 9, "scheme 9", "{\"scheme\":9}" },
+	{ QN_UNIT_ONOFF, "continuous", "continuous %s", 1,
+	  "continuous on", "{\"continuous\":true}" },
+	{ QN_UNIT_COUNT, "seed", "seed %s", UINT64_MAX,
+	  "seed 18446744073709551615", "{\"seed\":18446744073709551615}" },
+};
+
+static char *print_one(const struct print_case *c, bool json)
+{
+	size_t len;
+	char *buf;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	print_start(f, json, false);
+	open_json_object(NULL);
+	print_unit(c->key, c->fmt, c->unit, c->val);
+	close_json_object();
+	print_end();
+	fclose(f);
+	return buf;
+}
+
+TEST(print_unit_text_and_json)
+{
+	char want[128], *got;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(print_cases); i++) {
+		const struct print_case *c = &print_cases[i];
+
+		got = print_one(c, false);
+		ASSERT_NE(NULL, got);
+		EXPECT_STREQ(c->text, got) TH_LOG("text, case %zu", i);
+		free(got);
+
+		got = print_one(c, true);
+		ASSERT_NE(NULL, got);
+		snprintf(want, sizeof(want), "%s\n", c->json);
+		EXPECT_STREQ(want, got) TH_LOG("json, case %zu", i);
+		free(got);
+	}
+}
+
+/* A batch line and its words, joined by '|'; or the error. */
+static const struct split_case {
+	const char	*line;
+	int		ret;
+	const char	*words;
+} split_cases[] = {
+	{ "node show\n",			2, "node|show" },
+	{ "",					0, "" },
+	{ "   \t\n",				0, "" },
+	{ "# a comment",			0, "" },
+	{ "  link set ql0 length 2km # why",	5, "link|set|ql0|length|2km" },
+	{ "route add 2 dev ql0#not-a-comment",	5, "route|add|2|dev|ql0#not-a-comment" },
+	{ "a \"b c\" 'd e' f",		4, "a|b c|d e|f" },
+	{ "x\"y z\"w",				1, "xy zw" },
+	{ "\"\" ''",				2, "|" },
+	{ "a \"unterminated",			QN_SPLIT_UNTERMINATED, NULL },
+	{ "1 2 3 4 5 6 7 8 9",			QN_SPLIT_TOO_MANY, NULL },
+	{ "1 2 3 4 5 6 7 8",			8, "1|2|3|4|5|6|7|8" },
+};
+
+TEST(batch_split_line)
+{
+	char line[128], joined[128], *argv[8];
+	size_t i;
+	int n, k;
+
+	for (i = 0; i < ARRAY_SIZE(split_cases); i++) {
+		const struct split_case *c = &split_cases[i];
+
+		snprintf(line, sizeof(line), "%s", c->line);
+		n = qn_split_line(line, argv, ARRAY_SIZE(argv));
+		EXPECT_EQ(c->ret, n) TH_LOG("\"%s\"", c->line);
+		if (n != c->ret || n < 0)
+			continue;
+		joined[0] = '\0';
+		for (k = 0; k < n; k++) {
+			if (k)
+				strcat(joined, "|");
+			strcat(joined, argv[k]);
+		}
+		EXPECT_STREQ(c->words, joined) TH_LOG("\"%s\"", c->line);
 	}
 }
 
