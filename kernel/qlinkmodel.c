@@ -38,7 +38,7 @@ static qprob qstate_fiber_eta(u32 length_m, u32 atten_mdb_km, u32 div)
 
 	if (db / (10000000ULL * div) >= 40)
 		return 0;	/* below 1e-40: zero in Q2.62 */
-	return qmath_pow10_prob(-qfix_ratio(db, 10000000ULL * div));
+	return qmath_pow10_neg_ratio(db, 10000000ULL * div);
 }
 
 qprob qstate_fiber_transmittance(u32 length_m, u32 atten_mdb_km)
@@ -61,7 +61,7 @@ qprob qstate_dark_prob(u32 rate_hz, u32 window_ns)
 
 	if (!x)
 		return 0;
-	return qprob_compl(qmath_exp_prob(-qfix_ratio(x, 1000000000ULL)));
+	return qprob_compl(qmath_exp_neg_ratio(x, 1000000000ULL));
 }
 
 u64 qstate_attempt_period_ns(u32 attempt_rate_hz, u64 herald_ns)

@@ -212,6 +212,36 @@ static unsigned __int128 qmath_scale_q64(qfix x, u64 c, unsigned int cshift)
 	return ((unsigned __int128)mag * c) >> (QFIX_SHIFT + cshift - 64);
 }
 
+/* (num / den) * c as an unsigned Q64.64, c with cshift fractional bits */
+static unsigned __int128 qmath_ratio_q64(u64 num, u64 den, u64 c,
+					 unsigned int cshift)
+{
+	unsigned __int128 a = ((unsigned __int128)num * c) << (64 - cshift);
+	u64 hi = (u64)(a >> 64);
+
+	/* long division: 128-bit quotient from two 64-bit steps */
+	return ((unsigned __int128)(hi / den) << 64) |
+	       qmath_div128(hi % den, (u64)a, den);
+}
+
+qprob qmath_exp_neg_ratio(u64 num, u64 den)
+{
+	if (!den)
+		return 0;
+	return qmath_exp2_q64(true, qmath_ratio_q64(num, den, QMATH_LOG2E_Q63,
+						    63),
+			      QPROB_SHIFT, QPROB_MAX);
+}
+
+qprob qmath_pow10_neg_ratio(u64 num, u64 den)
+{
+	if (!den)
+		return 0;
+	return qmath_exp2_q64(true, qmath_ratio_q64(num, den,
+						    QMATH_LOG2_10_Q62, 62),
+			      QPROB_SHIFT, QPROB_MAX);
+}
+
 qfix qmath_exp(qfix x)
 {
 	return (qfix)qmath_exp2_q64(x < 0, qmath_scale_q64(x, QMATH_LOG2E_Q63,

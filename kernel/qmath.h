@@ -275,6 +275,27 @@ qfix qmath_pow10(qfix x);
 qprob qmath_pow10_prob(qfix x);
 
 /**
+ * qmath_exp_neg_ratio() - e^(-num/den) with an exact rational exponent
+ * @num: numerator, below 2^62 (for example an elapsed time in ns)
+ * @den: denominator, not zero (zero gives 0; for example a decay time)
+ *
+ * The exponent is not rounded to Q32.32 first, so the result keeps its
+ * 62-bit relative precision: decay factors, dark-count probabilities.
+ *
+ * Return: e^(-@num/@den) in Q2.62.
+ */
+qprob qmath_exp_neg_ratio(u64 num, u64 den);
+
+/**
+ * qmath_pow10_neg_ratio() - 10^(-num/den) with an exact rational exponent
+ * @num: numerator, below 2^62 (for example milli-dB/km times m)
+ * @den: denominator, not zero (zero gives 0)
+ *
+ * Return: 10^(-@num/@den) in Q2.62; fiber transmittance uses it.
+ */
+qprob qmath_pow10_neg_ratio(u64 num, u64 den);
+
+/**
  * qmath_ln() - natural logarithm of a qfix
  * @x: argument, documented range [2^-32, 2^31), i.e. every positive qfix
  *

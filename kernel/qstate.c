@@ -147,14 +147,11 @@ void qstate_dephase(struct qstate *s, qprob lambda)
 /* exp(-dt / tau) as a probability; exponents past 64 give 0 */
 static qprob qstate_decay(u64 dt_ns, u64 tau_ns)
 {
-	qfix x;
-
 	if (!dt_ns)
 		return QPROB_ONE;
 	if (dt_ns / tau_ns >= 64)
 		return 0;
-	x = qfix_ratio(dt_ns, tau_ns);
-	return qmath_exp_prob(-x);
+	return qmath_exp_neg_ratio(dt_ns, tau_ns);
 }
 
 void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns)

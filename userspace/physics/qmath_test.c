@@ -92,6 +92,49 @@ TEST(functions_vs_double)
 	}
 }
 
+/*
+ * e^(-n/d) and 10^(-n/d) with exact rational exponents: n and d random
+ * (n/d in [0, 45] resp. [0, 19]) and on a grid, against exp() and pow()
+ * in double; bound 1e-6 absolute and 1e-12 relative where the result
+ * exceeds 1e-6 (the exponent is not quantised, so only the 2^-62 output
+ * rounding and double's own error remain).
+ */
+TEST(neg_ratio_vs_double)
+{
+	uint64_t st = 0x5eed0004;
+	struct qref_err ea = { 0 }, er = { 0 }, pa = { 0 }, pr = { 0 };
+	int i;
+
+	for (i = 0; i < GRID + QREF_NRAND; i++) {
+		u64 d = i < GRID ? 1000000 : (u64)qref_logrange(&st, 1, 1e15);
+		double x = i < GRID ? 45.0 * i / (GRID - 1) :
+			   qref_range(&st, 0, 45);
+		u64 n = (u64)(x * (double)d);
+		double xe = (double)((long double)n / d);
+		double ge = qref_prob(qmath_exp_neg_ratio(n, d));
+		double gp = qref_prob(qmath_pow10_neg_ratio(n, d));
+		double we = exp(-xe), wp = pow(10, -xe * 19 / 45);
+
+		/* 10^-(19/45 x): reuse n, d with the exponent scaled */
+		gp = qref_prob(qmath_pow10_neg_ratio(n * 19, d * 45));
+		qref_err_add(&ea, ge, we, xe);
+		qref_err_add(&pa, gp, wp, xe);
+		if (we > 1e-6)
+			qref_err_add(&er, ge / we, 1, xe);
+		if (wp > 1e-6)
+			qref_err_add(&pr, gp / wp, 1, xe);
+	}
+	qref_note("qmath_exp_neg_ratio   max abs err %.3e, max rel err %.3e",
+		  ea.max, er.max);
+	qref_note("qmath_pow10_neg_ratio max abs err %.3e, max rel err %.3e",
+		  pa.max, pr.max);
+	EXPECT_TRUE(ea.max <= QREF_TOL && pa.max <= QREF_TOL);
+	EXPECT_TRUE(er.max <= 1e-12 && pr.max <= 1e-12);
+	EXPECT_EQ(0, qmath_exp_neg_ratio(1, 0));
+	EXPECT_EQ(QPROB_ONE, qmath_exp_neg_ratio(0, 7));
+	EXPECT_EQ(QPROB_ONE / 10, qmath_pow10_neg_ratio(10000000, 10000000));
+}
+
 /* Known values, exact or to the output rounding (tolerance per row). */
 TEST(known_values)
 {

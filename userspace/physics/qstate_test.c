@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qstate_test.c - unit tests of kernel/qstate.c: Bell-diagonal states,
+ * decoherence, swapping, purification, measurement and QKD figures, each
+ * against an independent double-precision reference written from the
+ * textbook formulas, plus known values derived by hand.
+ */
+#include <complex.h>
+
+#include "qref.h"
+#include "qstate.h"
+#include "kselftest_harness.h"
+
+/* ------------------------------------------------------------------ */
+/* Double-precision references                                         */
+/* ------------------------------------------------------------------ */
+
+/* Bell index = Pauli index I X Y Z; (x, z) bits */
+static int rx(int p) { return p == 1 || p == 2; }
+static int rz(int p) { return p >= 2; }
+static int rpauli(int x, int z) { return z ? (x ? 2 : 3) : x; }
+static int rcomp(int a, int b)
+{
+	return rpauli(rx(a) ^ rx(b), rz(a) ^ rz(b));
+}
+
+struct dstate {
+	double c[4];
+	int bell;
+};
+
+static void dget(struct dstate *d, const struct qstate *s)
+{
+	int k;
+
+	for (k = 0; k < 4; k++)
+		d->c[k] = qref_prob(s->c[k]);
+	d->bell = s->bell;
+}
+
+/* a random Bell-diagonal state, biased toward high fidelity at times */
+static void rand_state(uint64_t *st, struct qstate *s)
+{
+	qprob w[4];
+	int k, b = qref_rand64(st) & 3;
+	double sharp = qref_range(st, 0, 3);
+
+	for (k = 0; k < 4; k++)
+		w[k] = qref_toprob(0.25 * pow(qref_unif(st), sharp));
+	w[b] += QPROB_ONE / 2 * (qref_rand64(st) & 1);
+	qstate_init(s, w, b);
+}
+
+/* sum exactly one, every coefficient in [0, 1] */
+static int exact_norm(const struct qstate *s)
+{
+	qprob sum = 0;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		if (s->c[k] > QPROB_ONE)
+			return 0;
+		sum += s->c[k];
+	}
+	return sum == QPROB_ONE && s->bell < 4;
+}
+
+static double max_diff(const struct qstate *s, const double want[4])
+{
+	double m = 0;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		m = fmax(m, fabs(qref_prob(s->c[k]) - want[k]));
+	return m;
+}
+
+static void ref_depol(double c[4], double lambda)
+{
+	int k;
+
+	for (k = 0; k < 4; k++)
+		c[k] = lambda * c[k] + (1 - lambda) / 4;
+}
+
+/* Z error on one qubit with probability pz: Phi+ <-> Phi-, Psi+ <-> Psi- */
+static void ref_dephase(double c[4], double lambda)
+{
+	double pz = (1 - lambda) / 2, t[4];
+	int k;
+
+	for (k = 0; k < 4; k++)
+		t[k] = (1 - pz) * c[k] + pz * c[rcomp(k, 3)];
+	memcpy(c, t, sizeof(t));
+}
+
+/* ------------------------------------------------------------------ */
+/* Conventions                                                         */
+/* ------------------------------------------------------------------ */
+
+/* qstate_bell_compose() is the Pauli product up to phase */
+TEST(bell_compose_is_pauli_product)
+{
+	static const double complex P[4][2][2] = {
+		{ { 1, 0 }, { 0, 1 } },		/* I: Phi+ */
+		{ { 0, 1 }, { 1, 0 } },		/* X: Psi+ */
+		{ { 0, -I }, { I, 0 } },	/* Y: Psi- */
+		{ { 1, 0 }, { 0, -1 } },	/* Z: Phi- */
+	};
+	int a, b, i, j, k;
+
+	for (a = 0; a < 4; a++) {
+		for (b = 0; b < 4; b++) {
+			double complex m[2][2], ph = 0;
+			int c = qstate_bell_compose(a, b);
+
+			for (i = 0; i < 2; i++)
+				for (j = 0; j < 2; j++)
+					m[i][j] = P[a][i][0] * P[b][0][j] +
+						  P[a][i][1] * P[b][1][j];
+			/* m = ph * P[c] for a unit-modulus ph */
+			for (i = 0; i < 2 && ph == 0; i++)
+				for (j = 0; j < 2 && ph == 0; j++)
+					if (cabs(P[c][i][j]) > 0.5)
+						ph = m[i][j] / P[c][i][j];
+			EXPECT_TRUE(fabs(cabs(ph) - 1) < 1e-12);
+			for (i = 0; i < 2; i++)
+				for (j = 0; j < 2; j++)
+					EXPECT_TRUE(cabs(m[i][j] - ph * P[c][i][j])
+						    < 1e-12)
+						TH_LOG("P%d P%d is not P%d", a, b, c);
+			k = rcomp(a, b);
+			EXPECT_EQ(k, c);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* States                                                              */
+/* ------------------------------------------------------------------ */
+
+TEST(werner_and_normalisation_exact)
+{
+	uint64_t st = 0x5eed0101;
+	struct qref_err e = { 0 };
+	long i, bad = 0;
+
+	for (i = 0; i < QREF_NRAND + 1001; i++) {
+		double f = i <= 1000 ? i / 1000.0 : qref_unif(&st);
+		struct qstate s, t;
+		int b = i & 3, k;
+
+		qstate_init_werner(&s, qref_toprob(f), b);
+		bad += !exact_norm(&s);
+		for (k = 0; k < 4; k++)
+			qref_err_add(&e, qref_prob(s.c[k]),
+				     k == b ? f : (1 - f) / 3, f);
+		qref_err_add(&e, qref_fix(qstate_werner_param(&s)),
+			     (4 * f - 1) / 3, f);
+		rand_state(&st, &t);
+		bad += !exact_norm(&t);
+		qstate_twirl(&t);
+		bad += !exact_norm(&t);
+		qstate_apply_pauli(&t, i & 3);
+		bad += !exact_norm(&t);
+	}
+	qref_note("werner: max abs err %.3e over %ld values (bound %.0e); %ld states not exactly normalised",
+		  e.max, e.n, QREF_TOL, bad);
+	EXPECT_EQ(0, bad);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/*
+ * Decoherence of one qubit for dt with T1, T2, against lambda = e^(-dt/T)
+ * depolarising then dephasing in double; grid over dt/T in [0, 10] and
+ * random states and times. Also: lazy application in two steps equals one
+ * step (bound 1e-15, a few units of 2^-62), and the state stays exactly
+ * normalised.
+ */
+TEST(decoherence_vs_double)
+{
+	uint64_t st = 0x5eed0102;
+	struct qref_err e = { 0 }, lazy = { 0 };
+	long i, bad = 0;
+
+	for (i = 0; i < QREF_NRAND + 1001; i++) {
+		struct qstate s, s2;
+		struct dstate d;
+		u64 t1 = (u64)qref_logrange(&st, 1e3, 1e12);
+		u64 t2 = (u64)qref_logrange(&st, 1e3, 1e12);
+		u64 dt = i <= 1000 ? (u64)(t1 * (i / 100.0)) :
+			 (u64)(t1 * qref_logrange(&st, 1e-6, 20));
+
+		if (i % 7 == 0)
+			t2 = 0;		/* no dephasing */
+		rand_state(&st, &s);
+		dget(&d, &s);
+		s2 = s;
+		qstate_decohere(&s, dt, t1, t2);
+		ref_depol(d.c, exp(-(double)dt / t1));
+		if (t2)
+			ref_dephase(d.c, exp(-(double)dt / t2));
+		qref_err_add(&e, max_diff(&s, d.c), 0, (double)dt / t1);
+		bad += !exact_norm(&s);
+
+		qstate_decohere(&s2, dt / 2, t1, t2);
+		qstate_decohere(&s2, dt - dt / 2, t1, t2);
+		qref_err_add(&lazy, max_diff(&s2, d.c), max_diff(&s, d.c), 0);
+	}
+	qref_note("decoherence: max abs err %.3e (bound %.0e); two steps vs one: %.3e",
+		  e.max, QREF_TOL, lazy.max);
+	EXPECT_EQ(0, bad);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+	EXPECT_TRUE(lazy.max <= QREF_TOL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Swapping                                                            */
+/* ------------------------------------------------------------------ */
+
+/* two Werner pairs of F = 0.9 swap to F = (3 w^2 + 1)/4 = 0.81333... */
+TEST(swap_known_values)
+{
+	static const struct {
+		double f1, f2, want;
+	} kv[] = {
+		{ 0.9, 0.9, 0.8133333333333333 },	/* w = 0.8666..: 0.7511.. */
+		{ 1.0, 0.9, 0.9 },
+		{ 1.0, 1.0, 1.0 },
+		{ 0.25, 0.99, 0.25 },
+		{ 0.95, 0.8, 0.7633333333333333 },	/* w .9333 * .7333 = .68444 */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		struct qstate a, b, out;
+		double got;
+
+		qstate_init_werner(&a, qref_toprob(kv[i].f1), QSTATE_PHI_PLUS);
+		qstate_init_werner(&b, qref_toprob(kv[i].f2), QSTATE_PHI_PLUS);
+		qstate_swap(&out, &a, &b, QSTATE_PHI_PLUS, NULL);
+		got = qref_prob(qstate_fidelity(&out));
+		EXPECT_TRUE(fabs(got - kv[i].want) < 1e-15)
+			TH_LOG("swap %.2f x %.2f: F = %.17g, want %.17g",
+			       kv[i].f1, kv[i].f2, got, kv[i].want);
+		EXPECT_EQ(QSTATE_PHI_PLUS, out.bell);
+	}
+}
+
+/*
+ * Random pairs, frames and outcomes, with and without gate and readout
+ * noise, against the double composition
+ *   c'[i o j o m] += a[i] b[j], then c' <- (1-g) c' + g/4,
+ *   then each BSM bit wrong with e: c''[k] = sum_p w_p c'[k o p],
+ *   w = ((1-e)^2, e(1-e), e^2, e(1-e)) for I, X, Y, Z.
+ * Nominal state a o b o m. Bound 1e-6.
+ */
+TEST(swap_vs_double)
+{
+	uint64_t st = 0x5eed0103;
+	struct qref_err e = { 0 };
+	long i, bad = 0;
+
+	for (i = 0; i < QREF_NRAND; i++) {
+		struct qstate a, b, out;
+		struct qstate_swap_params prm = {
+			.p_bsm = QPROB_ONE,
+			.gate_depol = qref_toprob(i & 1 ? qref_unif(&st) * 0.1 : 0),
+			.readout_err = qref_toprob(i & 2 ? qref_unif(&st) * 0.1 : 0),
+		};
+		struct dstate da, db;
+		double c[4] = { 0 }, w[4], t[4], g, er;
+		int m = qref_rand64(&st) & 3, x, y, k;
+
+		rand_state(&st, &a);
+		rand_state(&st, &b);
+		dget(&da, &a);
+		dget(&db, &b);
+		qstate_swap(&out, &a, &b, m, &prm);
+
+		for (x = 0; x < 4; x++)
+			for (y = 0; y < 4; y++)
+				c[rcomp(rcomp(x, y), m)] += da.c[x] * db.c[y];
+		g = qref_prob(prm.gate_depol);
+		ref_depol(c, 1 - g);
+		er = qref_prob(prm.readout_err);
+		w[0] = (1 - er) * (1 - er);
+		w[1] = w[3] = er * (1 - er);
+		w[2] = er * er;
+		for (k = 0; k < 4; k++)
+			t[k] = w[0] * c[k] + w[1] * c[rcomp(k, 1)] +
+			       w[2] * c[rcomp(k, 2)] + w[3] * c[rcomp(k, 3)];
+		qref_err_add(&e, max_diff(&out, t), 0, i);
+		bad += !exact_norm(&out);
+		bad += out.bell != rcomp(rcomp(da.bell, db.bell), m);
+	}
+	qref_note("swap: max abs err %.3e over %ld swaps (bound %.0e)", e.max,
+		  e.n, QREF_TOL);
+	EXPECT_EQ(0, bad);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/* Werner in, Werner out with w' = w1 w2, for every outcome */
+TEST(swap_werner_product)
+{
+	uint64_t st = 0x5eed0104;
+	struct qref_err e = { 0 };
+	long i;
+
+	for (i = 0; i < QREF_NRAND; i++) {
+		double f1 = qref_range(&st, 0.25, 1), f2 = qref_range(&st, 0.25, 1);
+		double w1, w2, fw;
+		struct qstate a, b, out;
+
+		qstate_init_werner(&a, qref_toprob(f1), i & 3);
+		qstate_init_werner(&b, qref_toprob(f2), (i >> 2) & 3);
+		w1 = (4 * qref_prob(a.c[a.bell]) - 1) / 3;
+		w2 = (4 * qref_prob(b.c[b.bell]) - 1) / 3;
+		qstate_swap(&out, &a, &b, (i >> 4) & 3, NULL);
+		fw = (3 * w1 * w2 + 1) / 4;
+		qref_err_add(&e, qref_prob(qstate_fidelity(&out)), fw, f1);
+		qref_err_add(&e, qref_prob(out.c[rcomp(out.bell, 1)]),
+			     (1 - fw) / 3, f1);
+	}
+	qref_note("swap of Werner states: max abs err %.3e against w' = w1 w2",
+		  e.max);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/* success is sampled with p_bsm: binomial, 6 standard deviations */
+TEST(swap_sample_success_rate)
+{
+	enum { N = 100000 };
+	struct qstate_swap_params prm = { .p_bsm = QPROB_HALF };
+	struct qstate a, b, out;
+	struct qmath_rng r;
+	double obs[4] = { 0 }, expd[4] = { N / 8.0, N / 8.0, N / 8.0, N / 8.0 };
+	double pv;
+	int i, ok = 0;
+	u8 m;
+
+	qstate_init_werner(&a, qref_toprob(0.9), QSTATE_PHI_PLUS);
+	qstate_init_werner(&b, qref_toprob(0.9), QSTATE_PHI_PLUS);
+	qmath_rng_seed(&r, 11);
+	for (i = 0; i < N; i++) {
+		if (qstate_swap_sample(&out, &a, &b, &prm, &r, &m)) {
+			ok++;
+			obs[m]++;
+		}
+	}
+	/* outcomes uniform among successes: chi-square, 3 dof */
+	for (i = 0; i < 4; i++)
+		expd[i] = ok / 4.0;
+	qref_chi2(obs, expd, 4, &pv);
+	qref_note("swap sampling: %d/%d successes (p_bsm 0.5), outcome p-value %.3g",
+		  ok, N, pv);
+	EXPECT_TRUE(fabs(ok - N / 2.0) < 6 * sqrt(N * 0.25));
+	EXPECT_TRUE(pv > QREF_ALPHA);
+}
+
+/* ------------------------------------------------------------------ */
+/* Purification                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * DEJMPS closed form (Deutsch et al. 1996) on (A, B, C, D) =
+ * (Phi+, Psi-, Psi+, Phi-) for two inputs, and its odd-parity branch,
+ * written out in plain bilateral-CNOT labels a = A, x = C, y = D, z = B:
+ *   even: I a1a2 + z1z2, Z a1z2 + z1a2, X x1x2 + y1y2, Y x1y2 + y1x2
+ *   odd:  I a1x2 + z1y2, Z a1y2 + z1x2, X x1a2 + y1z2, Y x1z2 + y1a2
+ * then I X Y Z = Phi+ Psi+ Psi- Phi-. For equal inputs even gives
+ * A' = (A^2 + B^2)/N, B' = 2CD/N, C' = (C^2 + D^2)/N, D' = 2AB/N.
+ */
+static double ref_dejmps(const double c1[4], const double c2[4], double flip,
+			 double out[4])
+{
+	double a1 = c1[0], x1 = c1[1], y1 = c1[3], z1 = c1[2];
+	double a2 = c2[0], x2 = c2[1], y2 = c2[3], z2 = c2[2];
+	double ev[4], od[4], n = 0;
+	int k;
+
+	ev[0] = a1 * a2 + z1 * z2;
+	ev[3] = a1 * z2 + z1 * a2;
+	ev[1] = x1 * x2 + y1 * y2;
+	ev[2] = x1 * y2 + y1 * x2;
+	od[0] = a1 * x2 + z1 * y2;
+	od[3] = a1 * y2 + z1 * x2;
+	od[1] = x1 * a2 + y1 * z2;
+	od[2] = x1 * z2 + y1 * a2;
+	for (k = 0; k < 4; k++) {
+		out[k] = (1 - flip) * ev[k] + flip * od[k];
+		n += out[k];
+	}
+	for (k = 0; k < 4; k++)
+		out[k] /= n;
+	return n;
+}
+
+/* BBPSSW closed form (Bennett et al. 1996) on Werner fidelities */
+static double ref_bbpssw(double f1, double f2, double *fout)
+{
+	double r1 = (1 - f1) / 3, r2 = (1 - f2) / 3;
+	double n = f1 * f2 + f1 * r2 + r1 * f2 + 5 * r1 * r2;
+
+	*fout = (f1 * f2 + r1 * r2) / n;
+	return n;
+}
+
+/* hand-derived values, see the comment of each row */
+TEST(purify_known_values)
+{
+	static const struct {
+		const char *what;
+		u8 proto;
+		double c[4];		/* Phi+, Psi+, Psi-, Phi- */
+		double f, n;		/* output fidelity, success prob */
+	} kv[] = {
+		/* A = 0.9, B = C = D = 1/30: N = 788/900, A' = 730/788 */
+		{ "DEJMPS Werner 0.9", QSTATE_PURIFY_DEJMPS,
+		  { 0.9, 1 / 30.0, 1 / 30.0, 1 / 30.0 },
+		  730 / 788.0, 788 / 900.0 },
+		/* BBPSSW on the same state: the same first round */
+		{ "BBPSSW Werner 0.9", QSTATE_PURIFY_BBPSSW,
+		  { 0.9, 1 / 30.0, 1 / 30.0, 1 / 30.0 },
+		  730 / 788.0, 788 / 900.0 },
+		/* F = 0.7, r = 0.1: N = .49 + .14 + .05 = .68, F' = .5/.68 */
+		{ "BBPSSW Werner 0.7", QSTATE_PURIFY_BBPSSW,
+		  { 0.7, 0.1, 0.1, 0.1 }, 0.5 / 0.68, 0.68 },
+		/* A .7 B(Psi-) .2 C(Psi+) .06 D(Phi-) .04: N = .81 + .01,
+		 * A' = (.49 + .04)/.82
+		 */
+		{ "DEJMPS A.7 B.2 C.06 D.04", QSTATE_PURIFY_DEJMPS,
+		  { 0.7, 0.06, 0.2, 0.04 }, 0.53 / 0.82, 0.82 },
+		/* A .8 B .1 C .1 D 0: N = .81 + .01, A' = .65/.82 */
+		{ "DEJMPS A.8 B.1 C.1 D0", QSTATE_PURIFY_DEJMPS,
+		  { 0.8, 0.1, 0.1, 0 }, 0.65 / 0.82, 0.82 },
+		/* twirled first: F .8 -> r = 1/15: N = .64 + 2*.8/15 +
+		 * 5/225, F' = (.64 + 1/225)/N
+		 */
+		{ "BBPSSW A.8 B.1 C.1 D0", QSTATE_PURIFY_BBPSSW,
+		  { 0.8, 0.1, 0.1, 0 }, (0.64 + 1 / 225.0) /
+		  (0.64 + 1.6 / 15 + 5 / 225.0), 0.64 + 1.6 / 15 + 5 / 225.0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		struct qstate_purify_params prm = { .proto = kv[i].proto };
+		struct qstate s, out;
+		qprob w[4];
+		double f, n;
+		int k;
+
+		for (k = 0; k < 4; k++)
+			w[k] = qref_toprob(kv[i].c[k]);
+		qstate_init(&s, w, QSTATE_PHI_PLUS);
+		n = qref_prob(qstate_purify(&out, &s, &s, &prm));
+		f = qref_prob(qstate_fidelity(&out));
+		EXPECT_TRUE(fabs(f - kv[i].f) < 1e-12 && fabs(n - kv[i].n) < 1e-12)
+			TH_LOG("%s: F' %.15f N %.15f, want %.15f %.15f",
+			       kv[i].what, f, n, kv[i].f, kv[i].n);
+	}
+}
+
+/*
+ * Random pairs (any frames, any nominal states), with and without gate
+ * depolarising and readout errors, against ref_dejmps()/ref_bbpssw() on
+ * the inputs relative to their nominal states; bound 1e-6 on every
+ * output coefficient and on the success probability.
+ */
+TEST(purify_vs_double)
+{
+	uint64_t st = 0x5eed0105;
+	struct qref_err e = { 0 };
+	long i, bad = 0;
+
+	for (i = 0; i < 2 * QREF_NRAND; i++) {
+		struct qstate_purify_params prm = {
+			.proto = i & 1 ? QSTATE_PURIFY_BBPSSW :
+					 QSTATE_PURIFY_DEJMPS,
+			.gate_depol = qref_toprob(i & 2 ? qref_unif(&st) * 0.1 : 0),
+			.readout_err = qref_toprob(i & 4 ? qref_unif(&st) * 0.1 : 0),
+		};
+		struct qstate a, b, out;
+		struct dstate da, db;
+		double e1[4], e2[4], want[4], n, g, er, fo;
+		int k;
+
+		rand_state(&st, &a);
+		rand_state(&st, &b);
+		dget(&da, &a);
+		dget(&db, &b);
+		g = qref_prob(prm.gate_depol);
+		er = qref_prob(prm.readout_err);
+		ref_depol(da.c, 1 - g);
+		ref_depol(db.c, 1 - g);
+		/* relative to the nominal states */
+		for (k = 0; k < 4; k++) {
+			e1[k] = da.c[rcomp(k, da.bell)];
+			e2[k] = db.c[rcomp(k, db.bell)];
+		}
+		if (prm.proto == QSTATE_PURIFY_BBPSSW && !prm.readout_err) {
+			n = ref_bbpssw(e1[0], e2[0], &fo);
+			want[0] = fo;
+			want[1] = want[2] = want[3] = (1 - fo) / 3;
+		} else if (prm.proto == QSTATE_PURIFY_BBPSSW) {
+			/* twirled inputs through the plain CNOT: no rotation */
+			double t1[4], t2[4], ev[4];
+
+			for (k = 0; k < 4; k++) {
+				t1[k] = k ? (1 - e1[0]) / 3 : e1[0];
+				t2[k] = k ? (1 - e2[0]) / 3 : e2[0];
+			}
+			/* ref_dejmps swaps Psi-/Phi-; for Werner no-op */
+			n = ref_dejmps(t1, t2, 2 * er * (1 - er), ev);
+			want[0] = ev[0];
+			want[1] = want[2] = want[3] = (1 - ev[0]) / 3;
+		} else {
+			n = ref_dejmps(e1, e2, 2 * er * (1 - er), want);
+		}
+		/* back to absolute labels in a's frame */
+		for (k = 0; k < 4; k++)
+			e1[rcomp(k, da.bell)] = want[k];
+		n = fabs(qref_prob(qstate_purify(&out, &a, &b, &prm)) - n);
+		qref_err_add(&e, fmax(n, max_diff(&out, e1)), 0, i);
+		bad += !exact_norm(&out) || out.bell != a.bell;
+	}
+	qref_note("purify: max abs err %.3e over %ld steps (bound %.0e)",
+		  e.max, e.n, QREF_TOL);
+	EXPECT_EQ(0, bad);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Measurement                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Werner: QBER 2(1 - F)/3 in every basis and every nominal state */
+TEST(qber_werner)
+{
+	struct qref_err e = { 0 };
+	int i, b, basis;
+
+	for (i = 0; i <= 1000; i++) {
+		double f = 0.25 + 0.75 * i / 1000;
+
+		for (b = 0; b < 4; b++) {
+			for (basis = 0; basis < 3; basis++) {
+				struct qstate s;
+
+				qstate_init_werner(&s, qref_toprob(f), b);
+				qref_err_add(&e, qref_prob(qstate_qber(&s, basis)),
+					     2 * (1 - f) / 3, f);
+			}
+		}
+	}
+	qref_note("QBER of Werner states: max abs err %.3e against 2(1-F)/3",
+		  e.max);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/* correlations of the four Bell states, from their stabilisers */
+TEST(bell_correlations)
+{
+	/* anticorrelated? [bell][basis Z, X, Y] */
+	static const int anti[4][3] = {
+		{ 0, 0, 1 },	/* Phi+: ZZ +1, XX +1, YY -1 */
+		{ 1, 0, 0 },	/* Psi+: ZZ -1, XX +1, YY +1 */
+		{ 1, 1, 1 },	/* Psi-: all -1 */
+		{ 0, 1, 0 },	/* Phi-: ZZ +1, XX -1, YY +1 */
+	};
+	int b, basis;
+
+	for (b = 0; b < 4; b++)
+		for (basis = 0; basis < 3; basis++)
+			EXPECT_EQ(anti[b][basis],
+				  qstate_bell_anticorrelated(b, basis));
+}
+
+/*
+ * Sampled outcomes: for random states and each of the 9 basis pairs,
+ * n = 20000 joint outcomes (00, 01, 10, 11) against the expected
+ * probabilities (1 - d)/2, d/2, d/2, (1 - d)/2 in equal bases (d the
+ * disagreement probability) and 1/4 each otherwise: chi-square with 3 dof,
+ * fail below p-value 1e-6. Same for qstate_measure_second() after a
+ * first outcome drawn by the test.
+ */
+TEST(measure_chi2)
+{
+	enum { N = 20000 };
+	uint64_t st = 0x5eed0106;
+	double worst = 1;
+	int t, ba, bb, i;
+
+	for (t = 0; t < 4; t++) {
+		struct qstate s;
+		struct qmath_rng r;
+
+		rand_state(&st, &s);
+		qmath_rng_seed(&r, 100 + t);
+		for (ba = 0; ba < 3; ba++) {
+			for (bb = 0; bb < 3; bb++) {
+				double obs[4] = { 0 }, obs2[4] = { 0 }, expd[4];
+				double d = qref_prob(qstate_disagree_prob(&s, ba));
+				double pv, pv2;
+				u8 a, b;
+
+				for (i = 0; i < N; i++) {
+					qstate_measure(&s, ba, bb, &r, &a, &b);
+					obs[a * 2 + b]++;
+					a = i & 1;
+					b = qstate_measure_second(&s, ba, a, bb,
+								  &r);
+					obs2[a * 2 + b]++;
+				}
+				if (ba == bb) {
+					expd[0] = expd[3] = N * (1 - d) / 2;
+					expd[1] = expd[2] = N * d / 2;
+				} else {
+					expd[0] = expd[1] = N / 4.0;
+					expd[2] = expd[3] = N / 4.0;
+				}
+				/* tiny expected counts: merge into their row */
+				if (expd[1] < 5) {
+					obs[0] += obs[1];
+					obs[3] += obs[2];
+					obs2[0] += obs2[1];
+					obs2[3] += obs2[2];
+					obs[1] = obs[2] = obs2[1] = obs2[2] = 0;
+					expd[1] = expd[2] = 1e-300;
+				}
+				if (expd[0] < 5) {
+					obs[1] += obs[0];
+					obs[2] += obs[3];
+					obs2[1] += obs2[0];
+					obs2[2] += obs2[3];
+					obs[0] = obs[3] = obs2[0] = obs2[3] = 0;
+					expd[0] = expd[3] = 1e-300;
+				}
+				qref_chi2(obs, expd, 4, &pv);
+				qref_chi2(obs2, expd, 4, &pv2);
+				worst = fmin(worst, fmin(pv, pv2));
+				EXPECT_TRUE(pv > QREF_ALPHA && pv2 > QREF_ALPHA)
+					TH_LOG("state %d bases %d %d: p-values %.3g %.3g",
+					       t, ba, bb, pv, pv2);
+			}
+		}
+	}
+	qref_note("measurement: smallest chi-square p-value over 72 tests %.3g (alpha %g)",
+		  worst, QREF_ALPHA);
+}
+
+/* a delivered Werner pair: equal bases disagree at 2(1 - F)/3 */
+TEST(measure_werner_error_rate)
+{
+	enum { N = 200000 };
+	struct qstate s;
+	struct qmath_rng r;
+	double f = 0.85, q = 2 * (1 - f) / 3, sd = sqrt(q * (1 - q) / N);
+	int i, basis;
+
+	qstate_init_werner(&s, qref_toprob(f), QSTATE_PHI_PLUS);
+	qmath_rng_seed(&r, 5);
+	for (basis = 0; basis < 3; basis++) {
+		long err = 0;
+		u8 a, b;
+
+		for (i = 0; i < N; i++) {
+			qstate_measure(&s, basis, basis, &r, &a, &b);
+			err += (a ^ b) != qstate_bell_anticorrelated(s.bell,
+								     basis);
+		}
+		/* binomial with n p > 10^4: normal approximation, 6 sd */
+		EXPECT_TRUE(fabs((double)err / N - q) < 6 * sd)
+			TH_LOG("basis %d: error rate %.5f, want %.5f +- %.5f",
+			       basis, (double)err / N, q, 6 * sd);
+	}
+}
+
+TEST(measure_same_seed_repeats)
+{
+	struct qmath_rng r1, r2;
+	struct qstate s;
+	int i;
+
+	qstate_init_werner(&s, qref_toprob(0.8), QSTATE_PSI_MINUS);
+	qmath_rng_seed(&r1, 99);
+	qmath_rng_seed(&r2, 99);
+	for (i = 0; i < 10000; i++) {
+		u8 a1, b1, a2, b2;
+
+		qstate_measure(&s, i % 3, (i / 3) % 3, &r1, &a1, &b1);
+		qstate_measure(&s, i % 3, (i / 3) % 3, &r2, &a2, &b2);
+		ASSERT_EQ(a1, a2);
+		ASSERT_EQ(b1, b2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* QKD figures                                                         */
+/* ------------------------------------------------------------------ */
+
+static double ref_h(double q)
+{
+	if (q <= 0 || q >= 1)
+		return 0;
+	return -q * log2(q) - (1 - q) * log2(1 - q);
+}
+
+/*
+ * Binary entropy, BBM92 fraction and PLOB on a grid over [0, 1] and
+ * random inputs (also log-uniform down to 1e-12), bound 1e-6. Known
+ * values: h(1/2) = 1, h(0.11) = 0.4999.., 1 - 2h(0.11) ~ 0,
+ * PLOB(0.1) = -log2(0.9) = 0.152003093445.
+ */
+TEST(qkd_vs_double)
+{
+	uint64_t st = 0x5eed0107;
+	struct qref_err eh = { 0 }, ef = { 0 }, ep = { 0 };
+	int i;
+
+	for (i = 0; i < 1001 + 2 * QREF_NRAND; i++) {
+		double q = i <= 1000 ? i / 1000.0 :
+			   i & 1 ? qref_unif(&st) :
+			   qref_logrange(&st, 1e-12, 1);
+		double q2 = qref_unif(&st) * 0.5;
+		qprob pq = qref_toprob(q), pq2 = qref_toprob(q2);
+
+		q = qref_prob(pq);
+		q2 = qref_prob(pq2);
+		qref_err_add(&eh, qref_fix(qstate_binary_entropy(pq)), ref_h(q),
+			     q);
+		qref_err_add(&ef, qref_fix(qstate_bbm92_fraction(pq, pq2)),
+			     1 - ref_h(q) - ref_h(q2), q);
+		if (q < 1 - 1e-6)
+			qref_err_add(&ep, qref_fix(qstate_plob(pq)),
+				     -log2(1 - q), q);
+	}
+	qref_note("binary entropy: max abs err %.3e; BBM92 fraction %.3e; PLOB %.3e (bound %.0e)",
+		  eh.max, ef.max, ep.max, QREF_TOL);
+	EXPECT_TRUE(eh.max <= QREF_TOL);
+	EXPECT_TRUE(ef.max <= QREF_TOL);
+	EXPECT_TRUE(ep.max <= QREF_TOL);
+
+	EXPECT_TRUE(fabs(qref_fix(qstate_plob(qref_toprob(0.1))) -
+			 0.15200309344504997) < 1e-9);
+	EXPECT_TRUE(fabs(qref_fix(qstate_binary_entropy(QPROB_HALF)) - 1) < 1e-9);
+	EXPECT_EQ(0, qstate_binary_entropy(0));
+	EXPECT_EQ(0, qstate_binary_entropy(QPROB_ONE));
+	EXPECT_EQ(QFIX_MAX, qstate_plob(QPROB_ONE));
+}
+
+TEST_HARNESS_MAIN
