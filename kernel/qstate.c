@@ -179,24 +179,24 @@ void qstate_swap(struct qstate *out, const struct qstate *a,
 		 const struct qstate_swap_params *prm)
 {
 	qprob w[QSTATE_NR_BELL];
+	struct qstate t;
 	int k;
 
 	/* result label i o j o outcome; b->c as the weights of a's frame */
 	for (k = 0; k < QSTATE_NR_BELL; k++)
 		w[k] = b->c[qstate_bell_compose(k, outcome)];
-	qstate_convolve(out->c, a->c, w);
-	out->bell = qstate_bell_compose(qstate_bell_compose(a->bell, b->bell),
-					outcome);
-	qstate_fix(out);
+	qstate_convolve(t.c, a->c, w);
+	t.bell = qstate_bell_compose(qstate_bell_compose(a->bell, b->bell),
+				     outcome);
+	qstate_fix(&t);
 
-	if (!prm)
-		return;
-	if (prm->gate_depol)
-		qstate_depolarise(out, qprob_compl(prm->gate_depol));
-	if (prm->readout_err) {
+	if (prm && prm->gate_depol)
+		qstate_depolarise(&t, qprob_compl(prm->gate_depol));
+	if (prm && prm->readout_err) {
 		qstate_readout_weights(w, prm->readout_err);
-		qstate_pauli_channel(out, w);
+		qstate_pauli_channel(&t, w);
 	}
+	*out = t;
 }
 
 bool qstate_swap_sample(struct qstate *out, const struct qstate *a,

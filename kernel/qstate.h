@@ -188,7 +188,7 @@ struct qstate_swap_params {
 
 /**
  * qstate_swap() - entanglement swapping of two Bell-diagonal pairs
- * @out: resulting pair between the outer ends (may alias neither input)
+ * @out: resulting pair between the outer ends (may alias an input)
  * @a: pair between nodes A and B
  * @b: pair between nodes B and C
  * @outcome: Bell-state measurement outcome at B (enum qstate_bell)

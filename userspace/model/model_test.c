@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * model_test.c - run qnet-model and check the figures it prints against
+ * the formulas, evaluated here in double precision, to 1e-6 (relative for
+ * rates, absolute otherwise; the tolerance is in each row).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+/* run ./qnet-model -j ARGS; value of the first "key": in its output */
+static int model_value(const char *args, const char *key, double *val)
+{
+	char cmd[1024], buf[65536], pat[128], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "./qnet-model -j %s", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	if (pclose(f))
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(buf, pat);
+	if (!p)
+		return -1;
+	*val = strtod(p + strlen(pat), NULL);
+	return 0;
+}
+
+static double h2(double q)
+{
+	return q <= 0 || q >= 1 ? 0 : -q * log2(q) - (1 - q) * log2(1 - q);
+}
+
+/* the link model's single-click formula (Documentation/physics.rst) */
+static double single_click(double a, double eta, double q, double v,
+			   double *fid)
+{
+	double d0 = 2 * q * (1 - q), miss2 = (1 - eta) * (1 - eta);
+	double gen = 2 * a * (1 - a) * eta * (1 - q);
+	double psi = 2 * a * (1 - a) * (1 - eta) * d0;
+	double phi = (1 - a) * (1 - a) * d0 +
+		     a * a * ((1 - miss2) * (1 - q) + miss2 * d0);
+	double p = gen + psi + phi;
+
+	*fid = (gen * (1 + sqrt(v)) / 2 + psi / 2) / p;
+	return p;
+}
+
+TEST(model_matches_formulas)
+{
+	/* 25 km single-click link of the usage example */
+	const double sc_eta = 0.9 * pow(10, -0.25), sc_q = -expm1(-1e-7);
+	double sc_f, sc_p = single_click(0.05, sc_eta, sc_q, 1, &sc_f);
+	/* direct 50 km: eta 0.1, round trip 2 x 245170 ns */
+	const double d_rate = 0.1 / 490340e-9;
+	/* Werner F = 0.9 over two links: w' = w^2 */
+	const double w = (4 * 0.9 - 1) / 3, f2 = (3 * w * w + 1) / 4;
+	const double q2 = 2 * (1 - f2) / 3;
+	/* 100 ms on both qubits with T1 = 1 s: lambda = e^-0.2 */
+	const double fdec = exp(-0.2) + (1 - exp(-0.2)) / 4;
+	/* double-click: p = (eta_s eta_d eta_half)^2 / 2 */
+	const double dc_eta = 0.5 * 0.9 * pow(10, -0.5);
+	static const char sc[] = "link length 25km atten 0.2dB/km scheme single-click alpha 0.05 rate 1MHz eff 0.9 dark 10Hz window 10ns";
+	static const char dl[] = "link length 50km atten 0.2dB/km scheme direct";
+	static const char wn[] = "link length 10km scheme direct fsrc 0.9";
+	const struct {
+		const char *args, *key;
+		double want, tol;
+		int rel;
+	} kv[] = {
+		{ dl, "transmittance", 0.1, 1e-9, 0 },
+		{ dl, "p_attempt", 0.1, 1e-9, 0 },
+		{ dl, "attempt_period_ns", 490340, 0, 0 },
+		{ dl, "pair_rate_hz", d_rate, 1e-6, 1 },
+		{ dl, "plob_bits_per_use", -log2(0.9), 1e-6, 0 },
+		{ dl, "fidelity_herald", 1, 1e-9, 0 },
+		{ sc, "p_dark", sc_q, 1e-9, 0 },
+		{ sc, "p_attempt", sc_p, 1e-6, 0 },
+		{ sc, "fidelity_herald", sc_f, 1e-6, 0 },
+		{ "link length 50km scheme double-click eff 0.9 emit 0.5",
+		  "p_attempt", dc_eta * dc_eta / 2, 1e-9, 0 },
+		{ "link length 50km scheme double-click vis 0.9",
+		  "fidelity_herald", 0.95, 1e-9, 0 },
+		{ wn, "fidelity_herald", 0.9, 1e-9, 0 },
+		{ wn, "qber_z", 2 * 0.1 / 3, 1e-9, 0 },
+		{ wn, "secret_fraction", 1 - 2 * h2(0.2 / 3), 1e-6, 0 },
+		{ "link length 10km scheme direct fsrc 0.9 hops 2",
+		  "fidelity_e2e", f2, 1e-9, 0 },
+		{ "link length 10km scheme direct fsrc 0.9 hops 2",
+		  "secret_fraction", 1 - 2 * h2(q2), 1e-6, 0 },
+		{ "link length 10km scheme direct fsrc 0.9 purify 1",
+		  "fidelity", 730 / 788.0, 1e-9, 0 },
+		{ "link length 10km scheme direct fsrc 0.9 purify 1",
+		  "purify_success", 788 / 900.0, 1e-9, 0 },
+		{ "link length 10km scheme direct fsrc 0.9 purify 1 proto bbpssw",
+		  "fidelity", 730 / 788.0, 1e-9, 0 },
+		{ "link length 10km scheme direct t1 1s wait 100ms",
+		  "fidelity_wait", fdec, 1e-9, 0 },
+		/* two identical links: E[max] = 1.5 / rate */
+		{ "link length 50km scheme direct hops 2",
+		  "rate_e2e_hz", d_rate / 1.5, 1e-6, 1 },
+		{ "link length 50km scheme direct hops 2 bsm 0.5",
+		  "rate_e2e_hz", 0.5 * d_rate / 1.5, 1e-6, 1 },
+		/* PLOB of 100 km of fiber, and of its 50 km links */
+		{ "link length 50km scheme direct hops 2",
+		  "plob_direct_bits_per_use", -log2(1 - 0.01), 1e-6, 0 },
+		{ "link length 50km scheme direct hops 2",
+		  "plob_chain_bits_per_use", -log2(0.9), 1e-6, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		double got = NAN, err;
+
+		ASSERT_EQ(0, model_value(kv[i].args, kv[i].key, &got))
+			TH_LOG("qnet-model -j %s: no \"%s\"", kv[i].args,
+			       kv[i].key);
+		err = fabs(got - kv[i].want);
+		if (kv[i].rel)
+			err /= fabs(kv[i].want);
+		EXPECT_TRUE(err <= kv[i].tol)
+			TH_LOG("%s: %s = %.12g, want %.12g (%s err %.3g > %g)",
+			       kv[i].args, kv[i].key, got, kv[i].want,
+			       kv[i].rel ? "rel" : "abs", err, kv[i].tol);
+	}
+}
+
+/* --help succeeds; nonsense fails with a message */
+TEST(model_cli)
+{
+	EXPECT_EQ(0, system("./qnet-model --help >/dev/null"));
+	EXPECT_NE(0, system("./qnet-model link length 5furlongs 2>/dev/null"));
+	EXPECT_NE(0, system("./qnet-model link scheme telepathy 2>/dev/null"));
+	EXPECT_NE(0, system("./qnet-model frobnicate 1 2>/dev/null"));
+	EXPECT_EQ(0, system("./qnet-model link length 25km alpha 5% hops 3 purify 2 >/dev/null"));
+}
+
+TEST_HARNESS_MAIN
