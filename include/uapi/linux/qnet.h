@@ -40,6 +40,88 @@ struct sockaddr_qnet {
 	__u8			sq_zero[8];	/* must be zero */
 };
 
+/* Ports: 1 .. 65535; 0 in bind() asks for an ephemeral port. */
+#define QNET_PORT_ANY		0
+#define QNET_EPHEMERAL_MIN	32768
+
+/* Socket options, level SOL_QNET (any unused level number works for a
+ * family of our own; this one is clear of the in-tree SOL_* values).
+ */
+#define SOL_QNET		300
+
+enum {
+	QNET_SO_STATS = 1,	/* get: struct qnet_sock_stats */
+	QNET_SO_MEASURE,	/* get: struct qnet_measure in/out */
+	QNET_SO_RELEASE,	/* set: __u32 qubit handle */
+};
+
+enum qnet_basis {
+	QNET_BASIS_Z,
+	QNET_BASIS_X,
+	QNET_BASIS_Y,
+	QNET_BASIS_RANDOM,	/* requests only: a random basis per pair */
+};
+
+enum qnet_req_type {
+	QNET_REQ_KEEP,		/* deliver a qubit handle */
+	QNET_REQ_MEASURE,	/* measure at once, deliver the outcome */
+};
+
+#define QNET_REQ_F_ATOMIC	0x1	/* all pairs present at once, or none */
+
+/*
+ * A request for entangled pairs, written with send() on a connected
+ * socket; the fields are the QuTech link-layer protocol's (Dahlberg et
+ * al., SIGCOMM 2019).
+ */
+struct qnet_request {
+	__u32	num_pairs;		/* 1 .. 1000000 */
+	__u32	min_fidelity_ppm;	/* 0 .. 1000000 */
+	__u64	max_time_ns;		/* emulated; 0 = no deadline */
+	__u8	priority;		/* 0 (highest) .. 7 */
+	__u8	type;			/* enum qnet_req_type */
+	__u8	basis;			/* enum qnet_basis, QNET_REQ_MEASURE */
+	__u8	flags;			/* QNET_REQ_F_* */
+	__u32	reserved;		/* must be zero */
+};
+
+/*
+ * One record per delivered pair (or one error record), read with recv()
+ * on both ends, the same pair_id at both.
+ */
+struct qnet_pair {
+	__u64	pair_id;
+	__u64	request_id;
+	__u64	create_ns;		/* emulated: first herald of the pair */
+	__u64	deliver_ns;		/* emulated: delivery at this end */
+	__u32	fidelity_ppm;		/* w.r.t. bell_state, at deliver_ns */
+	__u32	qubit;			/* QNET_REQ_KEEP: handle, else 0 */
+	__s32	error;			/* 0, or an errno (ETIMEDOUT, ...) */
+	__u8	bell_state;		/* enum qnet_bell_state */
+	__u8	hops;
+	__u8	swaps;
+	__u8	purifications;
+	__u8	basis;			/* QNET_REQ_MEASURE */
+	__u8	outcome;		/* QNET_REQ_MEASURE: 0 or 1 */
+	__u8	pad[6];
+};
+
+/* QNET_SO_MEASURE: in qubit and basis, out outcome and time. */
+struct qnet_measure {
+	__u32	qubit;
+	__u8	basis;			/* QNET_BASIS_Z/X/Y */
+	__u8	outcome;
+	__u8	pad[2];
+	__u64	time_ns;
+};
+
+struct qnet_sock_stats {
+	__u64	requests;
+	__u64	pairs_delivered;
+	__u64	errors;
+	__u64	qubits_held;
+};
+
 /*
  * Generic netlink family "qnet".
  *
@@ -191,6 +273,17 @@ enum {
 enum qnet_msg_type {
 	QNET_MSG_HERALD = 1,	/* a pair was heralded on this link */
 	QNET_MSG_EXPIRE,	/* the sender discarded its half of a pair */
+
+	/* network layer: struct qnet_msg_circuit first, then per type */
+	QNET_MSG_CONNECT = 16,	/* set up a circuit towards a node and port */
+	QNET_MSG_ACCEPT,	/* the circuit is up (tail to head) */
+	QNET_MSG_REFUSE,	/* no listener, no route, ... (tail to head) */
+	QNET_MSG_CLOSE,		/* tear the circuit down, either way */
+	QNET_MSG_REQUEST,	/* a request, head to tail */
+	QNET_MSG_BIND,		/* this link pair belongs to this circuit */
+	QNET_MSG_SWAP,		/* a repeater's Bell-state measurement */
+	QNET_MSG_DISCARD,	/* pairs were lost: cutoff, failed swap, ... */
+	QNET_MSG_DELIVER,	/* an end delivered, or gave up on, a pair */
 	__QNET_MSG_MAX,
 };
 

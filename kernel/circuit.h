@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface between the socket layer (af_qnet.c, sock*.c) and the
+ * network layer (circuit.c: connection set-up, per-request circuits,
+ * swapping, delivery). See Documentation/network.rst.
+ *
+ * Lifetimes: a connected socket holds a reference on its circuit; an
+ * attached circuit holds a reference on its socket (sock_hold) until
+ * qnet_circuit_close() or qnet_sock_circuit_down() detaches them.
+ *
+ * Context: the qnet_sock_*() callbacks are called by the network layer
+ * from process or softirq context, with no network-layer lock held; they
+ * must not sleep.
+ */
+#ifndef _QNET_CIRCUIT_H
+#define _QNET_CIRCUIT_H
+
+#include <net/sock.h>
+#include <linux/qnet.h>
+
+struct qnet_circuit;
+
+/* --- network layer, called by the socket layer (process context) --- */
+
+int qnet_circuit_init(void);
+void qnet_circuit_exit(void);
+
+/*
+ * Start a connection from @sk (bound to @src_port) to @dst_node:@dst_port.
+ * Sends QNET_MSG_CONNECT along the route; the outcome arrives later through
+ * qnet_sock_connected(). Returns 0 or: -EADDRNOTAVAIL (this node has no
+ * address), -EHOSTUNREACH (no route), -ENOMEM. On success *@cp holds a
+ * reference for the socket.
+ */
+int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
+			 u16 dst_port, struct qnet_circuit **cp);
+
+/*
+ * Queue a request on an established circuit (head end only). The pairs
+ * come back through qnet_sock_deliver() at both ends. *@req_id is the id
+ * both ends' records carry. -ENOTCONN if the circuit is down.
+ */
+int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
+			 u64 *req_id);
+
+/* Detach the socket, tell the far end, free what the circuit holds. */
+void qnet_circuit_close(struct qnet_circuit *c);
+void qnet_circuit_put(struct qnet_circuit *c);
+
+/* Kept qubits (QNET_REQ_KEEP): measure once, or release. -ENOENT if the
+ * handle is unknown to this end of the circuit.
+ */
+int qnet_circuit_measure(struct qnet_circuit *c, u32 qubit, u8 basis,
+			 u8 *outcome, u64 *time_ns);
+int qnet_circuit_release(struct qnet_circuit *c, u32 qubit);
+unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c);
+
+/* --- socket layer, called by the network layer (any context) --- */
+
+/* A listening socket bound to @port in @net, with a reference, or NULL. */
+struct sock *qnet_sock_lookup_listener(struct net *net, u16 port);
+
+/*
+ * A CONNECT reached @listener: create the accepted socket, attach @c (the
+ * new socket takes a reference on it) and queue it for accept().
+ * -ECONNREFUSED if the backlog is full or the listener is closing.
+ */
+int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
+			   u32 peer_node, u16 peer_port);
+
+/* The answer to qnet_circuit_connect(): 0, -ECONNREFUSED, -EHOSTUNREACH. */
+void qnet_sock_connected(struct sock *sk, int err);
+
+/* Queue one record for recv(); wakes readers and pollers. */
+void qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec);
+
+/* The circuit died under the socket: link down, peer closed, netns gone.
+ * Pending and future calls fail with @err (-ECONNRESET, -ENETDOWN, ...).
+ */
+void qnet_sock_circuit_down(struct sock *sk, int err);
+
+#endif /* _QNET_CIRCUIT_H */
