@@ -25,6 +25,9 @@ static const char *const qn_expire_names[] = {
 	[QNET_EXPIRE_REPLACED]	= "replaced",
 	[QNET_EXPIRE_LINK_DOWN]	= "link-down",
 	[QNET_EXPIRE_FIDELITY]	= "fidelity",
+	[QNET_EXPIRE_UNCLAIMED]	= "unclaimed",
+	[QNET_EXPIRE_DEADLINE]	= "deadline",
+	[QNET_EXPIRE_SWAP_FAILED] = "swap-failed",
 };
 
 static const char *const qn_event_names[QNET_CMD_MAX + 1] = {
