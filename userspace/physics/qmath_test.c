@@ -256,6 +256,30 @@ TEST(arith_exact)
 	EXPECT_EQ(-(QFIX_ONE * 2 / 3 + 1), qfix_div(-2 * QFIX_ONE, 3 * QFIX_ONE));
 }
 
+/* qfix <-> qprob conversions, exact or correctly rounded */
+TEST(conversions)
+{
+	uint64_t st = 0x5eed0005;
+	long i, bad = 0;
+
+	for (i = 0; i < QREF_NRAND; i++) {
+		qprob p = qref_rand64(&st) >> 2;	/* [0, 1) */
+		qfix x = (qfix)(qref_rand64(&st) >> 30);	/* [0, 4) */
+
+		/* to qfix: round(p / 2^30) */
+		bad += qprob_to_fix(p) != (qfix)((p + (1ULL << 29)) >> 30);
+		/* and back exactly */
+		bad += qfix_to_prob(x) != (qprob)x << 30;
+		bad += qprob_to_fix(qfix_to_prob(x)) != x;
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, qfix_to_prob(-QFIX_ONE));
+	EXPECT_EQ(QPROB_MAX, qfix_to_prob(5 * QFIX_ONE));
+	EXPECT_EQ(QPROB_ONE - 1, qprob_compl(1));
+	EXPECT_EQ(0, qprob_compl(QPROB_ONE + 5));
+	EXPECT_EQ(1000, qmath_mul_u64_prob(2000, QPROB_HALF));
+}
+
 /* ppm round trips exactly for every ppm value */
 TEST(ppm_roundtrip)
 {
@@ -321,6 +345,33 @@ TEST(rng_uniform_ks)
 		  QREF_ALPHA, crit);
 	EXPECT_TRUE(d < crit)
 			TH_LOG("KS D %.5f >= D_crit %.5f", d, crit);
+}
+
+/*
+ * Bernoulli draws: for p on a grid from 1e-6 to 1 - 1e-6, n = 100000
+ * draws each, the count within 6 binomial standard deviations
+ * (normal approximation where n p (1 - p) > 10, else within 6 sd plus 6).
+ */
+TEST(rng_bernoulli)
+{
+	static const double ps[] = { 1e-6, 1e-3, 0.1, 0.25, 0.5, 0.9,
+				     1 - 1e-6 };
+	enum { N = 100000 };
+	struct qmath_rng r;
+	size_t c;
+
+	qmath_rng_seed(&r, 8);
+	for (c = 0; c < sizeof(ps) / sizeof(ps[0]); c++) {
+		double p = ps[c], sd = sqrt(N * p * (1 - p));
+		long k = 0, i;
+
+		for (i = 0; i < N; i++)
+			k += qmath_rng_bernoulli(&r, qref_toprob(p));
+		EXPECT_TRUE(fabs(k - N * p) < 6 * sd + 6)
+			TH_LOG("p=%g: %ld of %d", p, k, N);
+	}
+	EXPECT_FALSE(qmath_rng_bernoulli(&r, 0));
+	EXPECT_TRUE(qmath_rng_bernoulli(&r, QPROB_ONE));
 }
 
 /* P(N > k) = (1 - p)^k for the geometric distribution */

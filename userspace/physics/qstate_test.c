@@ -171,6 +171,128 @@ TEST(werner_and_normalisation_exact)
 }
 
 /*
+ * The small state operations on random states (grid of 1001 lambdas and
+ * 10000 random cases), each against its double formula, bound 1e-6:
+ * qstate_init (weights / sum), qstate_apply_pauli (relabelling),
+ * qstate_twirl (Werner of the same F), qstate_depolarise and
+ * qstate_dephase with a given lambda, qstate_pauli_channel with random
+ * weights, qstate_disagree_prob and qstate_qber in each basis.
+ */
+TEST(state_ops_vs_double)
+{
+	uint64_t st = 0x5eed0108;
+	struct qref_err e = { 0 };
+	long i, bad = 0;
+
+	for (i = 0; i < 1001 + QREF_NRAND; i++) {
+		double lam = i <= 1000 ? i / 1000.0 : qref_unif(&st);
+		double wd[4], sum = 0, want[4], w4[4], wsum = 0;
+		qprob wq[4], lq = qref_toprob(lam);
+		struct qstate s, t;
+		struct dstate d;
+		int k, p = qref_rand64(&st) & 3, basis;
+
+		for (k = 0; k < 4; k++) {
+			wq[k] = qref_toprob(qref_unif(&st));
+			wd[k] = qref_prob(wq[k]);
+			sum += wd[k];
+		}
+		qstate_init(&s, wq, p);
+		for (k = 0; k < 4; k++)
+			want[k] = wd[k] / sum;
+		qref_err_add(&e, max_diff(&s, want), 0, i);
+		bad += !exact_norm(&s) || s.bell != p;
+		dget(&d, &s);
+
+		t = s;
+		qstate_apply_pauli(&t, i & 3);
+		for (k = 0; k < 4; k++)
+			want[rcomp(k, i & 3)] = d.c[k];
+		qref_err_add(&e, max_diff(&t, want), 0, i);
+		bad += t.bell != rcomp(p, i & 3) || !exact_norm(&t);
+
+		t = s;
+		qstate_twirl(&t);
+		for (k = 0; k < 4; k++)
+			want[k] = k == p ? d.c[p] : (1 - d.c[p]) / 3;
+		qref_err_add(&e, max_diff(&t, want), 0, i);
+
+		t = s;
+		qstate_depolarise(&t, lq);
+		memcpy(want, d.c, sizeof(want));
+		ref_depol(want, qref_prob(lq));
+		qref_err_add(&e, max_diff(&t, want), 0, lam);
+
+		t = s;
+		qstate_dephase(&t, lq);
+		memcpy(want, d.c, sizeof(want));
+		ref_dephase(want, qref_prob(lq));
+		qref_err_add(&e, max_diff(&t, want), 0, lam);
+
+		for (k = 0; k < 4; k++) {
+			w4[k] = qref_unif(&st);
+			wsum += w4[k];
+		}
+		for (k = 0; k < 4; k++)
+			wq[k] = qref_toprob(w4[k] / wsum);
+		wq[0] = QPROB_ONE - wq[1] - wq[2] - wq[3];
+		t = s;
+		qstate_pauli_channel(&t, wq);
+		for (k = 0; k < 4; k++) {
+			int q;
+
+			want[k] = 0;
+			for (q = 0; q < 4; q++)
+				want[k] += qref_prob(wq[q]) * d.c[rcomp(k, q)];
+		}
+		qref_err_add(&e, max_diff(&t, want), 0, i);
+		bad += !exact_norm(&t);
+
+		for (basis = 0; basis < 3; basis++) {
+			double dis = 0;
+
+			for (k = 0; k < 4; k++)
+				if ((basis == 0 && rx(k)) ||
+				    (basis == 1 && rz(k)) ||
+				    (basis == 2 && rx(k) == rz(k)))
+					dis += d.c[k];
+			qref_err_add(&e, qref_prob(qstate_disagree_prob(&s, basis)),
+				     dis, i);
+			qref_err_add(&e, qref_prob(qstate_qber(&s, basis)),
+				     qstate_bell_anticorrelated(p, basis) ?
+				     1 - dis : dis, i);
+		}
+	}
+	qref_note("state operations: max abs err %.3e over %ld values (bound %.0e)",
+		  e.max, e.n, QREF_TOL);
+	EXPECT_EQ(0, bad);
+	EXPECT_TRUE(e.max <= QREF_TOL);
+}
+
+/*
+ * Sampled purification succeeds with the probability qstate_purify()
+ * returns: n = 100000 at N = 788/900, binomial within 6 standard
+ * deviations (normal approximation: n N (1 - N) = 10900 >> 10).
+ */
+TEST(purify_sample_rate)
+{
+	enum { N = 100000 };
+	struct qstate_purify_params prm = { .proto = QSTATE_PURIFY_DEJMPS };
+	struct qstate a, out;
+	struct qmath_rng r;
+	double p = 788 / 900.0;
+	long ok = 0, i;
+
+	qstate_init_werner(&a, qref_toprob(0.9), QSTATE_PHI_PLUS);
+	qmath_rng_seed(&r, 21);
+	for (i = 0; i < N; i++)
+		ok += qstate_purify_sample(&out, &a, &a, &prm, &r);
+	qref_note("purify sampling: %ld/%d successes, expected %.1f +- %.1f",
+		  ok, N, N * p, 6 * sqrt(N * p * (1 - p)));
+	EXPECT_TRUE(fabs(ok - N * p) < 6 * sqrt(N * p * (1 - p)));
+}
+
+/*
  * Decoherence of one qubit for dt with T1, T2, against lambda = e^(-dt/T)
  * depolarising then dephasing in double; grid over dt/T in [0, 10] and
  * random states and times. Also: lazy application in two steps equals one
