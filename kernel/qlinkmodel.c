@@ -181,7 +181,7 @@ bool qstate_link_compute(const struct qstate_link_params *p,
 	m->delay_ns = qstate_fiber_delay_ns(p->length_m, p->index_milli);
 	/*
 	 * Midpoint: photon to the station and its answer back; direct: the
-	 * photon to the far node and the acknowledgement back.
+	 * photon to the far node and the acknowledgment back.
 	 */
 	m->herald_ns = p->scheme == QSTATE_DIRECT ? 2 * m->delay_ns :
 		       m->delay_ns;

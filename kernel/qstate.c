@@ -9,10 +9,21 @@
 
 #include "qstate.h"
 
-/* the (x, z) bits of a Pauli, I X Y Z = 0..3 */
-#define QSTATE_XBIT(p)	(((p) ^ ((p) >> 1)) & 1)
-#define QSTATE_ZBIT(p)	(((p) >> 1) & 1)
-#define QSTATE_PAULI(x, z)	((((z) << 1) | (x)) ^ (z))
+/* the (x, z) bits of a Pauli, I X Y Z = 0..3, and back */
+static inline int qstate_xbit(int p)
+{
+	return (p ^ (p >> 1)) & 1;
+}
+
+static inline int qstate_zbit(int p)
+{
+	return (p >> 1) & 1;
+}
+
+static inline int qstate_pauli(int x, int z)
+{
+	return ((z << 1) | x) ^ z;
+}
 
 /* make the four coefficients sum to exactly QPROB_ONE */
 static void qstate_fix(struct qstate *s)
@@ -237,9 +248,9 @@ static qprob qstate_bicnot(qprob acc[QSTATE_NR_BELL],
 		for (j = 0; j < QSTATE_NR_BELL; j++) {
 			unsigned __int128 pr = (unsigned __int128)e1[i] * e2[j];
 
-			k = QSTATE_PAULI(QSTATE_XBIT(i),
-					 QSTATE_ZBIT(i) ^ QSTATE_ZBIT(j));
-			if (QSTATE_XBIT(i) == QSTATE_XBIT(j))
+			k = qstate_pauli(qstate_xbit(i),
+					 qstate_zbit(i) ^ qstate_zbit(j));
+			if (qstate_xbit(i) == qstate_xbit(j))
 				even[k] += pr;
 			else
 				odd[k] += pr;
@@ -333,11 +344,11 @@ bool qstate_bell_anticorrelated(u8 bell, u8 basis)
 	/* Z: x bit set; X: z bit set; Y: x ^ z ^ 1 */
 	switch (basis) {
 	case QSTATE_BASIS_X:
-		return QSTATE_ZBIT(bell & 3);
+		return qstate_zbit(bell & 3);
 	case QSTATE_BASIS_Y:
-		return !(QSTATE_XBIT(bell & 3) ^ QSTATE_ZBIT(bell & 3));
+		return !(qstate_xbit(bell & 3) ^ qstate_zbit(bell & 3));
 	default:
-		return QSTATE_XBIT(bell & 3);
+		return qstate_xbit(bell & 3);
 	}
 }
 
