@@ -35,17 +35,29 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/qnet.h>
 
 
-/* Request and default receive buffer size. */
+/* Request buffer size, and the largest receive. */
 #define QNET_NL_BUFSZ		32768
+/*
+ * Default receive size. The kernel sizes dump parts to the largest
+ * receive a socket has done (up to 32 KiB) and a part that does not fit
+ * a later, smaller receive is lost (ENOSPC): only ever raise q->rcvbuf.
+ */
+#define QNET_NL_RCVBUF		8192
+/* Default receive timeout of every socket (see qnet_nl_set_timeout()). */
+#define QNET_NL_TIMEOUT_MS	20000
 
 struct qnet_nl_ext {
 	char		msg[256];	/* NLMSGERR_ATTR_MSG, "" if none */
@@ -60,7 +72,7 @@ struct qnet_nl {
 	uint32_t		mcgrp_events;	/* id of the "events" group, 0 if none */
 	uint32_t		portid;
 	uint32_t		seq;
-	size_t			rcvbuf;		/* recv() size, QNET_NL_BUFSZ by default */
+	size_t			rcvbuf;		/* recv() size, 0: QNET_NL_RCVBUF */
 	bool			dump_intr;	/* last dump saw NLM_F_DUMP_INTR */
 	int			parts;		/* recv() calls the last exchange took */
 	struct qnet_nl_ext	ext;		/* extack of the last ack */
@@ -212,7 +224,8 @@ static inline int qnet_nl_parse_done(struct qnet_nl *q,
 
 /*
  * Receive the answer to request @seq: data messages go to @cb (may be
- * NULL), until the ack or NLMSG_DONE. Returns 0, the negative errno of
+ * NULL), until the ack, or the NLMSG_DONE that ends a dump (6.1 sends no
+ * ack after it even with NLM_F_ACK). Returns 0, the negative errno of
  * the ack, a negative error from @cb (MNL_CB_ERROR becomes -EINVAL), or
  * -errno of recv(). Messages with another sequence number (late answers
  * to an earlier request) are skipped.
@@ -220,7 +233,7 @@ static inline int qnet_nl_parse_done(struct qnet_nl *q,
 static inline int qnet_nl_recv(struct qnet_nl *q, uint32_t seq,
 			       mnl_cb_t cb, void *data)
 {
-	size_t len = q->rcvbuf ? q->rcvbuf : QNET_NL_BUFSZ;
+	size_t len = q->rcvbuf ? q->rcvbuf : QNET_NL_RCVBUF;
 	int ret;
 
 	if (len > sizeof(q->rx))
@@ -246,11 +259,8 @@ static inline int qnet_nl_recv(struct qnet_nl *q, uint32_t seq,
 			case NLMSG_ERROR:
 				return qnet_nl_parse_ack(q, nlh);
 			case NLMSG_DONE:
-				ret = qnet_nl_parse_done(q, nlh);
-				if (ret)
-					return ret;
-				/* NLM_F_ACK on a dump: the ack follows. */
-				continue;
+				/* 6.1 sends no ack after a dump's DONE. */
+				return qnet_nl_parse_done(q, nlh);
 			case NLMSG_NOOP:
 				continue;
 			}
@@ -314,6 +324,50 @@ static inline int qnet_nl_family_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * A receive timeout, so that a missing answer fails a test (-EAGAIN)
+ * instead of hanging it. 0 waits forever.
+ */
+static inline int qnet_nl_set_timeout(struct qnet_nl *q, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 };
+
+	if (setsockopt(mnl_socket_get_fd(q->sock), SOL_SOCKET, SO_RCVTIMEO,
+		       &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Open a netlink socket of @proto in the caller's netns, with extended and
+ * capped acks. qnet_nl_open() below is the usual entry point; this one
+ * serves NETLINK_ROUTE for the qlink helpers at the end of this file.
+ */
+static inline int qnet_nl_open_proto(struct qnet_nl *q, int proto)
+{
+	int one = 1, ret;
+
+	memset(q, 0, sizeof(*q));
+	q->seq = time(NULL);
+	q->sock = mnl_socket_open(proto);
+	if (!q->sock)
+		return -errno;
+	if (mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(q->sock, NETLINK_EXT_ACK, &one,
+				  sizeof(one)) < 0 ||
+	    mnl_socket_setsockopt(q->sock, NETLINK_CAP_ACK, &one,
+				  sizeof(one)) < 0) {
+		ret = -errno;
+		mnl_socket_close(q->sock);
+		q->sock = NULL;
+		return ret;
+	}
+	q->portid = mnl_socket_get_portid(q->sock);
+	qnet_nl_set_timeout(q, QNET_NL_TIMEOUT_MS);
+	return 0;
+}
+
+/*
  * Open a generic netlink socket in the caller's netns and resolve the
  * "qnet" family. Returns 0, -ENOENT if the module is not loaded (or the
  * family is not visible here), or another -errno.
@@ -323,21 +377,11 @@ static inline int qnet_nl_open(struct qnet_nl *q)
 	struct qnet_nl_family_info fi = { 0 };
 	struct nlmsghdr *nlh;
 	char buf[256];
-	int one = 1, ret;
+	int ret;
 
-	memset(q, 0, sizeof(*q));
-	q->seq = time(NULL);
-	q->sock = mnl_socket_open(NETLINK_GENERIC);
-	if (!q->sock)
-		return -errno;
-	if (mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto err;
-	q->portid = mnl_socket_get_portid(q->sock);
-	if (mnl_socket_setsockopt(q->sock, NETLINK_EXT_ACK, &one,
-				  sizeof(one)) < 0 ||
-	    mnl_socket_setsockopt(q->sock, NETLINK_CAP_ACK, &one,
-				  sizeof(one)) < 0)
-		goto err;
+	ret = qnet_nl_open_proto(q, NETLINK_GENERIC);
+	if (ret)
+		return ret;
 
 	nlh = qnet_nl_req_family(q, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
 				 0);
@@ -351,12 +395,6 @@ static inline int qnet_nl_open(struct qnet_nl *q)
 	q->family = fi.id;
 	q->mcgrp_events = fi.mcgrp_events;
 	return 0;
-
-err:
-	ret = -errno;
-	mnl_socket_close(q->sock);
-	q->sock = NULL;
-	return ret;
 }
 
 static inline void qnet_nl_close(struct qnet_nl *q)
@@ -463,6 +501,92 @@ static inline int qnet_nl_link_set_one(struct qnet_nl *q, uint32_t ifindex,
 	else
 		mnl_attr_put_u64(nlh, attr, val);
 	mnl_attr_nest_end(nlh, nest);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+/*
+ * rtnetlink helpers for qlink devices, on a socket from
+ * qnet_nl_open_proto(q, NETLINK_ROUTE). All return 0 or -errno, with the
+ * kernel's extack in q->ext.
+ */
+
+static inline struct nlmsghdr *qnet_rtnl_req(struct qnet_nl *q, void *buf,
+					     uint16_t type, uint16_t flags,
+					     const char *name)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++q->seq;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
+/*
+ * Create a qlink pair @name <-> @peer (both in the caller's netns, or the
+ * peer in the netns of @peer_netns_fd if >= 0). -EOPNOTSUPP means the
+ * kernel has no "qlink" link type (module without the device code).
+ */
+static inline int qnet_rtnl_qlink_add(struct qnet_nl *q, const char *name,
+				      const char *peer, int peer_netns_fd)
+{
+	char buf[1024];
+	struct nlmsghdr *nlh = qnet_rtnl_req(q, buf, RTM_NEWLINK,
+					     NLM_F_CREATE | NLM_F_EXCL, name);
+	struct nlattr *linkinfo, *data, *pnest;
+	struct ifinfomsg *pifm;
+
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "qlink");
+	if (peer) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		pnest = mnl_attr_nest_start(nlh, QLINK_INFO_PEER);
+		pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
+		pifm->ifi_family = AF_UNSPEC;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+		if (peer_netns_fd >= 0)
+			mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, peer_netns_fd);
+		mnl_attr_nest_end(nlh, pnest);
+		mnl_attr_nest_end(nlh, data);
+	}
+	mnl_attr_nest_end(nlh, linkinfo);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+static inline int qnet_rtnl_link_del(struct qnet_nl *q, const char *name)
+{
+	char buf[256];
+
+	return qnet_nl_do(q, qnet_rtnl_req(q, buf, RTM_DELLINK, 0, name),
+			  NULL, NULL);
+}
+
+/* Set IFF_UP on (@up) or off. */
+static inline int qnet_rtnl_link_up(struct qnet_nl *q, const char *name,
+				    bool up)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_rtnl_req(q, buf, RTM_NEWLINK, 0, name);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	ifm->ifi_change = IFF_UP;
+	ifm->ifi_flags = up ? IFF_UP : 0;
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+/* Move device @name to the netns of @netns_fd. */
+static inline int qnet_rtnl_link_netns(struct qnet_nl *q, const char *name,
+				       int netns_fd)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_rtnl_req(q, buf, RTM_NEWLINK, 0, name);
+
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, netns_fd);
 	return qnet_nl_do(q, nlh, NULL, NULL);
 }
 
