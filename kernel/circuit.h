@@ -54,6 +54,12 @@ int qnet_circuit_measure(struct qnet_circuit *c, u32 qubit, u8 basis,
 			 u8 *outcome, u64 *time_ns);
 int qnet_circuit_release(struct qnet_circuit *c, u32 qubit);
 unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c);
+void qnet_circuit_attach_sock(struct qnet_circuit *c, struct sock *sk);
+
+/* A network-layer message arrived on a qlink (wire.c; softirq). */
+struct qnet_hdr;
+int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
+		    const void *payload, size_t len);
 
 /* --- socket layer, called by the network layer (any context) --- */
 
@@ -61,9 +67,13 @@ unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c);
 struct sock *qnet_sock_lookup_listener(struct net *net, u16 port);
 
 /*
- * A CONNECT reached @listener: create the accepted socket, attach @c (the
- * new socket takes a reference on it) and queue it for accept().
- * -ECONNREFUSED if the backlog is full or the listener is closing.
+ * A CONNECT reached @listener: create the accepted socket (GFP_ATOMIC:
+ * this runs under the node's circuit lock, so it must not sleep nor call
+ * any qnet_circuit_*() function but qnet_circuit_attach_sock()), let it
+ * keep the reference on @c that the caller took for it, call
+ * qnet_circuit_attach_sock(@c, newsk) and queue it for accept().
+ * -ECONNREFUSED if the backlog is full or the listener is closing; the
+ * caller then drops the reference itself.
  */
 int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
 			   u32 peer_node, u16 peer_port);

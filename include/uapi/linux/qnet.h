@@ -198,6 +198,10 @@ enum qnet_expire_cause {
 	QNET_EXPIRE_REPLACED,	/* memory full, a fresher pair took the slot */
 	QNET_EXPIRE_LINK_DOWN,	/* link went down or was deleted */
 	QNET_EXPIRE_FIDELITY,	/* below a request's minimum fidelity */
+	QNET_EXPIRE_UNCLAIMED,	/* heralded, but no circuit wanted it */
+	QNET_EXPIRE_DEADLINE,	/* a request's deadline passed */
+	QNET_EXPIRE_SWAP_FAILED, /* a Bell-state measurement failed */
+	__QNET_EXPIRE_MAX,
 };
 
 /* Link parameters, all readable, all settable unless marked. */
@@ -293,6 +297,94 @@ struct qnet_hdr {
 	__be16	len;		/* bytes after this header */
 	__be32	src_node;	/* sender's node address */
 	__be64	time_ns;	/* emulated time the message was sent */
+};
+
+/*
+ * Network-layer messages: a circuit is named by the node that opened it
+ * (the head) and a number the head chose. Every network-layer message
+ * starts with struct qnet_msg_circuit; @dir says which way it travels.
+ */
+enum qnet_msg_dir {
+	QNET_DIR_DOWN,		/* head towards tail */
+	QNET_DIR_UP,		/* tail towards head */
+};
+
+struct qnet_msg_circuit {
+	__be32	head_node;
+	__be32	circuit_id;
+	__u8	dir;		/* enum qnet_msg_dir */
+	__u8	pad[3];
+};
+
+/* QNET_MSG_CONNECT: head to tail, routed hop by hop. */
+struct qnet_msg_connect {
+	struct qnet_msg_circuit	c;
+	__be32	dst_node;
+	__be16	src_port;
+	__be16	dst_port;
+	__u8	hops;		/* links crossed so far */
+	__u8	pad[7];
+	__be64	delay_ns;	/* propagation delay accumulated so far */
+};
+
+/* QNET_MSG_ACCEPT, QNET_MSG_REFUSE, QNET_MSG_CLOSE. */
+struct qnet_msg_answer {
+	struct qnet_msg_circuit	c;
+	__be32	error;		/* positive errno; 0 for ACCEPT */
+	__u8	hops;		/* ACCEPT: links on the path */
+	__u8	pad[3];
+	__be64	delay_ns;	/* ACCEPT: one-way delay head to tail */
+};
+
+/* QNET_MSG_REQUEST: head to tail; every node on the path installs it. */
+struct qnet_msg_request {
+	struct qnet_msg_circuit	c;
+	__be64	request_id;
+	__be64	start_ns;	/* emulated time the head issued it */
+	__be64	max_time_ns;
+	__be32	num_pairs;
+	__be32	min_fidelity_ppm;
+	__u8	priority;
+	__u8	type;
+	__u8	basis;
+	__u8	flags;
+	__u8	pad[4];
+};
+
+/*
+ * QNET_MSG_BIND: the link pair @pair_id serves this circuit in attempt
+ * @epoch; the receiving end attaches its half to pair @ent_id.
+ */
+struct qnet_msg_bind {
+	struct qnet_msg_circuit	c;
+	__be64	pair_id;	/* the link layer's pair id on this link */
+	__be64	ent_id;
+	__be32	epoch;
+	__u8	bell_state;	/* nominal Bell state of the link pair */
+	__u8	pad[3];
+};
+
+/*
+ * QNET_MSG_SWAP: a repeater joined two pairs into @ent_id (ok) or lost
+ * both (failed); travels to both ends. @frame is the outcome composed with
+ * the Bell state of the link on the far side, so that an end composing
+ * its own link's Bell state with every @frame it receives knows the Bell
+ * state of the end-to-end pair. QNET_MSG_DISCARD: attempt @epoch lost a
+ * pair (enum qnet_expire_cause in @cause); travels to both ends, and every
+ * node on the way drops what it holds of that attempt.
+ * QNET_MSG_DELIVER: the head's verdict on end-to-end pair @ent_id, head
+ * to tail: @error 0 (deliver), or why not.
+ */
+struct qnet_msg_swap {
+	struct qnet_msg_circuit	c;
+	__be64	ent_id;		/* pair made (SWAP), lost, or delivered */
+	__be64	request_id;
+	__be32	epoch;		/* the circuit's attempt number */
+	__be32	error;		/* DELIVER: positive errno or 0 */
+	__u8	ok;		/* SWAP: the Bell-state measurement worked */
+	__u8	frame;		/* SWAP: Pauli frame for the receiving end */
+	__u8	cause;		/* DISCARD: enum qnet_expire_cause */
+	__u8	pad[5];
 };
 
 /* QNET_MSG_HERALD and QNET_MSG_EXPIRE payload. */

@@ -1,0 +1,1697 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The network layer: circuits from a connecting socket (the head) to an
+ * accepting one (the tail) through repeaters, entanglement swapping as
+ * soon as a repeater holds both halves (swap-asap), and delivery of
+ * end-to-end pairs that meet a request's minimum fidelity.
+ *
+ * Implementation notes
+ *
+ * Protocol (Documentation/network.rst has the message flow)
+ * - CONNECT is routed hop by hop to the destination node and installs a
+ *   circuit at every node (struct qnet_circuit, keyed by head node and
+ *   circuit number); ACCEPT or REFUSE come back along the installed path.
+ * - REQUEST travels head to tail; every node learns the request. On each
+ *   link of the path the node at the link's generating end (qlink end 0)
+ *   owns the binding: when one of its circuits has a free slot on that
+ *   link it asks the link for a pair, takes the heralded pair and tells the
+ *   other end with BIND. Exactly one node decides, so two circuits never
+ *   claim the two halves of one pair.
+ * - A repeater holding a qubit on each side swaps at once, then sends
+ *   SWAP to both ends with the outcome composed with the Bell state of the
+ *   link on the far side; an end that composes its own link's Bell state
+ *   with every frame it receives knows the end-to-end Bell state.
+ * - The head, once it holds its qubit and has heard every swap of the
+ *   attempt, judges the pair at the time the tail will hear the verdict
+ *   (the later of the two, so fidelity only falls between the judgement
+ *   and either delivery), delivers and sends DELIVER; the tail delivers
+ *   when it has its qubit, every swap and the verdict.
+ * - Anything lost (a failed swap, a qubit past its cutoff or too poor to
+ *   reach the target) ends the attempt: DISCARD goes to both ends, every
+ *   node on the way drops what it holds of that attempt (epoch) and
+ *   generation starts again.
+ *
+ * Time
+ * - Every event carries its emulated time: a herald's from the link
+ *   layer, a message's as its send time plus the link's propagation
+ *   delay. A node's clock is the latest event it has seen. Decoherence is
+ *   computed from those times, never from a timer.
+ *
+ * Objects and references
+ * - struct qnet_ent (circuit_types.h) is shared physics: one reference
+ *   per holding qubit and one in qnet_ents (an xarray by id) until the
+ *   second holder has attached.
+ * - A circuit holds references on its devices (tracked) and, at the
+ *   ends, on its socket; the socket holds one on the circuit.
+ *
+ * Locking
+ * - qnet_circuit_net.lock (spin_lock_bh: messages arrive in softirq)
+ *   protects a node's circuits and everything in them. qnet_ent_lock,
+ *   global, protects the holder pointers and measurement records of all
+ *   pairs; it nests inside a node's lock and never the other way round.
+ * - Nothing is sent and no socket is called under either lock: both are
+ *   queued on a local list of actions (struct qnet_act in skb->cb) and
+ *   run after the unlock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/hash.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "circuit.h"
+#include "circuit_types.h"
+#include "msg.h"
+#include "qlink_net.h"
+#include "qnet.h"
+#include "route.h"
+
+#define QNET_CIRCUIT_HASH_BITS	6
+
+/* Per-netns (per node) state of the network layer. */
+struct qnet_circuit_net {
+	spinlock_t		lock;
+	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
+	unsigned int		count;
+	u32			next_id;
+	u64			clock_ns;	/* latest event seen */
+	struct qmath_rng	rng;		/* measurements, swaps */
+	bool			rng_seeded;
+	u32			rng_addr;	/* node address it was seeded for */
+	bool			dying;
+};
+
+/*
+ * Swap and measurement outcomes repeat from run to run: each node's
+ * generator is seeded from this and its node address.
+ */
+static unsigned long seed = 0x716e6574;
+module_param(seed, ulong, 0444);
+MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
+
+static unsigned int qnet_circuit_net_id __read_mostly;
+static DEFINE_SPINLOCK(qnet_ent_lock);
+/*
+ * Far halves of freshly bound pairs, by pair id, until the node at the
+ * other end of the link hears of them (QNET_MSG_BIND) and takes them.
+ */
+static DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
+static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
+
+static struct qnet_circuit_net *qnet_cn(const struct net *net)
+{
+	return net_generic(net, qnet_circuit_net_id);
+}
+
+/* The node's generator, seeded for its address. Caller holds cn->lock. */
+static struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
+{
+	u32 addr = READ_ONCE(qnet_pernet(net)->node_addr);
+
+	if (!cn->rng_seeded || addr != cn->rng_addr) {
+		qmath_rng_seed(&cn->rng, seed ^ ((u64)addr << 32 | addr));
+		cn->rng_addr = addr;
+		cn->rng_seeded = true;
+	}
+	return &cn->rng;
+}
+
+/* ---- deferred actions: run after the node's lock is dropped ---- */
+
+enum qnet_act_kind {
+	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
+	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
+	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
+	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
+};
+
+struct qnet_act {
+	struct sock	*sk;	/* a reference, dropped after the action */
+	int		err;
+	u8		kind;
+};
+
+static struct qnet_act *qnet_act(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct qnet_act) > sizeof_field(struct sk_buff, cb));
+	return (struct qnet_act *)skb->cb;
+}
+
+static void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
+			  int err, const struct qnet_pair *rec)
+{
+	struct sk_buff *skb;
+
+	if (!sk)
+		return;
+	skb = alloc_skb(rec ? sizeof(*rec) : 0, GFP_ATOMIC);
+	if (!skb)
+		return;
+	if (rec)
+		skb_put_data(skb, rec, sizeof(*rec));
+	sock_hold(sk);
+	qnet_act(skb)->sk = sk;
+	qnet_act(skb)->err = err;
+	qnet_act(skb)->kind = kind;
+	__skb_queue_tail(acts, skb);
+}
+
+static void qnet_acts_run(struct sk_buff_head *acts)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(acts))) {
+		struct qnet_act *a = qnet_act(skb);
+		struct sock *sk = a->sk;
+
+		switch (a->kind) {
+		case QNET_ACT_XMIT:
+			qnet_msg_xmit(skb);
+			continue;
+		case QNET_ACT_RECORD:
+			qnet_sock_deliver(sk, (struct qnet_pair *)skb->data);
+			break;
+		case QNET_ACT_CONNECTED:
+			qnet_sock_connected(sk, a->err);
+			break;
+		case QNET_ACT_DOWN:
+			qnet_sock_circuit_down(sk, a->err);
+			break;
+		}
+		sock_put(sk);
+		kfree_skb(skb);
+	}
+}
+
+/* ---- messages ---- */
+
+/*
+ * A network-layer message of @type for circuit @c, leaving this node on
+ * side @side at emulated @time_ns. Returns the payload to fill after the
+ * struct qnet_msg_circuit, or NULL (no device on that side, no memory).
+ */
+static void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
+			      unsigned int side, u8 type, size_t len,
+			      u64 time_ns)
+{
+	struct qnet_msg_circuit *mc;
+	struct sk_buff *skb;
+
+	if (!c->dev[side])
+		return NULL;
+	skb = qnet_msg_alloc(c->dev[side], type, time_ns, len, (void **)&mc);
+	if (!skb)
+		return NULL;
+	mc->head_node = htonl(c->head_node);
+	mc->circuit_id = htonl(c->id);
+	mc->dir = side == QNET_DOWN ? QNET_DIR_DOWN : QNET_DIR_UP;
+	qnet_act(skb)->kind = QNET_ACT_XMIT;
+	qnet_act(skb)->sk = NULL;
+	__skb_queue_tail(acts, skb);
+	return mc;
+}
+
+static void qnet_circuit_send_swap(struct qnet_circuit *c,
+				   struct sk_buff_head *acts,
+				   unsigned int side, u8 type, u64 time_ns,
+				   u64 ent_id, u8 ok, u8 frame, u8 cause,
+				   int error)
+{
+	struct qnet_msg_swap *m;
+
+	m = qnet_circuit_msg(c, acts, side, type, sizeof(*m), time_ns);
+	if (!m)
+		return;
+	m->ent_id = cpu_to_be64(ent_id);
+	m->request_id = cpu_to_be64(c->req.id);
+	m->epoch = htonl(c->epoch);
+	m->error = htonl(error);
+	m->ok = ok;
+	m->frame = frame;
+	m->cause = cause;
+}
+
+/* ---- entangled pairs ---- */
+
+static void qnet_ent_put(struct qnet_ent *e)
+{
+	if (e && refcount_dec_and_test(&e->refcnt))
+		kfree(e);
+}
+
+/*
+ * The state of @e with the qubit of @q decohered up to @tq and the other
+ * one up to @tother. Caller holds qnet_ent_lock.
+ */
+static void __qnet_ent_state(const struct qnet_ent *e,
+			     const struct qnet_qubit *q, u64 tq, u64 tother,
+			     struct qstate *out)
+{
+	const struct qnet_qubit *o;
+
+	*out = e->state;
+	o = e->holder[0] == q ? e->holder[1] : e->holder[0];
+	if (tq > e->t0)
+		qstate_decohere(out, tq - e->t0, q->t1_ns, q->t2_ns);
+	if (o) {
+		if (tother > e->t0)
+			qstate_decohere(out, tother - e->t0, o->t1_ns,
+					o->t2_ns);
+	} else if (e->measured && e->m_time > e->t0) {
+		/* the other half was measured: it decayed until then */
+		qstate_decohere(out, e->m_time - e->t0, e->m_t1, e->m_t2);
+	}
+}
+
+static void qnet_qubit_free(struct qnet_qubit *q)
+{
+	struct qnet_ent *e;
+
+	spin_lock_bh(&qnet_ent_lock);
+	e = q->ent;
+	if (e) {
+		if (e->holder[0] == q)
+			e->holder[0] = NULL;
+		if (e->holder[1] == q)
+			e->holder[1] = NULL;
+	}
+	q->ent = NULL;
+	spin_unlock_bh(&qnet_ent_lock);
+	qnet_ent_put(e);
+	if (q->dev)
+		dev_put(q->dev);
+	kfree(q);
+}
+
+static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
+{
+	if (t > cn->clock_ns)
+		cn->clock_ns = t;
+	return cn->clock_ns;
+}
+
+/* ---- circuit table ---- */
+
+static struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
+					      u32 head, u32 id)
+{
+	return &cn->table[hash_32(head ^ (id * 0x9e3779b9U),
+				  QNET_CIRCUIT_HASH_BITS)];
+}
+
+/* Caller holds cn->lock. */
+static struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
+						u32 head, u32 id)
+{
+	struct qnet_circuit *c;
+
+	hlist_for_each_entry(c, qnet_circuit_bucket(cn, head, id), hnode)
+		if (c->head_node == head && c->id == id)
+			return c;
+	return NULL;
+}
+
+static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
+{
+	struct qnet_circuit *c = kzalloc(sizeof(*c), GFP_ATOMIC);
+
+	if (!c)
+		return NULL;
+	refcount_set(&c->refcnt, 1);
+	c->net = net;
+	c->role = role;
+	c->state = QNET_C_CONNECTING;
+	INIT_LIST_HEAD(&c->backlog[QNET_UP]);
+	INIT_LIST_HEAD(&c->backlog[QNET_DOWN]);
+	INIT_LIST_HEAD(&c->kept);
+	c->next_handle = 1;
+	c->next_req_id = 1;
+	return c;
+}
+
+static void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
+				 struct net_device *dev)
+{
+	c->dev[side] = dev;
+	netdev_hold(dev, &c->dev_tracker[side], GFP_ATOMIC);
+}
+
+void qnet_circuit_put(struct qnet_circuit *c)
+{
+	if (c && refcount_dec_and_test(&c->refcnt))
+		kfree(c);
+}
+
+/* Drop every qubit of side @side: the slot and the backlog. */
+static void __qnet_circuit_drop_side(struct qnet_circuit *c,
+				     unsigned int side)
+{
+	struct qnet_qubit *q, *tmp;
+
+	if (c->slot[side]) {
+		qnet_qubit_free(c->slot[side]);
+		c->slot[side] = NULL;
+	}
+	list_for_each_entry_safe(q, tmp, &c->backlog[side], node) {
+		list_del(&q->node);
+		qnet_qubit_free(q);
+	}
+	c->nbacklog[side] = 0;
+}
+
+/*
+ * Take @c out of its node and free what it holds; queue the socket's
+ * notification with @err. The table's reference is dropped by the caller
+ * through qnet_circuit_put(). Caller holds cn->lock.
+ */
+static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
+				  struct qnet_circuit *c,
+				  struct sk_buff_head *acts, int err)
+{
+	struct qnet_qubit *q, *tmp;
+	unsigned int side, i;
+
+	if (c->state == QNET_C_CLOSED)
+		return;
+	if (c->sk)
+		qnet_act_sock(acts, c->sk,
+			      c->state == QNET_C_CONNECTING ?
+			      QNET_ACT_CONNECTED : QNET_ACT_DOWN, err, NULL);
+	c->state = QNET_C_CLOSED;
+	hlist_del_init(&c->hnode);
+	cn->count--;
+	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		__qnet_circuit_drop_side(c, side);
+		if (c->dev[side])
+			netdev_put(c->dev[side], &c->dev_tracker[side]);
+		c->dev[side] = NULL;
+	}
+	list_for_each_entry_safe(q, tmp, &c->kept, node) {
+		list_del(&q->node);
+		qnet_qubit_free(q);
+	}
+	c->nkept = 0;
+	for (i = 0; i < QNET_PENDING_MAX; i++) {
+		q = c->pending[i] ? xa_erase(&qnet_pending, c->pending[i]) :
+		    NULL;
+		if (q)
+			qnet_qubit_free(q);
+	}
+	if (c->sk) {
+		/* the socket's own reference on c is dropped by its close */
+		sock_put(c->sk);
+		c->sk = NULL;
+	}
+	qnet_circuit_put(c);	/* the table's */
+}
+
+/* Close @c here and tell the nodes on both sides. Caller holds cn->lock. */
+static void __qnet_circuit_close(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, int err,
+				 int skip_side)
+{
+	unsigned int side;
+	u64 now = cn->clock_ns;
+
+	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		struct qnet_msg_answer *a;
+
+		if ((int)side == skip_side)
+			continue;
+		a = qnet_circuit_msg(c, acts, side, QNET_MSG_CLOSE, sizeof(*a),
+				     now);
+		if (a)
+			a->error = htonl(-err);
+	}
+	__qnet_circuit_unlink(cn, c, acts, err);
+}
+
+/* ---- generation ---- */
+
+/* Does this node bind the pairs of the link on @side of @c? */
+static bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side)
+{
+	return c->dev[side] && qlink_is_generator(c->dev[side]);
+}
+
+static bool qnet_circuit_busy(const struct qnet_circuit *c)
+{
+	return c->state == QNET_C_UP && c->req.active &&
+	       c->req.delivered < c->req.num_pairs;
+}
+
+/*
+ * Ask for a pair on each link this node binds where the circuit has room.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_want(struct qnet_circuit_net *cn,
+				struct qnet_circuit *c, u64 now)
+{
+	unsigned int side;
+
+	if (!qnet_circuit_busy(c))
+		return;
+	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		if (!qnet_circuit_binds(c, side) || c->wanting[side] ||
+		    c->slot[side])
+			continue;
+		if (qlink_request_at(c->dev[side], 1, now))
+			continue;	/* link down: its notifier closes us */
+		c->wanting[side] = true;
+	}
+}
+
+/* ---- delivery ---- */
+
+static void qnet_record_init(struct qnet_pair *rec, const struct qnet_circuit *c)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->request_id = c->req.id;
+	rec->hops = c->hops;
+}
+
+/*
+ * Measure @q now, at @t, in @basis. The first qubit of a pair measured
+ * gets a uniform bit (Bell-diagonal states have maximally mixed halves);
+ * the second is drawn given the first (qstate_measure_second()).
+ */
+static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c, struct qnet_qubit *q,
+			     u8 basis, u64 t)
+{
+	struct qnet_ent *e;
+	struct qstate s;
+	u8 out;
+
+	spin_lock_bh(&qnet_ent_lock);
+	e = q->ent;
+	if (!e->measured) {
+		out = qmath_rng_u64(qnet_rng(cn, c->net)) >> 63;
+		e->measured = true;
+		e->m_basis = basis;
+		e->m_outcome = out;
+		e->m_time = t;
+		e->m_t1 = q->t1_ns;
+		e->m_t2 = q->t2_ns;
+	} else {
+		__qnet_ent_state(e, q, t, e->m_time, &s);
+		out = qstate_measure_second(&s, e->m_basis, e->m_outcome,
+					    basis, &cn->rng);
+	}
+	spin_unlock_bh(&qnet_ent_lock);
+	return out;
+}
+
+/*
+ * Hand the qubit in the end's slot to the socket at emulated @t: a record
+ * with its state, measured or kept. Caller holds cn->lock.
+ */
+static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
+				   struct qnet_circuit *c,
+				   struct sk_buff_head *acts, unsigned int side,
+				   u64 t)
+{
+	struct qnet_qubit *q = c->slot[side];
+	struct qnet_pair rec;
+	struct qnet_ent *e;
+	struct qstate s;
+	u8 bell;
+
+	qnet_record_init(&rec, c);
+	spin_lock_bh(&qnet_ent_lock);
+	e = q->ent;
+	__qnet_ent_state(e, q, t, t, &s);
+	rec.pair_id = e->id;
+	rec.create_ns = e->create_ns;
+	rec.swaps = e->swaps;
+	rec.purifications = e->purifications;
+	spin_unlock_bh(&qnet_ent_lock);
+
+	bell = qstate_bell_compose(q->bell, c->frame);
+	WARN_ON_ONCE(bell != s.bell);
+	rec.bell_state = bell;
+	rec.fidelity_ppm = qprob_to_ppm(s.c[bell]);
+	rec.deliver_ns = t;
+
+	c->slot[side] = NULL;
+	if (c->req.type == QNET_REQ_MEASURE) {
+		u8 basis = c->req.basis;
+
+		if (basis == QNET_BASIS_RANDOM)
+			basis = qmath_rng_u64(qnet_rng(cn, c->net)) % 3;
+		rec.basis = basis;
+		rec.outcome = qnet_qubit_measure(cn, c, q, basis, t);
+		qnet_qubit_free(q);
+	} else {
+		q->handle = c->next_handle++;
+		if (!c->next_handle)
+			c->next_handle = 1;
+		rec.qubit = q->handle;
+		list_add_tail(&q->node, &c->kept);
+		c->nkept++;
+	}
+	qlink_count_delivered(q->dev ? q->dev : c->dev[side]);
+	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
+}
+
+static void qnet_circuit_error_record(struct qnet_circuit *c,
+				      struct sk_buff_head *acts, int err, u64 t)
+{
+	struct qnet_pair rec;
+
+	qnet_record_init(&rec, c);
+	rec.error = err;
+	rec.deliver_ns = t;
+	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
+}
+
+static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct sk_buff_head *acts, u64 now);
+
+/* The active request is over (all pairs, or @err). Caller holds cn->lock. */
+static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
+				    struct qnet_circuit *c,
+				    struct sk_buff_head *acts, int err, u64 now)
+{
+	if (err && c->sk)
+		qnet_circuit_error_record(c, acts, err, now);
+	c->req.active = false;
+	if (c->role == QNET_ROLE_HEAD)
+		__qnet_circuit_next_request(cn, c, acts, now);
+}
+
+/*
+ * Start a new attempt: drop what this node holds of the old one.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_new_epoch(struct qnet_circuit *c, u32 epoch)
+{
+	__qnet_circuit_drop_side(c, QNET_UP);
+	__qnet_circuit_drop_side(c, QNET_DOWN);
+	c->epoch = epoch;
+	c->swaps_seen = 0;
+	c->frame = QNET_BELL_PHI_PLUS;
+	c->verdict = false;
+}
+
+/* Give up the attempt here and tell both ends. Caller holds cn->lock. */
+static void __qnet_circuit_discard(struct qnet_circuit_net *cn,
+				   struct qnet_circuit *c,
+				   struct sk_buff_head *acts, u8 cause, u64 now)
+{
+	unsigned int side;
+
+	for (side = QNET_UP; side <= QNET_DOWN; side++)
+		qnet_circuit_send_swap(c, acts, side, QNET_MSG_DISCARD, now, 0,
+				       0, 0, cause, 0);
+	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	__qnet_circuit_want(cn, c, now);
+}
+
+/*
+ * Has this end heard of every swap of the attempt? Then its qubit is
+ * entangled end to end: each SWAP is sent after its swap happened, and
+ * an attempt with any loss ends in a DISCARD instead.
+ */
+static bool qnet_circuit_complete(const struct qnet_circuit *c)
+{
+	return c->swaps_seen == c->hops - 1U;
+}
+
+static bool qnet_deadline_passed(const struct qnet_req *r, u64 t)
+{
+	return r->deadline_ns && t > r->deadline_ns;
+}
+
+/* Head: judge and deliver if the attempt is complete. */
+static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
+				      struct qnet_circuit *c,
+				      struct sk_buff_head *acts, u64 now)
+{
+	struct qnet_qubit *q = c->slot[QNET_DOWN];
+	u64 t_judge, ent_id;
+	struct qstate s;
+	u8 bell;
+	int err = 0;
+
+	if (!c->req.active)
+		return;
+	if (qnet_deadline_passed(&c->req, now)) {
+		qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_DELIVER,
+				       now, 0, 0, 0, QNET_EXPIRE_DEADLINE,
+				       ETIMEDOUT);
+		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_req_done(cn, c, acts, -ETIMEDOUT, now);
+		return;
+	}
+	if (!q || !qnet_circuit_complete(c))
+		return;
+
+	/* judge at the time the tail hears the verdict: the later end */
+	t_judge = now + c->path_delay_ns;
+	spin_lock_bh(&qnet_ent_lock);
+	__qnet_ent_state(q->ent, q, t_judge, t_judge, &s);
+	ent_id = q->ent->id;
+	spin_unlock_bh(&qnet_ent_lock);
+	bell = qstate_bell_compose(q->bell, c->frame);
+	if (qprob_to_ppm(s.c[bell]) < c->req.min_fid_ppm)
+		err = EAGAIN;
+
+	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_DELIVER, now,
+			       ent_id, 0, 0, err ? QNET_EXPIRE_FIDELITY : 0,
+			       err);
+	if (err) {
+		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_want(cn, c, now);
+		return;
+	}
+	__qnet_circuit_deliver(cn, c, acts, QNET_DOWN, now);
+	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	if (++c->req.delivered >= c->req.num_pairs)
+		__qnet_circuit_req_done(cn, c, acts, 0, now);
+	else
+		__qnet_circuit_want(cn, c, now);
+}
+
+/* Tail: deliver once the qubit, every swap and the verdict are here. */
+static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
+				      struct qnet_circuit *c,
+				      struct sk_buff_head *acts, u64 now)
+{
+	struct qnet_qubit *q = c->slot[QNET_UP];
+	u64 ent_id;
+
+	if (!c->verdict || !q || !qnet_circuit_complete(c))
+		return;
+	spin_lock_bh(&qnet_ent_lock);
+	ent_id = q->ent->id;
+	spin_unlock_bh(&qnet_ent_lock);
+	if (ent_id != c->verdict_ent)
+		return;
+	__qnet_circuit_deliver(cn, c, acts, QNET_UP, max(now, c->verdict_ns));
+	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
+		c->req.active = false;
+}
+
+/*
+ * Is @q too old or too poor at @t for the request? The link's cutoff, or
+ * a fidelity already below the target: swapping and waiting only lower
+ * it further.
+ */
+static u8 qnet_qubit_unfit(const struct qnet_circuit *c, struct qnet_qubit *q,
+			   u64 t)
+{
+	struct qstate s;
+
+	if (q->cutoff_ns && t - q->herald_ns > q->cutoff_ns)
+		return QNET_EXPIRE_CUTOFF;
+	spin_lock_bh(&qnet_ent_lock);
+	__qnet_ent_state(q->ent, q, t, t, &s);
+	spin_unlock_bh(&qnet_ent_lock);
+	if (qprob_to_ppm(qstate_fidelity(&s)) < c->req.min_fid_ppm)
+		return QNET_EXPIRE_FIDELITY;
+	return 0;
+}
+
+/* Repeater: swap the two qubits it holds. Caller holds cn->lock. */
+static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
+				struct qnet_circuit *c,
+				struct sk_buff_head *acts, u64 now)
+{
+	struct qnet_qubit *l = c->slot[QNET_UP], *r = c->slot[QNET_DOWN];
+	struct qnet_qubit *lfar, *rfar;
+	struct qnet_ent *le, *re, *ne;
+	struct qstate ls, rs;
+	u8 outcome, cause;
+	bool ok;
+
+	cause = qnet_qubit_unfit(c, l, now);
+	if (!cause)
+		cause = qnet_qubit_unfit(c, r, now);
+	if (cause) {
+		qlink_count_swap(c->dev[QNET_UP], false);
+		__qnet_circuit_discard(cn, c, acts, cause, now);
+		return;
+	}
+
+	ne = kzalloc(sizeof(*ne), GFP_ATOMIC);
+	if (!ne) {
+		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED, now);
+		return;
+	}
+	refcount_set(&ne->refcnt, 1);	/* dropped below if unused */
+	ne->id = atomic64_inc_return(&qnet_ent_next_id);
+	ne->t0 = now;
+
+	spin_lock_bh(&qnet_ent_lock);
+	le = l->ent;
+	re = r->ent;
+	lfar = le->holder[0] == l ? le->holder[1] : le->holder[0];
+	rfar = re->holder[0] == r ? re->holder[1] : re->holder[0];
+	__qnet_ent_state(le, l, now, now, &ls);
+	__qnet_ent_state(re, r, now, now, &rs);
+	ok = lfar && rfar &&
+	     qstate_swap_sample(&ne->state, &ls, &rs, NULL, qnet_rng(cn, c->net),
+				&outcome);
+	if (ok) {
+		ne->create_ns = min(le->create_ns, re->create_ns);
+		ne->swaps = le->swaps + re->swaps + 1;
+		ne->purifications = le->purifications + re->purifications;
+		ne->holder[0] = lfar;
+		ne->holder[1] = rfar;
+		refcount_set(&ne->refcnt, 2);	/* one per far qubit */
+		lfar->ent = ne;
+		rfar->ent = ne;
+		/* the references the far qubits held move to ne */
+		refcount_dec(&le->refcnt);
+		refcount_dec(&re->refcnt);
+	}
+	spin_unlock_bh(&qnet_ent_lock);
+
+	qlink_count_swap(c->dev[QNET_UP], ok);
+	qlink_count_swap(c->dev[QNET_DOWN], ok);
+	if (!ok) {
+		kfree(ne);
+		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED,
+				       now);
+		return;
+	}
+
+	/*
+	 * Frames: towards the head the outcome with the Bell state of our
+	 * down link, towards the tail with that of our up link, so each end
+	 * composes every link's Bell state and every outcome once.
+	 */
+	qnet_circuit_send_swap(c, acts, QNET_UP, QNET_MSG_SWAP, now, ne->id, 1,
+			       qstate_bell_compose(outcome, r->bell), 0, 0);
+	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_SWAP, now, ne->id,
+			       1, qstate_bell_compose(outcome, l->bell), 0, 0);
+	qnet_ent_put(ne);	/* the allocation's; the far qubits hold it */
+	c->slot[QNET_UP] = NULL;
+	c->slot[QNET_DOWN] = NULL;
+	qnet_qubit_free(l);
+	qnet_qubit_free(r);
+	__qnet_circuit_want(cn, c, now);
+}
+
+/* Move backlog into free slots, then act on what the node now holds. */
+static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
+				    struct qnet_circuit *c,
+				    struct sk_buff_head *acts, u64 now)
+{
+	unsigned int side;
+
+	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		struct qnet_qubit *q;
+
+		if (c->slot[side] || list_empty(&c->backlog[side]))
+			continue;
+		q = list_first_entry(&c->backlog[side], struct qnet_qubit,
+				     node);
+		list_del(&q->node);
+		c->nbacklog[side]--;
+		c->slot[side] = q;
+	}
+
+	switch (c->role) {
+	case QNET_ROLE_MID:
+		if (c->slot[QNET_UP] && c->slot[QNET_DOWN])
+			__qnet_circuit_swap(cn, c, acts, now);
+		break;
+	case QNET_ROLE_HEAD:
+		__qnet_circuit_head_check(cn, c, acts, now);
+		break;
+	case QNET_ROLE_TAIL:
+		__qnet_circuit_tail_check(cn, c, acts, now);
+		break;
+	}
+}
+
+/* Put a freshly bound qubit on @side of @c. Caller holds cn->lock. */
+static void __qnet_circuit_attach(struct qnet_circuit *c, unsigned int side,
+				  struct qnet_qubit *q)
+{
+	if (!c->slot[side]) {
+		c->slot[side] = q;
+		return;
+	}
+	if (c->nbacklog[side] >= QNET_BACKLOG_MAX) {
+		qnet_qubit_free(q);
+		return;
+	}
+	list_add_tail(&q->node, &c->backlog[side]);
+	c->nbacklog[side]++;
+}
+
+/*
+ * A qubit of @pair from the link of @dev; held at this node (@here) or at
+ * the far end of the link, which will take it from qnet_pending.
+ */
+static struct qnet_qubit *qnet_qubit_new(struct qnet_circuit *c,
+					 struct net_device *dev,
+					 struct qlink_pair *pair, u64 known,
+					 bool here)
+{
+	struct qnet_qubit *q = kzalloc(sizeof(*q), GFP_ATOMIC);
+
+	if (!q)
+		return NULL;
+	q->role = c->role;
+	q->epoch = c->epoch;
+	q->herald_ns = qlink_pair_time(pair);
+	q->known_ns = known;
+	qlink_pair_memory(pair, &q->t1_ns, &q->t2_ns);
+	q->cutoff_ns = qlink_cutoff_ns(dev);
+	if (here) {
+		q->dev = dev;
+		dev_hold(dev);
+	}
+	INIT_LIST_HEAD(&q->node);
+	return q;
+}
+
+/* ---- link layer callbacks ---- */
+
+/*
+ * A herald at the binding end: give the pair to the circuit that has
+ * waited longest at the highest priority. Caller holds cn->lock.
+ */
+static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
+				struct net_device *dev, u64 id, u64 t,
+				struct sk_buff_head *acts)
+{
+	struct qnet_circuit *c, *best = NULL;
+	unsigned int i, side = 0, best_side = 0;
+	struct qnet_qubit *q, *qf;
+	struct qnet_msg_bind *m;
+	struct qlink_pair *pair;
+	struct qnet_ent *e;
+
+	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
+		hlist_for_each_entry(c, &cn->table[i], hnode) {
+			for (side = QNET_UP; side <= QNET_DOWN; side++) {
+				if (c->dev[side] != dev || !c->wanting[side])
+					continue;
+				if (!best || c->req.priority < best->req.priority ||
+				    (c->req.priority == best->req.priority &&
+				     c->req.start_ns < best->req.start_ns)) {
+					best = c;
+					best_side = side;
+				}
+			}
+		}
+	}
+	if (!best)
+		return false;
+
+	pair = qlink_take(dev, id);
+	if (!pair)
+		return false;
+	c = best;
+	side = best_side;
+	c->wanting[side] = false;
+
+	/*
+	 * The pair exists at both ends from its herald on: make both
+	 * qubits now, ours and the far one, which waits in qnet_pending for
+	 * the other node to hear of it. Physics (a swap here) may use it
+	 * before that node knows.
+	 */
+	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	q = e ? qnet_qubit_new(c, dev, pair, t, true) : NULL;
+	qf = q ? qnet_qubit_new(c, dev, pair, t, false) : NULL;
+	if (!qf) {
+		if (q)
+			qnet_qubit_free(q);
+		kfree(e);
+		qlink_pair_put(pair);
+		return true;
+	}
+	refcount_set(&e->refcnt, 2);	/* one per qubit */
+	e->id = atomic64_inc_return(&qnet_ent_next_id);
+	e->t0 = qlink_pair_time(pair);
+	e->create_ns = e->t0;
+	qlink_pair_state(pair, e->t0, &e->state);
+	qlink_pair_put(pair);
+	q->bell = e->state.bell;
+	qf->bell = e->state.bell;
+	q->ent = e;
+	qf->ent = e;
+	e->holder[0] = q;
+	e->holder[1] = qf;
+	if (xa_insert(&qnet_pending, e->id, qf, GFP_ATOMIC)) {
+		qnet_qubit_free(qf);
+		qnet_qubit_free(q);
+		return true;
+	}
+	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = e->id;
+
+	m = qnet_circuit_msg(c, acts, side, QNET_MSG_BIND, sizeof(*m), t);
+	if (m) {
+		m->pair_id = cpu_to_be64(id);
+		m->ent_id = cpu_to_be64(e->id);
+		m->epoch = htonl(c->epoch);
+		m->bell_state = q->bell;
+	}
+	__qnet_circuit_attach(c, side, q);
+	__qnet_circuit_progress(cn, c, acts, t);
+	return true;
+}
+
+static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
+				u64 time_ns)
+{
+	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
+	struct sk_buff_head acts;
+	bool used;
+
+	if (!qlink_is_generator(dev))
+		return;	/* the other end binds; we wait for its BIND */
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	qnet_clock(cn, time_ns);
+	used = __qnet_circuit_bind(cn, dev, id, time_ns, &acts);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	if (!used && !qlink_continuous(dev))
+		qlink_discard(dev, id, QNET_EXPIRE_UNCLAIMED);
+}
+
+static void qnet_circuit_expire(struct net_device *dev, void *priv, u64 id,
+				u64 time_ns, u8 cause)
+{
+	/*
+	 * A half still in the link's memory: not ours yet. Halves we took
+	 * are ours and expire through qnet_qubit_unfit().
+	 */
+}
+
+static const struct qlink_consumer qnet_circuit_consumer = {
+	.herald	= qnet_circuit_herald,
+	.expire	= qnet_circuit_expire,
+};
+
+/* ---- messages from the wire ---- */
+
+static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
+				struct qnet_circuit *c, unsigned int side,
+				struct net_device *dev,
+				const struct qnet_msg_bind *m, u64 t,
+				struct sk_buff_head *acts)
+{
+	u32 epoch = ntohl(m->epoch);
+	struct qlink_pair *pair;
+	struct qnet_qubit *q;
+
+	/* out of the link layer's memory: the qubit is the network's now */
+	pair = qlink_take(dev, be64_to_cpu(m->pair_id));
+	if (pair)
+		qlink_pair_put(pair);
+	q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
+	if (!q)
+		return -ENOENT;
+	if (epoch < c->epoch) {
+		/* an attempt this node has already given up */
+		qnet_qubit_free(q);
+		return 0;
+	}
+	if (epoch > c->epoch)
+		__qnet_circuit_new_epoch(c, epoch);
+	q->role = c->role;
+	q->epoch = epoch;
+	q->known_ns = t;
+	q->bell = m->bell_state;
+	q->dev = dev;
+	dev_hold(dev);
+	__qnet_circuit_attach(c, side, q);
+	__qnet_circuit_progress(cn, c, acts, t);
+	return 0;
+}
+
+/* Forward a message that travels through this node. */
+static void qnet_circuit_forward(struct qnet_circuit *c,
+				 struct sk_buff_head *acts, unsigned int side,
+				 u8 type, const void *payload, size_t len,
+				 u64 t)
+{
+	void *m = qnet_circuit_msg(c, acts, side, type, len, t);
+
+	if (m)
+		memcpy(m + sizeof(struct qnet_msg_circuit),
+		       payload + sizeof(struct qnet_msg_circuit),
+		       len - sizeof(struct qnet_msg_circuit));
+}
+
+static void qnet_circuit_install_req(struct qnet_circuit *c,
+				     const struct qnet_msg_request *m)
+{
+	struct qnet_req *r = &c->req;
+
+	r->active = true;
+	r->id = be64_to_cpu(m->request_id);
+	r->start_ns = be64_to_cpu(m->start_ns);
+	r->num_pairs = ntohl(m->num_pairs);
+	r->delivered = 0;
+	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
+	r->priority = m->priority;
+	r->type = m->type;
+	r->basis = m->basis;
+	r->flags = m->flags;
+	r->deadline_ns = m->max_time_ns ?
+			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
+}
+
+/*
+ * Messages of an existing circuit, arriving on @side of it at @t.
+ * Caller holds cn->lock.
+ */
+static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c, unsigned int side,
+			     struct net_device *dev, u8 type,
+			     const void *payload, size_t len, u64 t,
+			     struct sk_buff_head *acts)
+{
+	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
+	const struct qnet_msg_answer *a = payload;
+	const struct qnet_msg_swap *s = payload;
+
+	switch (type) {
+	case QNET_MSG_ACCEPT:
+		if (side != QNET_DOWN || c->state != QNET_C_CONNECTING ||
+		    len != sizeof(*a))
+			return -EINVAL;
+		c->state = QNET_C_UP;
+		c->hops = a->hops;
+		c->path_delay_ns = be64_to_cpu(a->delay_ns);
+		if (c->role == QNET_ROLE_HEAD)
+			qnet_act_sock(acts, c->sk, QNET_ACT_CONNECTED, 0,
+				      NULL);
+		else
+			qnet_circuit_forward(c, acts, out, type, payload, len,
+					     t);
+		return 0;
+	case QNET_MSG_REFUSE:
+	case QNET_MSG_CLOSE:
+		if (len != sizeof(*a))
+			return -EINVAL;
+		if (type == QNET_MSG_REFUSE && side != QNET_DOWN)
+			return -EINVAL;
+		__qnet_circuit_close(cn, c, acts, -(int)ntohl(a->error),
+				     side);
+		return 0;
+	case QNET_MSG_REQUEST:
+		if (side != QNET_UP || len != sizeof(struct qnet_msg_request))
+			return -EINVAL;
+		if (c->state != QNET_C_UP)
+			return 0;
+		qnet_circuit_install_req(c, payload);
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		__qnet_circuit_want(cn, c, t);
+		return 0;
+	case QNET_MSG_BIND:
+		if (len != sizeof(struct qnet_msg_bind))
+			return -EINVAL;
+		return qnet_circuit_rx_bind(cn, c, side, dev, payload, t, acts);
+	case QNET_MSG_SWAP:
+	case QNET_MSG_DISCARD:
+	case QNET_MSG_DELIVER:
+		if (len != sizeof(*s))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	/* SWAP, DISCARD, DELIVER: about attempt @epoch */
+	if (ntohl(s->epoch) < c->epoch) {
+		/* stale for this node, maybe not for the ones behind it */
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		return 0;
+	}
+	if (ntohl(s->epoch) > c->epoch)
+		__qnet_circuit_new_epoch(c, ntohl(s->epoch));
+
+	switch (type) {
+	case QNET_MSG_SWAP:
+		if (c->role == QNET_ROLE_MID) {
+			qnet_circuit_forward(c, acts, out, type, payload, len,
+					     t);
+			return 0;
+		}
+		c->swaps_seen++;
+		c->frame = qstate_bell_compose(c->frame, s->frame & 3);
+		break;
+	case QNET_MSG_DISCARD:
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_want(cn, c, t);
+		break;
+	case QNET_MSG_DELIVER:
+		if (side != QNET_UP)
+			return -EINVAL;
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		if (ntohl(s->error) == ETIMEDOUT) {
+			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			if (c->role == QNET_ROLE_TAIL)
+				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
+							  t);
+			c->req.active = false;
+			return 0;
+		}
+		if (ntohl(s->error)) {
+			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			__qnet_circuit_want(cn, c, t);
+			return 0;
+		}
+		if (c->role == QNET_ROLE_MID) {
+			/* the head counts; repeaters follow it */
+			if (c->req.active &&
+			    ++c->req.delivered >= c->req.num_pairs)
+				c->req.active = false;
+			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			__qnet_circuit_want(cn, c, t);
+			return 0;
+		}
+		c->verdict = true;
+		c->verdict_ent = be64_to_cpu(s->ent_id);
+		c->verdict_ns = t;
+		break;
+	}
+	__qnet_circuit_progress(cn, c, acts, t);
+	return 0;
+}
+
+/* CONNECT at this node: answer as the tail, or install and route on. */
+static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
+				   struct net_device *dev,
+				   const struct qnet_msg_connect *m, u64 t,
+				   struct sk_buff_head *acts)
+{
+	struct net *net = dev_net(dev);
+	u32 head = ntohl(m->c.head_node), id = ntohl(m->c.circuit_id);
+	u32 dst = ntohl(m->dst_node);
+	struct qnet_circuit *c;
+	struct net_device *out = NULL;
+	struct sock *lsk;
+	int err = 0;
+
+	if (m->c.dir != QNET_DIR_DOWN || !head || !dst)
+		return -EINVAL;
+	if (__qnet_circuit_find(cn, head, id))
+		return -EEXIST;
+
+	c = qnet_circuit_alloc(net, QNET_ROLE_MID);
+	if (!c)
+		return -ENOMEM;
+	c->head_node = head;
+	c->id = id;
+	c->hops = m->hops + 1;
+	c->path_delay_ns = be64_to_cpu(m->delay_ns);
+	qnet_circuit_set_dev(c, QNET_UP, dev);
+	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
+	cn->count++;
+
+	if (dst == READ_ONCE(qnet_pernet(net)->node_addr)) {
+		struct qnet_msg_answer *a;
+
+		c->role = QNET_ROLE_TAIL;
+		c->peer_node = head;
+		c->peer_port = ntohs(m->src_port);
+		c->local_port = ntohs(m->dst_port);
+		lsk = qnet_sock_lookup_listener(net, c->local_port);
+		if (!lsk) {
+			err = -ECONNREFUSED;
+			goto refuse;
+		}
+		/* the socket's reference on c, and ours on the socket */
+		refcount_inc(&c->refcnt);
+		err = qnet_sock_accept_child(lsk, c, head, c->peer_port);
+		sock_put(lsk);
+		if (err) {
+			refcount_dec(&c->refcnt);
+			goto refuse;
+		}
+		c->state = QNET_C_UP;
+		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT,
+				     sizeof(*a), t);
+		if (a) {
+			a->hops = c->hops;
+			a->delay_ns = cpu_to_be64(c->path_delay_ns);
+		}
+		return 0;
+	}
+
+	if (c->hops >= QNET_MAX_HOPS) {
+		err = -EHOSTUNREACH;
+		goto refuse;
+	}
+	out = qnet_route_lookup(net, dst);
+	if (!out || out == dev || !qlink_dev_is_qlink(out)) {
+		err = -EHOSTUNREACH;
+		goto refuse;
+	}
+	qnet_circuit_set_dev(c, QNET_DOWN, out);
+	dev_put(out);
+	{
+		struct qnet_msg_connect *f;
+
+		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
+				     sizeof(*f), t);
+		if (f) {
+			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
+			       sizeof(*f) - sizeof(f->c));
+			f->hops = c->hops;
+			f->delay_ns = cpu_to_be64(c->path_delay_ns +
+						  qlink_delay_ns(out));
+		}
+	}
+	return 0;
+
+refuse:
+	if (out)
+		dev_put(out);
+	{
+		struct qnet_msg_answer *a;
+
+		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_REFUSE,
+				     sizeof(*a), t);
+		if (a)
+			a->error = htonl(-err);
+	}
+	c->sk = NULL;
+	__qnet_circuit_unlink(cn, c, acts, err);
+	return 0;
+}
+
+static const size_t qnet_msg_len[] = {
+	[QNET_MSG_CONNECT]	= sizeof(struct qnet_msg_connect),
+	[QNET_MSG_ACCEPT]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_REFUSE]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_CLOSE]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_REQUEST]	= sizeof(struct qnet_msg_request),
+	[QNET_MSG_BIND]		= sizeof(struct qnet_msg_bind),
+	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
+};
+
+/**
+ * qnet_circuit_rx() - a network-layer message arrived on a qlink
+ * @dev: the qlink it arrived on
+ * @hdr: its qnet header, already checked for version
+ * @payload: the bytes after the header
+ * @len: their number (ntohs(hdr->len))
+ *
+ * Softirq context.
+ *
+ * Return: 0, or -errno if the message is malformed or names a circuit
+ * this node does not know (the caller counts and drops it).
+ */
+int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
+		    const void *payload, size_t len)
+{
+	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
+	const struct qnet_msg_circuit *mc = payload;
+	struct sk_buff_head acts;
+	struct qnet_circuit *c;
+	u8 type = hdr->type;
+	unsigned int side;
+	u64 t;
+	int err;
+
+	if (type >= ARRAY_SIZE(qnet_msg_len) || !qnet_msg_len[type] ||
+	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
+		return -EINVAL;
+
+	t = be64_to_cpu(hdr->time_ns) + qlink_delay_ns(dev);
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (cn->dying) {
+		err = -ENETDOWN;
+		goto out;
+	}
+	qnet_clock(cn, t);
+	if (type == QNET_MSG_CONNECT) {
+		err = qnet_circuit_rx_connect(cn, dev, payload, t, &acts);
+		goto out;
+	}
+	c = __qnet_circuit_find(cn, ntohl(mc->head_node),
+				ntohl(mc->circuit_id));
+	if (!c) {
+		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
+			const struct qnet_msg_bind *b = payload;
+			struct qnet_qubit *q;
+
+			q = xa_erase(&qnet_pending, be64_to_cpu(b->ent_id));
+			if (q)
+				qnet_qubit_free(q);
+		}
+		err = -ENOENT;
+		goto out;
+	}
+	/* a message travelling down arrived from our up side */
+	side = mc->dir == QNET_DIR_DOWN ? QNET_UP : QNET_DOWN;
+	if (c->dev[side] != dev) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = __qnet_circuit_rx(cn, c, side, dev, type, payload, len, t, &acts);
+out:
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	return err;
+}
+
+/* ---- the socket layer's side ---- */
+
+int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
+			 u16 dst_port, struct qnet_circuit **cp)
+{
+	struct net *net = sock_net(sk);
+	struct qnet_circuit_net *cn = qnet_cn(net);
+	u32 self = READ_ONCE(qnet_pernet(net)->node_addr);
+	struct qnet_msg_connect *m;
+	struct sk_buff_head acts;
+	struct net_device *dev;
+	struct qnet_circuit *c;
+
+	if (self == QNET_ADDR_ANY)
+		return -EADDRNOTAVAIL;
+	if (dst_node == self || dst_node == QNET_ADDR_ANY)
+		return -EHOSTUNREACH;
+	dev = qnet_route_lookup(net, dst_node);
+	if (!dev)
+		return -EHOSTUNREACH;
+	if (!qlink_dev_is_qlink(dev) || !netif_running(dev)) {
+		dev_put(dev);
+		return -EHOSTUNREACH;
+	}
+	c = qnet_circuit_alloc(net, QNET_ROLE_HEAD);
+	if (!c) {
+		dev_put(dev);
+		return -ENOMEM;
+	}
+	c->head_node = self;
+	c->peer_node = dst_node;
+	c->peer_port = dst_port;
+	c->local_port = src_port;
+	c->hops = 1;
+	qnet_circuit_set_dev(c, QNET_DOWN, dev);
+	dev_put(dev);
+	sock_hold(sk);
+	c->sk = sk;
+	refcount_inc(&c->refcnt);	/* the socket's */
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	do {
+		c->id = ++cn->next_id;
+	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
+	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
+	cn->count++;
+	m = qnet_circuit_msg(c, &acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
+			     cn->clock_ns);
+	if (m) {
+		m->dst_node = htonl(dst_node);
+		m->src_port = htons(src_port);
+		m->dst_port = htons(dst_port);
+		m->hops = 1;
+		m->delay_ns = cpu_to_be64(qlink_delay_ns(dev));
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	*cp = c;
+	return 0;
+}
+
+/*
+ * Send the request at the front of the head's queue if none is active.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct sk_buff_head *acts, u64 now)
+{
+	const struct qnet_request *r;
+	struct qnet_msg_request *m;
+
+	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
+		return;
+	r = &c->reqq[c->reqq_head];
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
+			     now);
+	if (!m)
+		return;	/* retried at the next request or delivery */
+	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
+	m->start_ns = cpu_to_be64(now);
+	m->max_time_ns = cpu_to_be64(r->max_time_ns);
+	m->num_pairs = htonl(r->num_pairs);
+	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
+	m->priority = r->priority;
+	m->type = r->type;
+	m->basis = r->basis;
+	m->flags = r->flags;
+	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
+	c->reqq_len--;
+	qnet_circuit_install_req(c, m);
+	__qnet_circuit_want(cn, c, now);
+}
+
+int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
+			 u64 *req_id)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+	unsigned int tail;
+	int err = 0;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->state != QNET_C_UP) {
+		err = -ENOTCONN;
+	} else if (c->role != QNET_ROLE_HEAD) {
+		err = -EOPNOTSUPP;
+	} else if (c->reqq_len >= QNET_REQQ_MAX) {
+		err = -ENOBUFS;
+	} else {
+		tail = (c->reqq_head + c->reqq_len) % QNET_REQQ_MAX;
+		c->reqq[tail] = *req;
+		c->reqq_id[tail] = c->next_req_id++;
+		*req_id = c->reqq_id[tail];
+		c->reqq_len++;
+		__qnet_circuit_next_request(cn, c, &acts, cn->clock_ns);
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	return err;
+}
+
+void qnet_circuit_close(struct qnet_circuit *c)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->sk) {
+		/* the socket is going: no callbacks to it any more */
+		sock_put(c->sk);
+		c->sk = NULL;
+	}
+	if (c->state != QNET_C_CLOSED)
+		__qnet_circuit_close(cn, c, &acts, -ECONNRESET, -1);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);
+}
+
+static struct qnet_qubit *__qnet_circuit_kept(struct qnet_circuit *c, u32 h)
+{
+	struct qnet_qubit *q;
+
+	list_for_each_entry(q, &c->kept, node)
+		if (q->handle == h)
+			return q;
+	return NULL;
+}
+
+int qnet_circuit_measure(struct qnet_circuit *c, u32 qubit, u8 basis,
+			 u8 *outcome, u64 *time_ns)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct qnet_qubit *q;
+	int err = 0;
+
+	if (basis > QNET_BASIS_Y)
+		return -EINVAL;
+	spin_lock_bh(&cn->lock);
+	q = __qnet_circuit_kept(c, qubit);
+	if (q) {
+		*time_ns = cn->clock_ns;
+		*outcome = qnet_qubit_measure(cn, c, q, basis, *time_ns);
+		list_del(&q->node);
+		c->nkept--;
+		qnet_qubit_free(q);
+	} else {
+		err = -ENOENT;
+	}
+	spin_unlock_bh(&cn->lock);
+	return err;
+}
+
+int qnet_circuit_release(struct qnet_circuit *c, u32 qubit)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct qnet_qubit *q;
+	int err = 0;
+
+	spin_lock_bh(&cn->lock);
+	q = __qnet_circuit_kept(c, qubit);
+	if (q) {
+		list_del(&q->node);
+		c->nkept--;
+		qnet_qubit_free(q);
+	} else {
+		err = -ENOENT;
+	}
+	spin_unlock_bh(&cn->lock);
+	return err;
+}
+
+unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c)
+{
+	return READ_ONCE(c->nkept);
+}
+
+/**
+ * qnet_circuit_attach_sock() - give an accepted socket its circuit
+ * @c: the circuit qnet_sock_accept_child() was called with
+ * @sk: the new socket
+ *
+ * Only from within qnet_sock_accept_child(), which runs under the node's
+ * circuit lock: the circuit takes a reference on @sk.
+ */
+void qnet_circuit_attach_sock(struct qnet_circuit *c, struct sock *sk)
+{
+	sock_hold(sk);
+	c->sk = sk;
+}
+
+/* ---- devices and namespaces ---- */
+
+/* Close every circuit of @net that uses @dev (all of them if NULL). */
+static void qnet_circuit_flush(struct net *net, struct net_device *dev,
+			       int err)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+	struct sk_buff_head acts;
+	struct hlist_node *tmp;
+	struct qnet_circuit *c;
+	unsigned int i;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
+		hlist_for_each_entry_safe(c, tmp, &cn->table[i], hnode) {
+			int skip = -1;
+
+			if (dev && c->dev[QNET_UP] != dev &&
+			    c->dev[QNET_DOWN] != dev)
+				continue;
+			/* nothing crosses a link that is down */
+			if (dev)
+				skip = c->dev[QNET_UP] == dev ? QNET_UP :
+				       QNET_DOWN;
+			__qnet_circuit_close(cn, c, &acts, err, skip);
+		}
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+}
+
+static int qnet_circuit_netdev_event(struct notifier_block *nb,
+				     unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (!qlink_dev_is_qlink(dev))
+		return NOTIFY_DONE;
+	switch (event) {
+	case NETDEV_REGISTER:
+		qlink_set_consumer(dev, &qnet_circuit_consumer, NULL);
+		break;
+	case NETDEV_GOING_DOWN:
+	case NETDEV_DOWN:
+		qnet_circuit_flush(dev_net(dev), dev, -ENETDOWN);
+		break;
+	case NETDEV_UNREGISTER:
+		qnet_circuit_flush(dev_net(dev), dev, -ENETDOWN);
+		qlink_set_consumer(dev, NULL, NULL);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block qnet_circuit_notifier = {
+	.notifier_call = qnet_circuit_netdev_event,
+};
+
+static int __net_init qnet_circuit_net_init(struct net *net)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	spin_lock_init(&cn->lock);
+	return 0;
+}
+
+static void __net_exit qnet_circuit_net_exit(struct net *net)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	qnet_circuit_flush(net, NULL, -ENETDOWN);
+	spin_lock_bh(&cn->lock);
+	cn->dying = true;
+	spin_unlock_bh(&cn->lock);
+}
+
+static struct pernet_operations qnet_circuit_net_ops = {
+	.init	= qnet_circuit_net_init,
+	.exit	= qnet_circuit_net_exit,
+	.id	= &qnet_circuit_net_id,
+	.size	= sizeof(struct qnet_circuit_net),
+};
+
+int qnet_circuit_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&qnet_circuit_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&qnet_circuit_notifier);
+	if (err)
+		unregister_pernet_subsys(&qnet_circuit_net_ops);
+	return err;
+}
+
+void qnet_circuit_exit(void)
+{
+	struct qnet_qubit *q;
+	unsigned long id;
+
+	unregister_netdevice_notifier(&qnet_circuit_notifier);
+	/* closes what is left in every namespace, releasing its devices */
+	unregister_pernet_subsys(&qnet_circuit_net_ops);
+	xa_for_each(&qnet_pending, id, q) {
+		xa_erase(&qnet_pending, id);
+		qnet_qubit_free(q);
+	}
+}

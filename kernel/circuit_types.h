@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The network layer's objects: circuits, the qubits a node holds for them,
+ * and the entangled pairs those qubits belong to. Private to circuit*.c;
+ * the rest of qnet goes through circuit.h.
+ */
+#ifndef _QNET_CIRCUIT_TYPES_H
+#define _QNET_CIRCUIT_TYPES_H
+
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+
+#include "qstate.h"
+
+/* Links on a circuit's path; CONNECT beyond this is refused. */
+#define QNET_MAX_HOPS		32
+/* Bound qubits that wait for their slot on one side of a circuit. */
+#define QNET_BACKLOG_MAX	4
+/* Far halves a node remembers having bound, to free them on close. */
+#define QNET_PENDING_MAX	8
+/* Requests queued behind the active one on a head. */
+#define QNET_REQQ_MAX		64
+
+enum qnet_role {
+	QNET_ROLE_HEAD,		/* the connecting socket's node */
+	QNET_ROLE_MID,		/* a repeater */
+	QNET_ROLE_TAIL,		/* the accepting socket's node */
+};
+
+/* Sides of a node on a circuit: towards the head and towards the tail. */
+enum qnet_side {
+	QNET_UP,
+	QNET_DOWN,
+};
+
+enum qnet_cstate {
+	QNET_C_CONNECTING,
+	QNET_C_UP,
+	QNET_C_CLOSED,
+};
+
+struct qnet_qubit;
+
+/*
+ * An entangled pair between two qubits somewhere in the network: the
+ * physics, shared by the two nodes that hold its qubits. @state is the
+ * state with both qubits decohered up to @t0; each holder decoheres a
+ * copy further with its own memory's T1/T2. A swap or purification
+ * replaces the pair under qnet_ent_lock by making a new one and pointing
+ * the far qubits at it; a pair is never changed in place after that.
+ */
+struct qnet_ent {
+	refcount_t		refcnt;
+	u64			id;
+	struct qstate		state;
+	u64			t0;
+	u64			create_ns;	/* first herald it is made of */
+	struct qnet_qubit	*holder[2];	/* qnet_ent_lock */
+	u8			swaps;
+	u8			purifications;
+	/* the first measurement of one qubit, for the second */
+	bool			measured;
+	u8			m_basis;
+	u8			m_outcome;
+	u64			m_time;
+	u64			m_t1;		/* the measured qubit's memory */
+	u64			m_t2;
+};
+
+/*
+ * A qubit held by the network layer at one node, for one circuit. It
+ * leaves the link layer when bound (qlink_take) and lives in a circuit's
+ * slot, its backlog, or, once delivered with QNET_REQ_KEEP, on the
+ * circuit's kept list under a handle.
+ */
+struct qnet_qubit {
+	struct qnet_ent		*ent;		/* qnet_ent_lock, a reference */
+	u8			role;		/* enum qnet_role of its node */
+	u8			bell;		/* its link pair's Bell state */
+	u32			epoch;		/* attempt it was bound in */
+	u32			handle;		/* QNET_REQ_KEEP: for the app */
+	u64			t1_ns;		/* its memory */
+	u64			t2_ns;
+	u64			cutoff_ns;
+	u64			herald_ns;	/* its link pair's herald */
+	u64			known_ns;	/* when its node learned of it */
+	struct net_device	*dev;		/* the link it came from */
+	struct list_head	node;		/* backlog or kept list */
+};
+
+/* A request as every node on the circuit knows it. */
+struct qnet_req {
+	bool			active;
+	u64			id;
+	u64			start_ns;
+	u64			deadline_ns;	/* 0: none */
+	u32			num_pairs;
+	u32			delivered;
+	u32			min_fid_ppm;
+	u8			priority;
+	u8			type;
+	u8			basis;
+	u8			flags;
+};
+
+/*
+ * Per-node state of one circuit. Everything below is under the node's
+ * qnet_net.circuit_lock, except @refcnt.
+ */
+struct qnet_circuit {
+	refcount_t		refcnt;
+	struct hlist_node	hnode;
+	struct net		*net;
+	u32			head_node;
+	u32			id;
+	u8			role;
+	u8			state;
+	u8			hops;
+	u64			path_delay_ns;
+
+	/* [QNET_UP] towards the head, [QNET_DOWN] towards the tail */
+	struct net_device	*dev[2];
+	netdevice_tracker	dev_tracker[2];
+	struct qnet_qubit	*slot[2];
+	struct list_head	backlog[2];
+	unsigned int		nbacklog[2];
+	bool			wanting[2];
+
+	/* ends: the socket (a reference) and the far end's address */
+	struct sock		*sk;
+	u16			local_port;
+	u32			peer_node;
+	u16			peer_port;
+
+	/* attempts: an epoch ends with a delivery or a discard */
+	u32			epoch;
+	unsigned int		swaps_seen;	/* SWAP ok in this epoch */
+	u8			frame;		/* composed from SWAP frames */
+	bool			verdict;	/* tail: DELIVER received */
+	int			verdict_err;
+	u64			verdict_ent;
+	u64			verdict_ns;
+
+	struct qnet_req		req;
+	struct qnet_request	reqq[QNET_REQQ_MAX];	/* head only */
+	u64			reqq_id[QNET_REQQ_MAX];
+	unsigned int		reqq_head, reqq_len;
+	u64			next_req_id;
+
+	struct list_head	kept;
+	unsigned int		nkept;
+	u32			next_handle;
+
+	/* far halves this node bound, until the other node takes them */
+	u64			pending[QNET_PENDING_MAX];
+	unsigned int		pending_pos;
+};
+
+#endif /* _QNET_CIRCUIT_TYPES_H */
