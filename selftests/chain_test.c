@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end entanglement across repeater chains, checked against the
+ * physics core (compiled in from kernel/).
+ *
+ *   node 1 (head: connect) -- node 2 -- ... -- node N (tail: listen)
+ *          qr ======= ql  qr ====== ql
+ *
+ * Every link: direct transmission from a source at the left node, 2 km,
+ * source fidelity 0.95, no dark counts, no memory decoherence, unpaced.
+ * With no decoherence each delivered pair's state is exactly the swap
+ * composition of N - 1 heralded link states, whatever the waits were, so
+ * its fidelity is checked to the ppm rounding; the outcomes measured in Z
+ * at both ends then disagree (after the Bell-frame correction) with the
+ * QBER of that state, checked within a binomial bound.
+ */
+#include <math.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "qnet_util.h"
+#include "qnet_topo.h"
+
+#include "qlinkmodel.h"
+
+#define CHAIN_PORT	7
+#define CHAIN_PAIRS	400
+
+/*
+ * Binomial bound on the number of errors among CHAIN_PAIRS outcomes:
+ * |k - n p| <= 5 sqrt(n p (1 - p)) + 1 (the 1 for the integer count). A
+ * true rate p falls outside with probability below 6e-7 per check.
+ */
+#define CHAIN_Z		5.0
+
+static const struct qnet_topo_param chain_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
+	{ QNET_LINK_A_LENGTH_M,		2000,			4 },
+	{ QNET_LINK_A_SOURCE_FID_PPM,	950000,			4 },
+	{ QNET_LINK_A_DET_EFF_PPM,	800000,			4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
+	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
+	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
+	{ QNET_LINK_A_T1_NS,		0,			8 },
+	{ QNET_LINK_A_T2_NS,		0,			8 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		42,			8 },
+	{ 0 }
+};
+
+/* The heralded state of chain_link, as the kernel's qlink computes it. */
+static void chain_link_state(struct qstate *s)
+{
+	struct qstate_link_params lp;
+	struct qstate_link_model m;
+
+	qstate_link_params_init(&lp);
+	lp.scheme = QSTATE_DIRECT;
+	lp.length_m = 2000;
+	lp.atten_mdb_km = QSTATE_DEFAULT_ATTEN_MDB_KM;
+	lp.index_milli = QSTATE_DEFAULT_INDEX_MILLI;
+	lp.attempt_rate_hz = 1000000;
+	lp.alpha = qprob_from_ppm(50000);
+	lp.det_eff = qprob_from_ppm(800000);
+	lp.dark_rate_hz = 0;
+	lp.visibility = qprob_from_ppm(1000000);
+	lp.source_fid = qprob_from_ppm(950000);
+	qstate_link_compute(&lp, &m);
+	*s = m.state;
+}
+
+/* The end-to-end state over @links links swapped with ideal BSMs. */
+static void chain_state(int links, struct qstate *out)
+{
+	struct qstate link, acc, tmp;
+	int i;
+
+	chain_link_state(&link);
+	acc = link;
+	for (i = 1; i < links; i++) {
+		qstate_swap(&tmp, &acc, &link, QSTATE_PHI_PLUS, NULL);
+		acc = tmp;
+	}
+	*out = acc;
+}
+
+static double prob(qprob p)
+{
+	return (double)p / (double)QPROB_ONE;
+}
+
+FIXTURE(chain) {
+	struct qnet_topo topo;
+	struct qnet_pair *tail_recs;	/* shared with the tail's process */
+	int family;
+};
+
+FIXTURE_VARIANT(chain) {
+	int nodes;
+};
+
+FIXTURE_VARIANT_ADD(chain, two_nodes) { .nodes = 2 };
+FIXTURE_VARIANT_ADD(chain, three_nodes) { .nodes = 3 };
+FIXTURE_VARIANT_ADD(chain, five_nodes) { .nodes = 5 };
+
+FIXTURE_SETUP(chain)
+{
+	ASSERT_EQ(0, qnet_module_ensure());
+	self->family = qnet_family();
+	ASSERT_LT(0, self->family);
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, chain_link));
+	self->tail_recs = mmap(NULL, CHAIN_PAIRS * sizeof(struct qnet_pair),
+			       PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->tail_recs);
+}
+
+FIXTURE_TEARDOWN(chain)
+{
+	munmap(self->tail_recs, CHAIN_PAIRS * sizeof(struct qnet_pair));
+	qnet_topo_destroy(&self->topo);
+}
+
+static struct sockaddr_qnet chain_addr(int family, uint32_t node)
+{
+	struct sockaddr_qnet a = {
+		.sq_family = family,
+		.sq_port = CHAIN_PORT,
+		.sq_node = node,
+	};
+
+	return a;
+}
+
+/*
+ * The tail: accept one connection, read CHAIN_PAIRS records into @recs.
+ * Writes a byte to @ready once listening. Exit status 0 on success.
+ */
+static int chain_tail(struct qnet_topo *t, int family, int ready,
+		      struct qnet_pair *recs)
+{
+	struct sockaddr_qnet a = chain_addr(family, QNET_ADDR_ANY);
+	struct timeval tv = { .tv_sec = 60 };
+	int s, c, i;
+
+	if (qnet_topo_enter(t, t->n))
+		return 1;
+	s = socket(family, SOCK_SEQPACKET, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(s, 4))
+		return 2;
+	if (write(ready, "r", 1) != 1)
+		return 3;
+	c = accept(s, NULL, NULL);
+	if (c < 0)
+		return 4;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < CHAIN_PAIRS; i++)
+		if (recv(c, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
+			return 5;
+	close(c);
+	close(s);
+	return 0;
+}
+
+/* Bell frame correction: do the raw outcomes of @bell differ in @basis? */
+static int anti(uint8_t bell, uint8_t basis)
+{
+	return qstate_bell_anticorrelated(bell, basis);
+}
+
+TEST_F(chain, fidelity_and_qber_match_composition)
+{
+	struct sockaddr_qnet a = chain_addr(self->family, variant->nodes);
+	struct qnet_request req = {
+		.num_pairs = CHAIN_PAIRS,
+		.type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_Z,
+	};
+	struct timeval tv = { .tv_sec = 60 };
+	static struct qnet_pair recs[CHAIN_PAIRS];
+	int ready[2], s, i, status, errors = 0;
+	uint64_t delay_ns = 0;
+	double p, n = CHAIN_PAIRS, bound;
+	struct qstate want;
+	uint32_t want_ppm;
+	pid_t pid;
+
+	chain_state(variant->nodes - 1, &want);
+	want_ppm = qprob_to_ppm(qstate_fidelity(&want));
+	p = prob(qstate_qber(&want, QSTATE_BASIS_Z));
+	bound = CHAIN_Z * sqrt(n * p * (1 - p)) + 1;
+	TH_LOG("%d links: predicted F %u ppm, Z QBER %.5f, bound +-%.1f",
+	       variant->nodes - 1, want_ppm, p, bound);
+
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(chain_tail(&self->topo, self->family, ready[1],
+				 self->tail_recs));
+	ASSERT_EQ(1, read(ready[0], &i, 1));
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	s = socket(self->family, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)))
+		TH_LOG("connect: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < CHAIN_PAIRS; i++)
+		ASSERT_EQ((ssize_t)sizeof(recs[i]),
+			  recv(s, &recs[i], sizeof(recs[i]), 0))
+			TH_LOG("pair %d: %s", i, strerror(errno));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	close(s);
+
+	/* one-way light delay over the path: 2 km at n = 1.47 per link,
+	 * less a nanosecond a link for the kernel's rounding
+	 */
+	delay_ns = (uint64_t)((variant->nodes - 1) *
+			      (2000.0 * 1.47 / 299792458.0 * 1e9 - 1));
+
+	for (i = 0; i < CHAIN_PAIRS; i++) {
+		const struct qnet_pair *h = &recs[i], *t = &self->tail_recs[i];
+
+		ASSERT_EQ(0, h->error);
+		ASSERT_EQ(0, t->error);
+		ASSERT_EQ(h->pair_id, t->pair_id) TH_LOG("pair %d", i);
+		ASSERT_EQ(h->request_id, t->request_id);
+		ASSERT_EQ(h->bell_state, t->bell_state);
+		ASSERT_EQ(variant->nodes - 1, h->hops);
+		ASSERT_EQ(variant->nodes - 2, h->swaps);
+		/* no decoherence: exactly the composition, up to rounding */
+		ASSERT_GE(1, abs((int)h->fidelity_ppm - (int)want_ppm))
+			TH_LOG("pair %d: F %u, predicted %u", i,
+			       h->fidelity_ppm, want_ppm);
+		ASSERT_GE(1, abs((int)t->fidelity_ppm - (int)want_ppm));
+		/* the tail hears the head's verdict a light delay later */
+		ASSERT_LE(h->deliver_ns + delay_ns, t->deliver_ns);
+		ASSERT_LE(h->create_ns, h->deliver_ns);
+		ASSERT_EQ(QNET_BASIS_Z, h->basis);
+		errors += (h->outcome ^ t->outcome) ^ anti(h->bell_state,
+							   QNET_BASIS_Z);
+	}
+	TH_LOG("%d errors in %d pairs (expected %.1f)", errors, CHAIN_PAIRS,
+	       n * p);
+	EXPECT_GE(bound, fabs(errors - n * p));
+}
+
+TEST_HARNESS_MAIN
