@@ -11,9 +11,9 @@
  *   take a reference that sock_release() drops, and proto.owner does the
  *   same for the struct sock. rmmod therefore fails with EBUSY while any
  *   AF_QNET socket is open.
- * - Init order: per-netns state, then the proto, then the family, so that
- *   no socket can be created before the state it uses exists. Exit runs in
- *   the reverse order.
+ * - Init order: per-netns state, the qlink device and link layer, then
+ *   the proto, then the family, so that no socket can be created before
+ *   the state it uses exists. Exit runs in the reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +22,7 @@
 #include <net/sock.h>
 
 #include "qnet.h"
+#include "qlink.h"
 
 static int family = AF_QNET_DEFAULT;
 module_param(family, int, 0444);
@@ -107,9 +108,13 @@ static int __init qnet_init(void)
 	if (err)
 		return err;
 
-	err = proto_register(&qnet_proto, 1);
+	err = qlink_init();
 	if (err)
 		goto err_netns;
+
+	err = proto_register(&qnet_proto, 1);
+	if (err)
+		goto err_qlink;
 
 	err = sock_register(&qnet_family_ops);
 	if (err) {
@@ -124,6 +129,8 @@ static int __init qnet_init(void)
 
 err_proto:
 	proto_unregister(&qnet_proto);
+err_qlink:
+	qlink_exit();
 err_netns:
 	qnet_netns_exit();
 	return err;
@@ -133,6 +140,7 @@ static void __exit qnet_exit(void)
 {
 	sock_unregister(family);
 	proto_unregister(&qnet_proto);
+	qlink_exit();
 	qnet_netns_exit();
 }
 

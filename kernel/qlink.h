@@ -84,4 +84,62 @@ void qlink_reset_stats(struct net_device *dev);
 /* Node address at the far end, QNET_ADDR_ANY if unset or no peer. */
 u32 qlink_peer_node_addr(struct net_device *dev);
 
+/*
+ * Counters that the network layer bumps on a link end: a pair it handed
+ * to an application, a swap or a purification that used the end's qubit.
+ * Any context.
+ */
+void qlink_count_delivered(struct net_device *dev);
+void qlink_count_swap(struct net_device *dev, bool ok);
+void qlink_count_purify(struct net_device *dev, bool ok);
+
+/*
+ * On-demand generation, for the network layer (Documentation/qlink.rst,
+ * "On-demand interface").
+ *
+ * A heralded pair is a struct qlink_pair shared by the two ends; each end
+ * keeps its half in the link's memory until it is taken, discarded or
+ * expires. The consumer registered on an end hears of every half stored
+ * and every half lost there. The callbacks run in process or softirq
+ * context with no qlink lock held and must not sleep; the pair id is all
+ * they get, qlink_take() turns it into a reference.
+ */
+struct qlink_pair;
+struct qstate;
+
+struct qlink_consumer {
+	/* this end stored its half of pair @id at emulated @time_ns */
+	void (*herald)(struct net_device *dev, void *priv, u64 id,
+		       u64 time_ns);
+	/* this end lost its half of pair @id (enum qnet_expire_cause) */
+	void (*expire)(struct net_device *dev, void *priv, u64 id,
+		       u64 time_ns, u8 cause);
+};
+
+int qlink_set_consumer(struct net_device *dev, const struct qlink_consumer *c,
+		       void *priv);
+int qlink_request(struct net_device *dev, u32 npairs);
+struct qlink_pair *qlink_take(struct net_device *dev, u64 id);
+int qlink_discard(struct net_device *dev, u64 id, u8 cause);
+
+/*
+ * Network-layer messages (qnet_hdr.type 16 and up) received on any qlink
+ * go to @rcv in softirq context, under rcu_read_lock, with skb->data at
+ * struct qnet_hdr, the version checked and the skb trimmed to the header
+ * plus hdr->len. It returns 0 having consumed the skb, or -errno for a
+ * malformed message, which is then counted in rx_dropped and freed.
+ * Registered once from the network layer's init, NULL from its exit.
+ */
+struct qlink_net_ops {
+	int (*rcv)(struct net_device *dev, struct sk_buff *skb);
+};
+
+void qlink_set_net_ops(const struct qlink_net_ops *ops);
+
+void qlink_pair_put(struct qlink_pair *pair);
+u64 qlink_pair_id(const struct qlink_pair *pair);
+u64 qlink_pair_time(const struct qlink_pair *pair);
+void qlink_pair_state(const struct qlink_pair *pair, u64 time_ns,
+		      struct qstate *s);
+
 #endif /* _QNET_QLINK_H */

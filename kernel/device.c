@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The qlink net device: a pair of Ethernet devices, one per node, that is
+ * the classical channel of a quantum link.
+ *
+ * It behaves like veth: frames sent on one end are received on the other,
+ * unchanged. The one difference is that qnet control frames (ETH_P_QNET)
+ * travel at the speed of light in fiber: when the link is paced (time_scale
+ * above zero) they wait in a time-ordered queue, like netem's tfifo, until
+ * the wall time that corresponds to their arrival. Unpaced links deliver
+ * them at once; the receiver then adds the propagation delay to the send
+ * time in the header (see wire.c). Everything else, IP included, is
+ * delivered at once either way.
+ *
+ * Lifetime (see also the notes at the top of link.c):
+ * - newlink creates the peer first, then the requested device, like veth.
+ *   Both point at one struct qlink. Each device takes its reference in
+ *   ndo_init and drops it in priv_destructor, the pair of callbacks the
+ *   core runs for every device that got through ndo_init, whatever path
+ *   register_netdevice or unregistration then takes.
+ * - dellink unregisters both ends; ndo_uninit detaches the end from the
+ *   link and stops every timer and work item that could still use it.
+ * - The peer pointer is RCU for the data path and RTNL for writers, and a
+ *   device is freed only after a grace period (netdev_run_todo), as in
+ *   veth.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <net/rtnetlink.h>
+
+#include "link.h"
+
+#define QLINK_KIND		"qlink"
+
+/* Frames waiting for their paced arrival time, per sending end. */
+#define QLINK_TXQ_MAX		10000
+/* Frames released per timer run; the rest wait for the next run. */
+#define QLINK_TXQ_BATCH		64
+
+/* skb->cb while a frame sits in the paced queue. */
+struct qlink_tx_cb {
+	ktime_t	release;
+};
+
+static inline struct qlink_tx_cb *qlink_tx_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct qlink_tx_cb) > sizeof(skb->cb));
+	return (struct qlink_tx_cb *)skb->cb;
+}
+
+static struct rtnl_link_ops qlink_link_ops;
+static const struct net_device_ops qlink_netdev_ops;
+
+bool qlink_dev_is_qlink(const struct net_device *dev)
+{
+	return dev->netdev_ops == &qlink_netdev_ops;
+}
+
+/* Hand @skb to @peer's receive path. Caller holds rcu_read_lock. */
+static void qlink_forward(struct net_device *dev, struct net_device *peer,
+			  struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	if (likely(__dev_forward_skb(peer, skb) == NET_RX_SUCCESS &&
+		   __netif_rx(skb) == NET_RX_SUCCESS)) {
+		dev_sw_netstats_tx_add(dev, 1, len);
+		dev_sw_netstats_rx_add(peer, len);
+	} else {
+		dev_core_stats_tx_dropped_inc(dev);
+	}
+}
+
+/*
+ * Queue @skb until @release. The queue is kept sorted by release time;
+ * frames almost always arrive in order (one link, one delay), so the
+ * insertion walks back from the tail and is O(1) in practice.
+ */
+static void qlink_txq_add(struct qlink_dev *qd, struct sk_buff *skb,
+			  ktime_t release)
+{
+	struct sk_buff_head *q = &qd->txq;
+	struct sk_buff *pos;
+
+	qlink_tx_cb(skb)->release = release;
+
+	spin_lock(&q->lock);
+	if (skb_queue_len(q) >= QLINK_TXQ_MAX) {
+		spin_unlock(&q->lock);
+		dev_core_stats_tx_dropped_inc(qd->dev);
+		kfree_skb(skb);
+		return;
+	}
+	skb_queue_reverse_walk(q, pos) {
+		if (ktime_compare(qlink_tx_cb(pos)->release, release) <= 0)
+			break;
+	}
+	/* pos is the last earlier-or-equal frame, or the head sentinel */
+	__skb_queue_after(q, pos, skb);
+	if (skb_peek(q) == skb)
+		hrtimer_start(&qd->tx_timer, release, HRTIMER_MODE_ABS_SOFT);
+	spin_unlock(&q->lock);
+}
+
+static enum hrtimer_restart qlink_tx_timer(struct hrtimer *timer)
+{
+	struct qlink_dev *qd = container_of(timer, struct qlink_dev, tx_timer);
+	struct sk_buff_head *q = &qd->txq, due;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	ktime_t now = ktime_get();
+	struct net_device *peer;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&due);
+
+	/*
+	 * The expiry is set here, under the queue lock, and nowhere else
+	 * while the callback runs: qlink_txq_add() restarts the timer only
+	 * under the same lock, so the two never race on an enqueued timer.
+	 */
+	spin_lock(&q->lock);
+	while ((skb = skb_peek(q)) && skb_queue_len(&due) < QLINK_TXQ_BATCH &&
+	       ktime_compare(qlink_tx_cb(skb)->release, now) <= 0) {
+		__skb_unlink(skb, q);
+		__skb_queue_tail(&due, skb);
+	}
+	skb = skb_peek(q);
+	if (skb) {
+		hrtimer_set_expires(timer, qlink_tx_cb(skb)->release);
+		ret = HRTIMER_RESTART;
+	}
+	spin_unlock(&q->lock);
+
+	rcu_read_lock();
+	peer = rcu_dereference(qd->peer);
+	while ((skb = __skb_dequeue(&due))) {
+		if (peer) {
+			qlink_forward(qd->dev, peer, skb);
+		} else {
+			dev_core_stats_tx_dropped_inc(qd->dev);
+			kfree_skb(skb);
+		}
+	}
+	rcu_read_unlock();
+
+	return ret;
+}
+
+/* Drop every frame still in flight from @dev. Process context. */
+static void qlink_txq_purge(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	hrtimer_cancel(&qd->tx_timer);
+	skb_queue_purge(&qd->txq);
+}
+
+static netdev_tx_t qlink_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer;
+	ktime_t now, release;
+
+	rcu_read_lock();
+	peer = rcu_dereference(qd->peer);
+	if (unlikely(!peer || !pskb_may_pull(skb, ETH_HLEN))) {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+		goto out;
+	}
+	skb_tx_timestamp(skb);
+
+	if (((struct ethhdr *)skb->data)->h_proto != htons(ETH_P_QNET)) {
+		qlink_forward(dev, peer, skb);
+		goto out;
+	}
+
+	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+	now = ktime_get();
+	release = qlink_link_arrival(qd->link, skb, now);
+	if (ktime_after(release, now))
+		qlink_txq_add(qd, skb, release);
+	else
+		qlink_forward(dev, peer, skb);
+out:
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
+
+static int qlink_dev_init(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	/* dropped by qlink_dev_free(), which runs iff this succeeded */
+	refcount_inc(&qd->link->refcnt);
+	qlink_link_attach(qd->link, qd->end, dev);
+	return 0;
+}
+
+static void qlink_dev_uninit(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	qlink_link_detach(qd->link, qd->end);
+	qlink_txq_purge(dev);
+}
+
+static void qlink_dev_free(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	qlink_link_put(qd->link);
+	qd->link = NULL;
+}
+
+static int qlink_open(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer = rtnl_dereference(qd->peer);
+
+	if (!peer)
+		return -ENOTCONN;
+
+	if (peer->flags & IFF_UP) {
+		netif_carrier_on(dev);
+		netif_carrier_on(peer);
+		qlink_link_set_up(qd->link, true);
+	}
+	return 0;
+}
+
+static int qlink_stop(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer = rtnl_dereference(qd->peer);
+
+	netif_carrier_off(dev);
+	if (peer)
+		netif_carrier_off(peer);
+	qlink_link_set_up(qd->link, false);
+
+	/* Frames in flight on a link that goes down are lost, both ways. */
+	qlink_txq_purge(dev);
+	if (peer)
+		qlink_txq_purge(peer);
+	return 0;
+}
+
+static int qlink_get_iflink(const struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer;
+	int iflink;
+
+	rcu_read_lock();
+	peer = rcu_dereference(qd->peer);
+	iflink = peer ? peer->ifindex : 0;
+	rcu_read_unlock();
+
+	return iflink;
+}
+
+static const struct net_device_ops qlink_netdev_ops = {
+	.ndo_init		= qlink_dev_init,
+	.ndo_uninit		= qlink_dev_uninit,
+	.ndo_open		= qlink_open,
+	.ndo_stop		= qlink_stop,
+	.ndo_start_xmit		= qlink_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_get_iflink		= qlink_get_iflink,
+	.ndo_features_check	= passthru_features_check,
+};
+
+static void qlink_get_drvinfo(struct net_device *dev,
+			      struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, QLINK_KIND, sizeof(info->driver));
+}
+
+static const struct ethtool_ops qlink_ethtool_ops = {
+	.get_drvinfo	= qlink_get_drvinfo,
+	.get_link	= ethtool_op_get_link,
+};
+
+/* What veth offers, minus VLAN and encapsulation offloads it doesn't need. */
+#define QLINK_FEATURES (NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM | \
+			NETIF_F_RXCSUM | NETIF_F_HIGHDMA | NETIF_F_GSO_SOFTWARE)
+
+static void qlink_setup(struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	ether_setup(dev);
+
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE;
+
+	dev->netdev_ops = &qlink_netdev_ops;
+	dev->ethtool_ops = &qlink_ethtool_ops;
+	dev->features |= NETIF_F_LLTX | QLINK_FEATURES;
+	dev->hw_features = QLINK_FEATURES;
+	dev->vlan_features = QLINK_FEATURES;
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = qlink_dev_free;
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	dev->max_mtu = ETH_MAX_MTU;
+	dev->sysfs_groups[0] = &qlink_sysfs_group;
+
+	qd->dev = dev;
+	skb_queue_head_init(&qd->txq);
+	hrtimer_init(&qd->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	qd->tx_timer.function = qlink_tx_timer;
+}
+
+static int qlink_validate(struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	if (tb[IFLA_ADDRESS]) {
+		if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "qlink: address must be 6 bytes");
+			return -EINVAL;
+		}
+		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "qlink: invalid unicast address");
+			return -EADDRNOTAVAIL;
+		}
+	}
+	if (tb[IFLA_MTU]) {
+		u32 mtu = nla_get_u32(tb[IFLA_MTU]);
+
+		if (mtu < ETH_MIN_MTU || mtu > ETH_MAX_MTU) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MTU],
+					    "qlink: MTU out of range");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Create the peer as veth does: from QLINK_INFO_PEER if given (its own
+ * ifinfomsg, name and netns), else with a generated name in the netns the
+ * request named for the device itself.
+ */
+static int qlink_newlink(struct net *src_net, struct net_device *dev,
+			 struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp = tb;
+	unsigned char name_assign_type = NET_NAME_ENUM;
+	struct qlink_dev *qd = qlink_priv(dev), *pqd;
+	struct ifinfomsg *ifmp = NULL;
+	char ifname[IFNAMSIZ];
+	struct net_device *peer;
+	struct qlink *link;
+	struct net *net;
+	int err;
+
+	if (data && data[QLINK_INFO_PEER]) {
+		struct nlattr *nla_peer = data[QLINK_INFO_PEER];
+
+		ifmp = nla_data(nla_peer);
+		err = rtnl_nla_parse_ifinfomsg(peer_tb, nla_peer, extack);
+		if (err < 0)
+			return err;
+		err = qlink_validate(peer_tb, NULL, extack);
+		if (err < 0)
+			return err;
+		tbp = peer_tb;
+	}
+
+	if (ifmp && tbp[IFLA_IFNAME]) {
+		nla_strscpy(ifname, tbp[IFLA_IFNAME], IFNAMSIZ);
+		name_assign_type = NET_NAME_USER;
+	} else {
+		snprintf(ifname, IFNAMSIZ, QLINK_KIND "%%d");
+	}
+
+	net = rtnl_link_get_net(src_net, tbp);
+	if (IS_ERR(net))
+		return PTR_ERR(net);
+	/*
+	 * rtnetlink checked CAP_NET_ADMIN for the device's own netns only;
+	 * the peer may be going elsewhere.
+	 */
+	if (!net_eq(net, src_net) && !ns_capable(net->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(extack, "no CAP_NET_ADMIN in the peer's netns");
+		put_net(net);
+		return -EPERM;
+	}
+
+	link = qlink_link_alloc();
+	if (!link) {
+		put_net(net);
+		return -ENOMEM;
+	}
+
+	peer = rtnl_create_link(net, ifname, name_assign_type, &qlink_link_ops,
+				tbp, extack);
+	if (IS_ERR(peer)) {
+		put_net(net);
+		err = PTR_ERR(peer);
+		goto out;
+	}
+	if (!ifmp || !tbp[IFLA_ADDRESS])
+		eth_hw_addr_random(peer);
+	if (ifmp && dev->ifindex != 0)
+		peer->ifindex = ifmp->ifi_index;
+
+	pqd = qlink_priv(peer);
+	pqd->link = link;
+	pqd->end = 1;
+
+	err = register_netdevice(peer);
+	put_net(net);
+	if (err < 0) {
+		free_netdev(peer);
+		goto out;
+	}
+	netif_carrier_off(peer);
+
+	err = rtnl_configure_link(peer, ifmp, 0, NULL);
+	if (err < 0)
+		goto err_unregister_peer;
+
+	if (!tb[IFLA_ADDRESS])
+		eth_hw_addr_random(dev);
+	if (tb[IFLA_IFNAME])
+		nla_strscpy(dev->name, tb[IFLA_IFNAME], IFNAMSIZ);
+	else
+		snprintf(dev->name, IFNAMSIZ, QLINK_KIND "%%d");
+
+	qd->link = link;
+	qd->end = 0;
+	err = register_netdevice(dev);
+	if (err < 0)
+		goto err_unregister_peer;
+	netif_carrier_off(dev);
+
+	rcu_assign_pointer(qd->peer, peer);
+	rcu_assign_pointer(pqd->peer, dev);
+	err = 0;
+	goto out;
+
+err_unregister_peer:
+	/* the caller frees dev; it never got through ndo_init or did and
+	 * was unregistered again by register_netdevice itself
+	 */
+	unregister_netdevice(peer);
+out:
+	qlink_link_put(link);
+	return err;
+}
+
+static void qlink_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer = rtnl_dereference(qd->peer);
+
+	/*
+	 * dellink runs from default_device_exit_batch() before a
+	 * synchronize_rcu(); neither device is freed before a grace period.
+	 */
+	RCU_INIT_POINTER(qd->peer, NULL);
+	unregister_netdevice_queue(dev, head);
+
+	if (peer) {
+		RCU_INIT_POINTER(qlink_priv(peer)->peer, NULL);
+		unregister_netdevice_queue(peer, head);
+	}
+}
+
+static struct net *qlink_get_link_net(const struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct net_device *peer = rtnl_dereference(qd->peer);
+
+	return peer ? dev_net(peer) : dev_net(dev);
+}
+
+static const struct nla_policy qlink_policy[QLINK_INFO_MAX + 1] = {
+	[QLINK_INFO_PEER]	= { .len = sizeof(struct ifinfomsg) },
+};
+
+static struct rtnl_link_ops qlink_link_ops = {
+	.kind		= QLINK_KIND,
+	.priv_size	= sizeof(struct qlink_dev),
+	.setup		= qlink_setup,
+	.validate	= qlink_validate,
+	.newlink	= qlink_newlink,
+	.dellink	= qlink_dellink,
+	.policy		= qlink_policy,
+	.maxtype	= QLINK_INFO_MAX,
+	.get_link_net	= qlink_get_link_net,
+};
+
+int qlink_dev_register(void)
+{
+	return rtnl_link_register(&qlink_link_ops);
+}
+
+/* Deletes every qlink in every netns, like any rtnl_link_ops owner. */
+void qlink_dev_unregister(void)
+{
+	rtnl_link_unregister(&qlink_link_ops);
+}
+
+MODULE_ALIAS_RTNL_LINK(QLINK_KIND);

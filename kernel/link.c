@@ -1,0 +1,1169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qlink: the link-layer emulation behind a pair of qlink devices.
+ *
+ * Implementation notes
+ *
+ * Objects
+ * - struct qlink (link.h) is the link: parameters, the physics model they
+ *   imply (qlinkmodel.h), the PRNG, the emulated clock, the generation work
+ *   item and timer, and both ends' memories and counters. Both devices
+ *   point at it (struct qlink_dev.link).
+ * - struct qlink_pair is a heralded pair, shared by the memories that hold
+ *   its halves. Its state is the heralded one and never changes; a reader
+ *   decoheres a copy to the time it needs (lazy decoherence, no timers per
+ *   qubit).
+ * - End 0, the device the RTM_NEWLINK request named, generates: it draws
+ *   the number of attempts to the next success (one geometric draw per
+ *   herald), stores its half and sends QNET_MSG_HERALD to end 1, which
+ *   stores its half when the message arrives. A pair whose herald is on
+ *   the wire sits on qlink.inflight, where end 1 finds it by id. An end
+ *   that discards a half for a reason of its own (memory full, cutoff, the
+ *   network layer) tells the other end with QNET_MSG_EXPIRE. A link that
+ *   goes down discards both ends at once and sends nothing: its classical
+ *   channel is down too.
+ *
+ * Emulated time
+ * - Every event carries a time computed from the model, never read off a
+ *   timer: the run of attempts that starts at run_ns succeeds at attempt
+ *   N; the herald is known at end 0 at run_ns + (N - 1) period + herald_ns
+ *   and the next run starts at run_ns + N period (qlinkmodel.h). The
+ *   herald message carries the time its signal left, so end 1 dates the
+ *   pair send time + propagation delay.
+ * - Unpaced (time_scale 0), generation runs in a work item in batches of
+ *   QLINK_GEN_BATCH heralds, requeueing itself, as fast as the machine
+ *   goes. Paced, wall time maps to emulated time through an anchor
+ *   (wall0, emu0) and the scale; the work item arms gen_timer for the wall
+ *   time of the next herald and the timer queues the work again.
+ *
+ * Refcounts
+ * - qlink.refcnt: one per device that got through ndo_init, one for
+ *   newlink while it runs. The last put frees the link and every pair it
+ *   still holds; gen_work and gen_timer are stopped before that (detach).
+ * - qlink_pair.refcnt: one per memory holding a half, one while on the
+ *   inflight list, one per qlink_take() caller.
+ *
+ * Locking
+ * - qlink.lock (spin_lock_bh: the rx handler runs in softirq) protects
+ *   parameters, model, PRNG, memories, inflight list, generation state.
+ *   Counters are atomic64 and read without it. delay_ns, time_scale,
+ *   clock_ns and mem.used have lockless readers (READ_ONCE/WRITE_ONCE).
+ * - Nothing is sent, notified or called back under qlink.lock: events are
+ *   queued as skbs on a local list (struct qlink_ev in skb->cb) and flushed
+ *   after the unlock, so qnet_nl_notify_*(), the network layer's callbacks
+ *   and dev_queue_xmit() never run under it.
+ * - Order: RTNL, then qlink.lock, then a device's txq lock (device.c);
+ *   the txq lock is never held while taking qlink.lock.
+ * - Teardown: ndo_stop (link down) and ndo_uninit (detach) run under RTNL
+ *   in process context. Both clear a flag under qlink.lock that stops
+ *   generation, then hrtimer_cancel() and cancel_work_sync(); only the
+ *   work item and the timer arm each other, both after checking the flag
+ *   under the lock, so nothing is left running. Devices are freed after
+ *   an RCU grace period; the peer pointer is RCU (device.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/math64.h>
+#include <linux/random.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "link.h"
+#include "qnet.h"
+#include "qnet_netlink.h"
+
+/* Heralds per run of the work item before it requeues itself. */
+#define QLINK_GEN_BATCH		32
+/* Heralds on the wire at once; the oldest is forgotten beyond this. */
+#define QLINK_INFLIGHT_MAX	256
+/* The furthest ahead gen_timer is armed; the work item re-arms it. */
+#define QLINK_MAX_WAIT_NS	(3600ULL * NSEC_PER_SEC)
+
+static struct workqueue_struct *qlink_wq;
+
+/* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
+struct qlink_ev {
+	u64	id;
+	u64	time_ns;
+	u32	fidelity_ppm;
+	u8	cmd;		/* QNET_CMD_PAIR_HERALDED or _EXPIRED */
+	u8	bell;
+	u8	cause;
+	bool	xmit;		/* the skb is a wire message to send */
+};
+
+static inline struct qlink_ev *qlink_ev(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct qlink_ev) > sizeof(skb->cb));
+	return (struct qlink_ev *)skb->cb;
+}
+
+static u64 qlink_add_sat(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX : a + b;
+}
+
+static u64 qlink_mul_sat(u64 a, u64 b)
+{
+	u64 r;
+
+	return check_mul_overflow(a, b, &r) ? U64_MAX : r;
+}
+
+/* ---- parameters and model ---- */
+
+void qlink_params_default(struct qlink_params *p)
+{
+	*p = (struct qlink_params) {
+		.length_m		= 25000,
+		.atten_mdb_km		= QSTATE_DEFAULT_ATTEN_MDB_KM,
+		.index_milli		= QSTATE_DEFAULT_INDEX_MILLI,
+		.attempt_rate_hz	= 1000000,
+		.scheme			= QNET_SCHEME_SINGLE_CLICK,
+		.continuous		= false,
+		.alpha_ppm		= 50000,
+		.source_fid_ppm		= 970000,
+		.det_eff_ppm		= 800000,
+		.dark_rate_hz		= 10,
+		.visibility_ppm		= 900000,
+		.mem_slots		= 1,
+		.t1_ns			= 0,
+		.t2_ns			= NSEC_PER_SEC,
+		.cutoff_ns		= 0,
+		.seed			= 0,
+		.time_scale		= 0,
+	};
+}
+
+static void qlink_model_params(const struct qlink_params *p,
+			       struct qstate_link_params *lp)
+{
+	qstate_link_params_init(lp);
+	lp->scheme = p->scheme;
+	lp->length_m = p->length_m;
+	lp->atten_mdb_km = p->atten_mdb_km;
+	lp->index_milli = p->index_milli;
+	lp->attempt_rate_hz = p->attempt_rate_hz;
+	lp->alpha = qprob_from_ppm(p->alpha_ppm);
+	lp->det_eff = qprob_from_ppm(p->det_eff_ppm);
+	lp->dark_rate_hz = p->dark_rate_hz;
+	lp->visibility = qprob_from_ppm(p->visibility_ppm);
+	lp->source_fid = qprob_from_ppm(p->source_fid_ppm);
+}
+
+/*
+ * Ranges of single parameters (the netlink policy checks the same ones;
+ * these hold for any caller) and then those that depend on each other,
+ * through the model they imply.
+ */
+static int qlink_params_check(const struct qlink_params *p,
+			      struct qstate_link_model *m,
+			      struct netlink_ext_ack *extack)
+{
+	struct qstate_link_params lp;
+
+	if (p->length_m < 1 || p->length_m > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "length_m must be 1..1000000");
+		return -EINVAL;
+	}
+	if (p->atten_mdb_km > 10000) {
+		NL_SET_ERR_MSG_MOD(extack, "atten_mdb_km must be 0..10000");
+		return -EINVAL;
+	}
+	if (p->index_milli < 1000 || p->index_milli > 10000) {
+		NL_SET_ERR_MSG_MOD(extack, "index_milli must be 1000..10000");
+		return -EINVAL;
+	}
+	if (p->attempt_rate_hz < 1 || p->attempt_rate_hz > 1000000000) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "attempt_rate_hz must be 1..1000000000");
+		return -EINVAL;
+	}
+	if (p->scheme > QNET_SCHEME_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "scheme: unknown heralding scheme");
+		return -EINVAL;
+	}
+	if (p->alpha_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "alpha_ppm must be 0..1000000");
+		return -EINVAL;
+	}
+	if (p->source_fid_ppm < 250000 || p->source_fid_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "source_fid_ppm must be 250000..1000000");
+		return -EINVAL;
+	}
+	if (p->det_eff_ppm < 1 || p->det_eff_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "det_eff_ppm must be 1..1000000");
+		return -EINVAL;
+	}
+	if (p->dark_rate_hz > 100000000) {
+		NL_SET_ERR_MSG_MOD(extack, "dark_rate_hz must be 0..100000000");
+		return -EINVAL;
+	}
+	if (p->visibility_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "visibility_ppm must be 0..1000000");
+		return -EINVAL;
+	}
+	if (p->mem_slots < 1 || p->mem_slots > QLINK_MAX_SLOTS) {
+		NL_SET_ERR_MSG_MOD(extack, "mem_slots must be 1..64");
+		return -EINVAL;
+	}
+	if (p->scheme == QNET_SCHEME_SINGLE_CLICK && !p->alpha_ppm) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "alpha_ppm must be above 0 for single-click");
+		return -EINVAL;
+	}
+
+	qlink_model_params(p, &lp);
+	if (!qstate_link_compute(&lp, m)) {
+		NL_SET_ERR_MSG_MOD(extack, "parameters outside the link model");
+		return -EINVAL;
+	}
+	/* the geometric sampler is documented down to p = 1e-9 */
+	if (m->p_success < qprob_ratio(1, 1000000000)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "length_m: success probability per attempt below 1e-9 (shorten the link, lower atten_mdb_km or raise det_eff_ppm)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- pairs and memories ---- */
+
+void qlink_pair_put(struct qlink_pair *pair)
+{
+	if (pair && refcount_dec_and_test(&pair->refcnt))
+		kfree(pair);
+}
+
+u64 qlink_pair_id(const struct qlink_pair *pair)
+{
+	return pair->id;
+}
+
+u64 qlink_pair_time(const struct qlink_pair *pair)
+{
+	return pair->time_ns;
+}
+
+/**
+ * qlink_pair_state() - a pair's state at an emulated time
+ * @pair: a pair the caller holds a reference to
+ * @time_ns: emulated time; before the herald means the heralded state
+ * @s: the Bell-diagonal state, both qubits decohered since the herald
+ *     with the T1 and T2 the link had then
+ */
+void qlink_pair_state(const struct qlink_pair *pair, u64 time_ns,
+		      struct qstate *s)
+{
+	u64 dt = time_ns > pair->time_ns ? time_ns - pair->time_ns : 0;
+
+	*s = pair->state;
+	/* one call per qubit: both sit in memories of this link */
+	qstate_decohere(s, dt, pair->t1_ns, pair->t2_ns);
+	qstate_decohere(s, dt, pair->t1_ns, pair->t2_ns);
+}
+
+static u32 qlink_pair_fid(const struct qlink_pair *pair, u64 time_ns)
+{
+	struct qstate s;
+
+	if (time_ns <= pair->time_ns)
+		return pair->fidelity_ppm;
+	qlink_pair_state(pair, time_ns, &s);
+	return qprob_to_ppm(qstate_fidelity(&s));
+}
+
+static int qlink_mem_find(const struct qlink_mem *m, u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->used; i++)
+		if (m->pair[i]->id == id)
+			return i;
+	return -1;
+}
+
+static struct qlink_pair *qlink_mem_remove(struct qlink_mem *m,
+					   unsigned int i)
+{
+	struct qlink_pair *pair = m->pair[i];
+
+	memmove(&m->pair[i], &m->pair[i + 1],
+		(m->used - i - 1) * sizeof(m->pair[0]));
+	WRITE_ONCE(m->used, m->used - 1);
+	return pair;
+}
+
+static void qlink_mem_store(struct qlink_mem *m, struct qlink_pair *pair)
+{
+	m->pair[m->used] = pair;
+	WRITE_ONCE(m->used, m->used + 1);
+}
+
+static struct qlink_pair *qlink_inflight_take(struct qlink *link, u64 id)
+{
+	struct qlink_pair *pair;
+
+	list_for_each_entry(pair, &link->inflight, inflight) {
+		if (pair->id == id) {
+			list_del(&pair->inflight);
+			link->n_inflight--;
+			return pair;
+		}
+	}
+	return NULL;
+}
+
+static void qlink_inflight_add(struct qlink *link, struct qlink_pair *pair)
+{
+	struct qlink_pair *old;
+
+	refcount_inc(&pair->refcnt);
+	list_add_tail(&pair->inflight, &link->inflight);
+	if (++link->n_inflight <= QLINK_INFLIGHT_MAX)
+		return;
+	/* a herald lost on the way (dropped by a filter, say) */
+	old = list_first_entry(&link->inflight, struct qlink_pair, inflight);
+	list_del(&old->inflight);
+	link->n_inflight--;
+	qlink_pair_put(old);
+}
+
+static void qlink_inflight_clear(struct qlink *link)
+{
+	struct qlink_pair *pair, *tmp;
+
+	list_for_each_entry_safe(pair, tmp, &link->inflight, inflight) {
+		list_del(&pair->inflight);
+		qlink_pair_put(pair);
+	}
+	link->n_inflight = 0;
+}
+
+/* ---- events: queued under the lock, flushed after it ---- */
+
+/*
+ * Queue an event of @end about @pair: a netlink notification and a
+ * consumer callback, and with @msg a wire message dated @msg_ns to the
+ * other end. Caller holds qlink.lock. Allocation failure loses the event
+ * but not the state change that caused it (counted anyway).
+ */
+static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
+			 unsigned int end, u8 cmd, const struct qlink_pair *pair,
+			 u64 time_ns, u32 fid, u8 cause, u8 msg, u64 msg_ns)
+{
+	struct net_device *dev = link->end[end].dev;
+	struct sk_buff *skb;
+	struct qlink_ev *ev;
+
+	if (!dev)
+		return;
+	if (msg)
+		skb = qlink_wire_build(dev, msg, msg_ns, pair->id,
+				       pair->state.bell, cause);
+	else
+		skb = alloc_skb(0, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb->dev = dev;
+	ev = qlink_ev(skb);
+	ev->id = pair->id;
+	ev->time_ns = time_ns;
+	ev->fidelity_ppm = fid;
+	ev->cmd = cmd;
+	ev->bell = pair->state.bell;
+	ev->cause = cause;
+	ev->xmit = msg;
+	__skb_queue_tail(evq, skb);
+}
+
+/*
+ * Deliver queued events. The devices are alive: the callers are the work
+ * item (cancelled before a device goes), the rx handler of the device
+ * itself, and RTNL holders.
+ */
+static void qlink_ev_flush(struct sk_buff_head *evq)
+{
+	const struct qlink_consumer_ref *c;
+	struct sk_buff *skb;
+	struct qlink_ev ev;
+
+	while ((skb = __skb_dequeue(evq))) {
+		struct net_device *dev = skb->dev;
+
+		ev = *qlink_ev(skb);
+		qnet_nl_notify_pair(dev, ev.cmd, ev.id, ev.time_ns,
+				    ev.fidelity_ppm, ev.bell, ev.cause);
+
+		rcu_read_lock();
+		c = rcu_dereference(qlink_dev_end(dev)->consumer);
+		if (c && ev.cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
+			c->ops->herald(dev, c->priv, ev.id, ev.time_ns);
+		else if (c && ev.cmd == QNET_CMD_PAIR_EXPIRED &&
+			 c->ops->expire)
+			c->ops->expire(dev, c->priv, ev.id, ev.time_ns,
+				       ev.cause);
+		rcu_read_unlock();
+
+		if (ev.xmit) {
+			memset(skb->cb, 0, sizeof(skb->cb));
+			dev_queue_xmit(skb);
+		} else {
+			consume_skb(skb);
+		}
+	}
+}
+
+/*
+ * Discard the half in @slot of @end at @time_ns. @tell: send
+ * QNET_MSG_EXPIRE to the other end (not when the other end told us).
+ */
+static void qlink_expire(struct qlink *link, unsigned int end,
+			 unsigned int slot, u64 time_ns, u8 cause, bool tell,
+			 struct sk_buff_head *evq)
+{
+	struct qlink_end *e = &link->end[end];
+	struct qlink_pair *pair = qlink_mem_remove(&e->mem, slot);
+
+	atomic64_inc(&e->cnt.expired);
+	qlink_ev_add(link, evq, end, QNET_CMD_PAIR_EXPIRED, pair, time_ns,
+		     qlink_pair_fid(pair, time_ns), cause,
+		     tell ? QNET_MSG_EXPIRE : 0, time_ns);
+	qlink_pair_put(pair);
+}
+
+/* Discard what @end holds beyond the cutoff at @time_ns. */
+static void qlink_sweep(struct qlink *link, unsigned int end, u64 time_ns,
+			struct sk_buff_head *evq)
+{
+	struct qlink_mem *m = &link->end[end].mem;
+	u64 cutoff = link->params.cutoff_ns;
+	unsigned int i = 0;
+
+	if (!cutoff)
+		return;
+	while (i < m->used) {
+		const struct qlink_pair *pair = m->pair[i];
+
+		if (time_ns > pair->time_ns &&
+		    time_ns - pair->time_ns > cutoff)
+			qlink_expire(link, end, i, time_ns, QNET_EXPIRE_CUTOFF,
+				     true, evq);
+		else
+			i++;
+	}
+}
+
+/* ---- generation ---- */
+
+static bool qlink_gen_wanted(const struct qlink *link)
+{
+	if (!link->up || link->dead)
+		return false;
+	if (link->params.continuous)
+		return true;
+	return link->demand &&
+	       link->end[0].mem.used < link->params.mem_slots;
+}
+
+/* Emulated time of wall time @now on a paced link. */
+static u64 qlink_emu_at(const struct qlink *link, ktime_t now)
+{
+	s64 dw = ktime_to_ns(ktime_sub(now, link->wall0));
+
+	if (dw <= 0)
+		return link->emu0;
+	/* 2^52 ns is 52 days; * 1000 stays inside u64 */
+	dw = min_t(s64, dw, 1LL << 52);
+	return link->emu0 + mul_u64_u32_div(dw, 1000, link->params.time_scale);
+}
+
+/* Wall time of emulated @emu on a paced link, at most an hour ahead. */
+static ktime_t qlink_wall_at(const struct qlink *link, u64 emu)
+{
+	u64 d;
+
+	if (emu <= link->emu0)
+		return link->wall0;
+	d = min_t(u64, emu - link->emu0, 1ULL << 40);
+	d = mul_u64_u32_div(d, link->params.time_scale, 1000);
+	return ktime_add_ns(link->wall0, min_t(u64, d, QLINK_MAX_WAIT_NS));
+}
+
+/* Anchor pacing: emulated @emu is now. */
+static void qlink_anchor(struct qlink *link, u64 emu)
+{
+	link->emu0 = emu;
+	link->wall0 = ktime_get();
+}
+
+/* Start generating if there is anything to do. Caller holds the lock. */
+static void qlink_gen_kick(struct qlink *link)
+{
+	if (!qlink_gen_wanted(link))
+		return;
+	if (!link->gen_active) {
+		link->gen_active = true;
+		qlink_anchor(link, link->run_ns);
+	}
+	queue_work(qlink_wq, &link->gen_work);
+}
+
+enum qlink_gen_result {
+	QLINK_GEN_HERALD,	/* one more pair; call again */
+	QLINK_GEN_IDLE,		/* nothing to do */
+	QLINK_GEN_WAIT,		/* paced: gen_timer armed for the next herald */
+};
+
+/*
+ * Herald the next pair at end 0 if it is due, using *@newp for it.
+ * Caller holds qlink.lock.
+ */
+static enum qlink_gen_result qlink_gen_one(struct qlink *link,
+					   struct qlink_pair **newp,
+					   struct sk_buff_head *evq)
+{
+	const struct qstate_link_model *m = &link->model;
+	struct qlink_end *a = &link->end[0];
+	struct qlink_pair *pair;
+	u64 n, t_e, t_h;
+
+	if (!qlink_gen_wanted(link)) {
+		link->gen_active = false;
+		return QLINK_GEN_IDLE;
+	}
+
+	if (!link->run_attempts)
+		link->run_attempts = qstate_link_sample_attempts(m, &link->rng);
+	n = link->run_attempts;
+	t_e = qlink_add_sat(link->run_ns, qlink_mul_sat(n - 1, m->period_ns));
+	t_h = qlink_add_sat(t_e, m->herald_ns);
+	if (t_h == U64_MAX) {
+		/* beyond the end of emulated time: stop */
+		link->gen_active = false;
+		return QLINK_GEN_IDLE;
+	}
+
+	if (link->params.time_scale &&
+	    t_h > qlink_emu_at(link, ktime_get())) {
+		hrtimer_start(&link->gen_timer, qlink_wall_at(link, t_h),
+			      HRTIMER_MODE_ABS_SOFT);
+		return QLINK_GEN_WAIT;
+	}
+
+	link->run_attempts = 0;
+	link->run_ns = qlink_add_sat(t_e, m->period_ns);
+	WRITE_ONCE(link->clock_ns, t_h);
+	atomic64_add(n, &a->cnt.attempts);
+
+	qlink_sweep(link, 0, t_h, evq);
+	/* continuous mode keeps the freshest pairs */
+	if (a->mem.used >= link->params.mem_slots)
+		qlink_expire(link, 0, 0, t_h, QNET_EXPIRE_REPLACED, true, evq);
+
+	pair = *newp;
+	*newp = NULL;
+	refcount_set(&pair->refcnt, 1);
+	INIT_LIST_HEAD(&pair->inflight);
+	pair->id = ++link->last_id;
+	pair->time_ns = t_h;
+	pair->t1_ns = link->params.t1_ns;
+	pair->t2_ns = link->params.t2_ns;
+	qstate_link_sample_state(m, &link->rng, &pair->state);
+	pair->fidelity_ppm = qprob_to_ppm(qstate_fidelity(&pair->state));
+
+	qlink_mem_store(&a->mem, pair);
+	atomic64_inc(&a->cnt.heralded);
+	atomic64_add(pair->fidelity_ppm, &a->cnt.fidelity_sum_ppm);
+	if (link->demand)
+		link->demand--;
+
+	qlink_inflight_add(link, pair);
+	qlink_ev_add(link, evq, 0, QNET_CMD_PAIR_HERALDED, pair, t_h,
+		     pair->fidelity_ppm, 0, QNET_MSG_HERALD, t_e);
+	return QLINK_GEN_HERALD;
+}
+
+static void qlink_gen_work(struct work_struct *work)
+{
+	struct qlink *link = container_of(work, struct qlink, gen_work);
+	enum qlink_gen_result res = QLINK_GEN_HERALD;
+	struct qlink_pair *pair = NULL;
+	struct sk_buff_head evq;
+	unsigned int i;
+
+	__skb_queue_head_init(&evq);
+	for (i = 0; i < QLINK_GEN_BATCH && res == QLINK_GEN_HERALD; i++) {
+		if (!pair) {
+			pair = kmalloc(sizeof(*pair), GFP_KERNEL);
+			if (!pair)
+				break;
+		}
+		spin_lock_bh(&link->lock);
+		res = qlink_gen_one(link, &pair, &evq);
+		spin_unlock_bh(&link->lock);
+		qlink_ev_flush(&evq);
+		cond_resched();
+	}
+	kfree(pair);
+
+	/* more to do: requeue rather than loop, so others get the CPU */
+	if (res == QLINK_GEN_HERALD)
+		queue_work(qlink_wq, &link->gen_work);
+}
+
+static enum hrtimer_restart qlink_gen_timer(struct hrtimer *timer)
+{
+	struct qlink *link = container_of(timer, struct qlink, gen_timer);
+
+	queue_work(qlink_wq, &link->gen_work);
+	return HRTIMER_NORESTART;
+}
+
+/* Wait until neither gen_work nor gen_timer runs; they must not rearm. */
+static void qlink_gen_stop_sync(struct qlink *link)
+{
+	hrtimer_cancel(&link->gen_timer);
+	cancel_work_sync(&link->gen_work);
+}
+
+/* ---- the link object ---- */
+
+struct qlink *qlink_link_alloc(void)
+{
+	struct qstate_link_params lp;
+	struct qlink *link;
+
+	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return NULL;
+
+	refcount_set(&link->refcnt, 1);
+	spin_lock_init(&link->lock);
+	qlink_params_default(&link->params);
+	link->params.seed = get_random_u64();
+	qmath_rng_seed(&link->rng, link->params.seed);
+	qlink_model_params(&link->params, &lp);
+	if (WARN_ON(!qstate_link_compute(&lp, &link->model))) {
+		kfree(link);
+		return NULL;
+	}
+	link->delay_ns = link->model.delay_ns;
+	INIT_LIST_HEAD(&link->inflight);
+	INIT_WORK(&link->gen_work, qlink_gen_work);
+	hrtimer_init(&link->gen_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	link->gen_timer.function = qlink_gen_timer;
+	return link;
+}
+
+static void qlink_link_free(struct qlink *link)
+{
+	unsigned int i, j;
+
+	qlink_gen_stop_sync(link);
+	for (i = 0; i < 2; i++) {
+		struct qlink_mem *m = &link->end[i].mem;
+
+		for (j = 0; j < m->used; j++)
+			qlink_pair_put(m->pair[j]);
+		kfree(rcu_dereference_protected(link->end[i].consumer, 1));
+	}
+	qlink_inflight_clear(link);
+	kfree(link);
+}
+
+void qlink_link_put(struct qlink *link)
+{
+	if (link && refcount_dec_and_test(&link->refcnt))
+		qlink_link_free(link);
+}
+
+void qlink_link_attach(struct qlink *link, unsigned int end,
+		       struct net_device *dev)
+{
+	spin_lock_bh(&link->lock);
+	link->end[end].dev = dev;
+	spin_unlock_bh(&link->lock);
+}
+
+/*
+ * @end's device is being unregistered (ndo_uninit, RTNL). The other end
+ * goes in the same batch (dellink), so the link is dead: stop generating
+ * for good and forget the device.
+ */
+void qlink_link_detach(struct qlink *link, unsigned int end)
+{
+	spin_lock_bh(&link->lock);
+	link->dead = true;
+	link->end[end].dev = NULL;
+	spin_unlock_bh(&link->lock);
+
+	qlink_gen_stop_sync(link);
+}
+
+/*
+ * Carrier of the pair changed (ndo_open/ndo_stop under RTNL). Down
+ * discards both ends' qubits and the heralds on the wire.
+ */
+void qlink_link_set_up(struct qlink *link, bool up)
+{
+	struct net_device *dev[2];
+	struct sk_buff_head evq;
+	unsigned int i;
+
+	ASSERT_RTNL();
+	__skb_queue_head_init(&evq);
+
+	spin_lock_bh(&link->lock);
+	if (link->up == up || (up && link->dead)) {
+		spin_unlock_bh(&link->lock);
+		return;
+	}
+	link->up = up;
+	if (up) {
+		qlink_gen_kick(link);
+	} else {
+		u64 now = link->clock_ns;
+
+		for (i = 0; i < 2; i++)
+			while (link->end[i].mem.used)
+				qlink_expire(link, i, 0, now,
+					     QNET_EXPIRE_LINK_DOWN, false, &evq);
+		qlink_inflight_clear(link);
+		/* the run in progress is abandoned; emulated time stays */
+		link->run_attempts = 0;
+		link->gen_active = false;
+	}
+	for (i = 0; i < 2; i++) {
+		dev[i] = link->end[i].dev;
+		if (dev[i])
+			dev_hold(dev[i]);
+	}
+	spin_unlock_bh(&link->lock);
+
+	if (!up)
+		qlink_gen_stop_sync(link);
+	qlink_ev_flush(&evq);
+	for (i = 0; i < 2; i++) {
+		if (!dev[i])
+			continue;
+		qnet_nl_notify_link_state(dev[i], up);
+		dev_put(dev[i]);
+	}
+}
+
+/*
+ * Wall time at which a qnet frame sent by @skb's device at @now reaches
+ * the other end on a paced link: the emulated send time in its header
+ * plus the propagation delay, mapped to wall time, but never before @now
+ * nor later than a frame sent @now (the header may come from anyone).
+ */
+ktime_t qlink_link_arrival(struct qlink *link, const struct sk_buff *skb,
+			   ktime_t now)
+{
+	u32 scale = READ_ONCE(link->time_scale);
+	u64 delay = READ_ONCE(link->delay_ns);
+	struct qnet_hdr _hdr;
+	const struct qnet_hdr *hdr;
+	ktime_t latest, when;
+
+	if (!scale)
+		return now;
+	latest = ktime_add_ns(now, mul_u64_u32_div(delay, scale, 1000));
+	hdr = skb_header_pointer(skb, ETH_HLEN, sizeof(_hdr), &_hdr);
+	if (!hdr)
+		return latest;
+
+	spin_lock_bh(&link->lock);
+	when = qlink_wall_at(link,
+			     qlink_add_sat(be64_to_cpu(hdr->time_ns), delay));
+	spin_unlock_bh(&link->lock);
+
+	if (ktime_before(when, now))
+		return now;
+	return ktime_before(when, latest) ? when : latest;
+}
+
+/*
+ * A well-formed QNET_MSG_HERALD or QNET_MSG_EXPIRE arrived on @dev (wire.c
+ * checked the format). Return: 0, -ENOENT for a pair this end cannot know
+ * (never issued, or a herald that is not on the wire), -EINVAL if the
+ * message contradicts the pair, -ENETDOWN if the link is down or going.
+ */
+int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
+		  const struct qnet_msg_pair *msg)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct qlink *link = qd->link;
+	unsigned int end = qd->end;
+	struct qlink_end *e = &link->end[end];
+	u64 id = be64_to_cpu(msg->pair_id);
+	struct qlink_pair *pair;
+	struct sk_buff_head evq;
+	int slot, ret = 0;
+	u64 t;
+
+	__skb_queue_head_init(&evq);
+	spin_lock_bh(&link->lock);
+	if (!e->dev || !link->up) {
+		ret = -ENETDOWN;
+		goto unlock;
+	}
+	/* the message's own time plus the fiber it crossed */
+	t = qlink_add_sat(be64_to_cpu(hdr->time_ns), link->delay_ns);
+
+	switch (hdr->type) {
+	case QNET_MSG_HERALD:
+		if (end != 1) {
+			ret = -ENOENT;
+			break;
+		}
+		list_for_each_entry(pair, &link->inflight, inflight)
+			if (pair->id == id)
+				break;
+		if (list_entry_is_head(pair, &link->inflight, inflight)) {
+			ret = -ENOENT;
+			break;
+		}
+		if (pair->state.bell != msg->bell_state) {
+			ret = -EINVAL;
+			break;
+		}
+		list_del(&pair->inflight);
+		link->n_inflight--;
+
+		qlink_sweep(link, end, t, &evq);
+		if (e->mem.used >= link->params.mem_slots)
+			qlink_expire(link, end, 0, t, QNET_EXPIRE_REPLACED,
+				     true, &evq);
+		/* the inflight reference becomes the memory's */
+		qlink_mem_store(&e->mem, pair);
+		atomic64_inc(&e->cnt.heralded);
+		atomic64_add(pair->fidelity_ppm, &e->cnt.fidelity_sum_ppm);
+		qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_HERALDED, pair, t,
+			     pair->fidelity_ppm, 0, 0, 0);
+		break;
+
+	case QNET_MSG_EXPIRE:
+		if (!id || id > link->last_id) {
+			ret = -ENOENT;
+			break;
+		}
+		slot = qlink_mem_find(&e->mem, id);
+		if (slot >= 0) {
+			qlink_expire(link, end, slot, t, msg->cause, false,
+				     &evq);
+		} else if (end == 1) {
+			/* overtook its herald: that one will be unexpected */
+			pair = qlink_inflight_take(link, id);
+			qlink_pair_put(pair);
+		}
+		qlink_sweep(link, end, t, &evq);
+		/* a slot may have come free for on-demand generation */
+		qlink_gen_kick(link);
+		break;
+
+	default:
+		ret = -EINVAL;
+		break;
+	}
+unlock:
+	spin_unlock_bh(&link->lock);
+	qlink_ev_flush(&evq);
+	return ret;
+}
+
+/* ---- qlink.h: parameters, counters ---- */
+
+void qlink_get_params(struct net_device *dev, struct qlink_params *p)
+{
+	struct qlink *link = qlink_priv(dev)->link;
+
+	spin_lock_bh(&link->lock);
+	*p = link->params;
+	spin_unlock_bh(&link->lock);
+}
+
+int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
+		     struct netlink_ext_ack *extack)
+{
+	struct qlink *link = qlink_priv(dev)->link;
+	struct qstate_link_model m;
+	struct sk_buff_head evq;
+	struct qlink_params old;
+	unsigned int i;
+	int err;
+
+	ASSERT_RTNL();
+	err = qlink_params_check(p, &m, extack);
+	if (err)
+		return err;
+
+	__skb_queue_head_init(&evq);
+	spin_lock_bh(&link->lock);
+	old = link->params;
+	if (link->gen_active && p->time_scale != old.time_scale)
+		/* keep emulated time continuous across the change */
+		qlink_anchor(link, old.time_scale ?
+			     qlink_emu_at(link, ktime_get()) : link->run_ns);
+	link->params = *p;
+	link->model = m;
+	WRITE_ONCE(link->delay_ns, m.delay_ns);
+	WRITE_ONCE(link->time_scale, p->time_scale);
+	if (p->seed != old.seed)
+		qmath_rng_seed(&link->rng, p->seed);
+	/* the run in progress is redrawn under the new parameters */
+	link->run_attempts = 0;
+
+	/* fewer slots: both ends drop their oldest, as configured */
+	for (i = 0; i < 2; i++)
+		while (link->end[i].mem.used > p->mem_slots)
+			qlink_expire(link, i, 0, link->clock_ns,
+				     QNET_EXPIRE_REPLACED, false, &evq);
+	qlink_gen_kick(link);
+	spin_unlock_bh(&link->lock);
+
+	qlink_ev_flush(&evq);
+	return 0;
+}
+
+void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
+{
+	struct qlink *link = qlink_priv(dev)->link;
+	struct qlink_end *e = qlink_dev_end(dev);
+	struct qlink_counters *c = &e->cnt;
+
+	s->attempts = atomic64_read(&c->attempts);
+	s->heralded = atomic64_read(&c->heralded);
+	s->delivered = atomic64_read(&c->delivered);
+	s->expired = atomic64_read(&c->expired);
+	s->swaps_ok = atomic64_read(&c->swaps_ok);
+	s->swaps_failed = atomic64_read(&c->swaps_failed);
+	s->purify_ok = atomic64_read(&c->purify_ok);
+	s->purify_failed = atomic64_read(&c->purify_failed);
+	s->fidelity_sum_ppm = atomic64_read(&c->fidelity_sum_ppm);
+	s->stored = READ_ONCE(e->mem.used);
+	s->emu_time_ns = READ_ONCE(link->clock_ns);
+	s->rx_packets = atomic64_read(&c->rx_packets);
+	s->tx_packets = atomic64_read(&c->tx_packets);
+	s->rx_dropped = atomic64_read(&c->rx_dropped);
+}
+
+void qlink_reset_stats(struct net_device *dev)
+{
+	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+
+	atomic64_set(&c->attempts, 0);
+	atomic64_set(&c->heralded, 0);
+	atomic64_set(&c->delivered, 0);
+	atomic64_set(&c->expired, 0);
+	atomic64_set(&c->swaps_ok, 0);
+	atomic64_set(&c->swaps_failed, 0);
+	atomic64_set(&c->purify_ok, 0);
+	atomic64_set(&c->purify_failed, 0);
+	atomic64_set(&c->fidelity_sum_ppm, 0);
+	atomic64_set(&c->rx_packets, 0);
+	atomic64_set(&c->tx_packets, 0);
+	atomic64_set(&c->rx_dropped, 0);
+}
+
+u32 qlink_peer_node_addr(struct net_device *dev)
+{
+	struct net_device *peer;
+
+	ASSERT_RTNL();
+	peer = rtnl_dereference(qlink_priv(dev)->peer);
+	if (!peer)
+		return QNET_ADDR_ANY;
+	return READ_ONCE(qnet_pernet(dev_net(peer))->node_addr);
+}
+
+void qlink_count_delivered(struct net_device *dev)
+{
+	atomic64_inc(&qlink_dev_end(dev)->cnt.delivered);
+}
+
+void qlink_count_swap(struct net_device *dev, bool ok)
+{
+	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+
+	atomic64_inc(ok ? &c->swaps_ok : &c->swaps_failed);
+}
+
+void qlink_count_purify(struct net_device *dev, bool ok)
+{
+	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+
+	atomic64_inc(ok ? &c->purify_ok : &c->purify_failed);
+}
+
+/* ---- qlink.h: on-demand interface ---- */
+
+/**
+ * qlink_set_consumer() - register the network layer's callbacks on an end
+ * @dev: a qlink device
+ * @c: callbacks, or NULL to unregister
+ * @priv: passed back to them
+ *
+ * Caller must hold RTNL. On return no callback runs with the previous
+ * registration any more.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int qlink_set_consumer(struct net_device *dev, const struct qlink_consumer *c,
+		       void *priv)
+{
+	struct qlink_end *e = qlink_dev_end(dev);
+	struct qlink_consumer_ref *ref = NULL, *old;
+
+	ASSERT_RTNL();
+	if (c) {
+		ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+		if (!ref)
+			return -ENOMEM;
+		ref->ops = c;
+		ref->priv = priv;
+	}
+	old = rtnl_dereference(e->consumer);
+	rcu_assign_pointer(e->consumer, ref);
+	if (old) {
+		synchronize_net();
+		kfree(old);
+	}
+	return 0;
+}
+
+/**
+ * qlink_request() - ask a link for more pairs
+ * @dev: either end of the link
+ * @npairs: pairs wanted on top of those already requested
+ *
+ * End 0 generates them one after another while its memory has a free
+ * slot; every herald reaches both ends' consumers. Continuous mode, when
+ * on, generates anyway. Process or softirq context.
+ *
+ * Return: 0, or -ENETDOWN if the link is down.
+ */
+int qlink_request(struct net_device *dev, u32 npairs)
+{
+	struct qlink *link = qlink_priv(dev)->link;
+	int err = 0;
+
+	spin_lock_bh(&link->lock);
+	if (!link->up || link->dead) {
+		err = -ENETDOWN;
+	} else {
+		link->demand = npairs > U32_MAX - link->demand ?
+			       U32_MAX : link->demand + npairs;
+		qlink_gen_kick(link);
+	}
+	spin_unlock_bh(&link->lock);
+	return err;
+}
+
+/**
+ * qlink_take() - take this end's qubit of a pair out of the link's memory
+ * @dev: the end
+ * @id: the pair, as a herald callback named it
+ *
+ * The qubit leaves the link layer: it no longer counts as stored, expires
+ * or gets replaced; the caller decoheres it with qlink_pair_state() and
+ * drops it with qlink_pair_put(). A qubit past the cutoff at the link's
+ * clock is discarded instead. Process or softirq context.
+ *
+ * Return: a reference to the pair, or NULL if this end does not hold it.
+ */
+struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct qlink *link = qd->link;
+	struct qlink_pair *pair = NULL;
+	struct sk_buff_head evq;
+	int slot;
+
+	__skb_queue_head_init(&evq);
+	spin_lock_bh(&link->lock);
+	qlink_sweep(link, qd->end, link->clock_ns, &evq);
+	slot = qlink_mem_find(&link->end[qd->end].mem, id);
+	if (slot >= 0) {
+		pair = qlink_mem_remove(&link->end[qd->end].mem, slot);
+		qlink_gen_kick(link);
+	}
+	spin_unlock_bh(&link->lock);
+	qlink_ev_flush(&evq);
+	return pair;
+}
+
+/**
+ * qlink_discard() - drop this end's qubit of a pair and tell the other end
+ * @dev: the end
+ * @id: the pair
+ * @cause: enum qnet_expire_cause, e.g. QNET_EXPIRE_FIDELITY
+ *
+ * Counted as expired; the other end gets QNET_MSG_EXPIRE. Process or
+ * softirq context.
+ *
+ * Return: 0, or -ENOENT if this end does not hold the pair.
+ */
+int qlink_discard(struct net_device *dev, u64 id, u8 cause)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct qlink *link = qd->link;
+	struct sk_buff_head evq;
+	int slot;
+
+	__skb_queue_head_init(&evq);
+	spin_lock_bh(&link->lock);
+	slot = qlink_mem_find(&link->end[qd->end].mem, id);
+	if (slot >= 0) {
+		qlink_expire(link, qd->end, slot, link->clock_ns, cause, true,
+			     &evq);
+		qlink_gen_kick(link);
+	}
+	spin_unlock_bh(&link->lock);
+	qlink_ev_flush(&evq);
+	return slot >= 0 ? 0 : -ENOENT;
+}
+
+/* ---- module ---- */
+
+/**
+ * qlink_init() - register the qlink device kind and the qnet packet type
+ *
+ * Return: 0 or -errno.
+ */
+int qlink_init(void)
+{
+	int err;
+
+	qlink_wq = alloc_workqueue("qlink", WQ_UNBOUND, 0);
+	if (!qlink_wq)
+		return -ENOMEM;
+
+	err = qlink_wire_init();
+	if (err)
+		goto err_wq;
+	err = qlink_dev_register();
+	if (err)
+		goto err_wire;
+	return 0;
+
+err_wire:
+	qlink_wire_exit();
+err_wq:
+	destroy_workqueue(qlink_wq);
+	return err;
+}
+
+/**
+ * qlink_exit() - delete every qlink and unregister what qlink_init() did
+ */
+void qlink_exit(void)
+{
+	/* deletes every qlink and frees them before it returns */
+	qlink_dev_unregister();
+	qlink_wire_exit();
+	destroy_workqueue(qlink_wq);
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside a qlink: the objects shared by device.c, link.c, wire.c and
+ * sysfs.c. Nothing outside those files includes this header; the rest of
+ * qnet goes through qlink.h. The lifetimes and the lock order are described
+ * in the "Implementation notes" at the top of link.c.
+ */
+#ifndef _QNET_LINK_H
+#define _QNET_LINK_H
+
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "qlink.h"
+#include "qlinkmodel.h"
+
+/* Memory slots per end; QNET_LINK_A_MEM_SLOTS is 1 .. this. */
+#define QLINK_MAX_SLOTS		64
+
+/*
+ * A heralded pair. One reference per memory that holds a half, one while
+ * its herald is on the wire (on qlink.inflight), one per qlink_take()r.
+ * The state is the heralded one, as of @time_ns; readers decohere a copy
+ * to the time they need (qlink_pair_state()), so the object never changes
+ * after it is published.
+ */
+struct qlink_pair {
+	refcount_t		refcnt;
+	u64			id;
+	u64			time_ns;
+	/* memory decay times when heralded */
+	u64			t1_ns;
+	u64			t2_ns;
+	u32			fidelity_ppm;
+	struct qstate		state;
+	/* on qlink.inflight while its herald travels; under qlink.lock */
+	struct list_head	inflight;
+};
+
+/* Qubits stored at one end, oldest first. */
+struct qlink_mem {
+	unsigned int		used;
+	struct qlink_pair	*pair[QLINK_MAX_SLOTS];
+};
+
+/* Counters of one link end; read without locks, see struct qlink_stats. */
+struct qlink_counters {
+	atomic64_t	attempts;
+	atomic64_t	heralded;
+	atomic64_t	delivered;
+	atomic64_t	expired;
+	atomic64_t	swaps_ok;
+	atomic64_t	swaps_failed;
+	atomic64_t	purify_ok;
+	atomic64_t	purify_failed;
+	atomic64_t	fidelity_sum_ppm;
+	atomic64_t	rx_packets;
+	atomic64_t	tx_packets;
+	atomic64_t	rx_dropped;
+};
+
+struct qlink_consumer_ref {
+	const struct qlink_consumer	*ops;
+	void				*priv;
+	struct rcu_head			rcu;
+};
+
+/* One end of a link: the device and what sits behind it. */
+struct qlink_end {
+	/* NULL once the device is being unregistered; under qlink.lock */
+	struct net_device		*dev;
+	struct qlink_mem		mem;
+	struct qlink_counters		cnt;
+	/* the network layer's callbacks; RTNL for writers */
+	struct qlink_consumer_ref __rcu	*consumer;
+};
+
+/*
+ * The link: shared by the two ends, reached from either device's private
+ * area, freed when the second device is freed.
+ */
+struct qlink {
+	refcount_t			refcnt;
+	/* protects everything below that is neither atomic nor noted */
+	spinlock_t			lock;
+	struct qlink_params		params;
+	struct qstate_link_model	model;
+	struct qmath_rng		rng;
+	struct qlink_end		end[2];
+
+	/* copies of model.delay_ns and params.time_scale for the data path */
+	u64				delay_ns;	/* READ_ONCE */
+	u32				time_scale;	/* READ_ONCE */
+
+	bool				up;	/* both ends up */
+	bool				dead;	/* an end is unregistering */
+	bool				gen_active; /* work or timer pending */
+	u32				demand;	/* on-demand pairs wanted */
+
+	/*
+	 * Emulated time. The current attempt run started at @run_ns and
+	 * ends with the success after @run_attempts attempts (0: not drawn
+	 * yet). @clock_ns is the time of the last herald (READ_ONCE).
+	 */
+	u64				run_ns;
+	u64				run_attempts;
+	u64				clock_ns;
+	u64				last_id;
+
+	/* pacing: emulated @emu0 happened at wall time @wall0 */
+	u64				emu0;
+	ktime_t				wall0;
+
+	/* pairs whose herald is on the wire to end 1, oldest first */
+	struct list_head		inflight;
+	unsigned int			n_inflight;
+
+	struct work_struct		gen_work;
+	struct hrtimer			gen_timer;
+};
+
+/*
+ * Private area of a qlink net_device. @peer is the other end's device as
+ * veth has it: RCU for the data path, RTNL for writers.
+ */
+struct qlink_dev {
+	struct net_device __rcu	*peer;
+	struct net_device	*dev;
+	struct qlink		*link;
+	/* 0 for the generating end (the device named in the request), 1 */
+	unsigned int		end;
+
+	/* paced delivery to the peer: time-ordered, see device.c */
+	struct sk_buff_head	txq;
+	struct hrtimer		tx_timer;
+};
+
+static inline struct qlink_dev *qlink_priv(const struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+static inline struct qlink_end *qlink_dev_end(const struct net_device *dev)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+
+	return &qd->link->end[qd->end];
+}
+
+/* device.c: the net_device pair */
+int qlink_dev_register(void);
+void qlink_dev_unregister(void);
+
+/* link.c: the link object */
+struct qlink *qlink_link_alloc(void);
+void qlink_link_put(struct qlink *link);
+void qlink_link_attach(struct qlink *link, unsigned int end,
+		       struct net_device *dev);
+void qlink_link_detach(struct qlink *link, unsigned int end);
+void qlink_link_set_up(struct qlink *link, bool up);
+ktime_t qlink_link_arrival(struct qlink *link, const struct sk_buff *skb,
+			   ktime_t now);
+int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
+		  const struct qnet_msg_pair *msg);
+
+/* wire.c: the ETH_P_QNET packet handler and message builder */
+int qlink_wire_init(void);
+void qlink_wire_exit(void);
+struct sk_buff *qlink_wire_build(struct net_device *dev, u8 type, u64 time_ns,
+				 u64 pair_id, u8 bell, u8 cause);
+
+/* sysfs.c: the "qnet" attribute group of every qlink device */
+extern const struct attribute_group qlink_sysfs_group;
+
+#endif /* _QNET_LINK_H */

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/class/net/<qlink>/qnet/: a read-only mirror of the link's
+ * parameters and of this end's counters, one value per file, named as the
+ * netlink attributes (QNET_LINK_A_LENGTH_M is length_m, QNET_STATS_A_RX_DROPPED
+ * is rx_dropped) and read through the same accessors as netlink, so the
+ * two always agree.
+ *
+ * The group hangs off dev->sysfs_groups[0] from setup on; kernfs drains
+ * readers before the device (and with it the link reference) goes away.
+ */
+#include <linux/device.h>
+#include <linux/math64.h>
+#include <linux/netdevice.h>
+#include <linux/sysfs.h>
+
+#include "link.h"
+
+#define QLINK_PARAM_ATTR(_name, _fmt)					\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct qlink_params p;						\
+									\
+	qlink_get_params(to_net_dev(d), &p);				\
+	return sysfs_emit(buf, _fmt "\n", p._name);			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+#define QLINK_STATS_ATTR(_name)						\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct qlink_stats s;						\
+									\
+	qlink_get_stats(to_net_dev(d), &s);				\
+	return sysfs_emit(buf, "%llu\n", s._name);			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+QLINK_PARAM_ATTR(length_m, "%u");
+QLINK_PARAM_ATTR(atten_mdb_km, "%u");
+QLINK_PARAM_ATTR(index_milli, "%u");
+QLINK_PARAM_ATTR(attempt_rate_hz, "%u");
+QLINK_PARAM_ATTR(scheme, "%u");
+QLINK_PARAM_ATTR(alpha_ppm, "%u");
+QLINK_PARAM_ATTR(source_fid_ppm, "%u");
+QLINK_PARAM_ATTR(det_eff_ppm, "%u");
+QLINK_PARAM_ATTR(dark_rate_hz, "%u");
+QLINK_PARAM_ATTR(visibility_ppm, "%u");
+QLINK_PARAM_ATTR(mem_slots, "%u");
+QLINK_PARAM_ATTR(t1_ns, "%llu");
+QLINK_PARAM_ATTR(t2_ns, "%llu");
+QLINK_PARAM_ATTR(cutoff_ns, "%llu");
+QLINK_PARAM_ATTR(seed, "%llu");
+QLINK_PARAM_ATTR(time_scale, "%u");
+QLINK_PARAM_ATTR(continuous, "%u");
+
+QLINK_STATS_ATTR(attempts);
+QLINK_STATS_ATTR(heralded);
+QLINK_STATS_ATTR(delivered);
+QLINK_STATS_ATTR(expired);
+QLINK_STATS_ATTR(swaps_ok);
+QLINK_STATS_ATTR(swaps_failed);
+QLINK_STATS_ATTR(purify_ok);
+QLINK_STATS_ATTR(purify_failed);
+QLINK_STATS_ATTR(fidelity_sum_ppm);
+QLINK_STATS_ATTR(stored);
+QLINK_STATS_ATTR(emu_time_ns);
+QLINK_STATS_ATTR(rx_packets);
+QLINK_STATS_ATTR(tx_packets);
+QLINK_STATS_ATTR(rx_dropped);
+
+/* As QNET_STATS_A_MEAN_FIDELITY_PPM: sum / heralded, 0 if none. */
+static ssize_t mean_fidelity_ppm_show(struct device *d,
+				      struct device_attribute *attr, char *buf)
+{
+	struct qlink_stats s;
+
+	qlink_get_stats(to_net_dev(d), &s);
+	return sysfs_emit(buf, "%llu\n", s.heralded ?
+			  div64_u64(s.fidelity_sum_ppm, s.heralded) : 0);
+}
+static DEVICE_ATTR_RO(mean_fidelity_ppm);
+
+static struct attribute *qlink_sysfs_attrs[] = {
+	&dev_attr_length_m.attr,
+	&dev_attr_atten_mdb_km.attr,
+	&dev_attr_index_milli.attr,
+	&dev_attr_attempt_rate_hz.attr,
+	&dev_attr_scheme.attr,
+	&dev_attr_alpha_ppm.attr,
+	&dev_attr_source_fid_ppm.attr,
+	&dev_attr_det_eff_ppm.attr,
+	&dev_attr_dark_rate_hz.attr,
+	&dev_attr_visibility_ppm.attr,
+	&dev_attr_mem_slots.attr,
+	&dev_attr_t1_ns.attr,
+	&dev_attr_t2_ns.attr,
+	&dev_attr_cutoff_ns.attr,
+	&dev_attr_seed.attr,
+	&dev_attr_time_scale.attr,
+	&dev_attr_continuous.attr,
+	&dev_attr_attempts.attr,
+	&dev_attr_heralded.attr,
+	&dev_attr_delivered.attr,
+	&dev_attr_expired.attr,
+	&dev_attr_swaps_ok.attr,
+	&dev_attr_swaps_failed.attr,
+	&dev_attr_purify_ok.attr,
+	&dev_attr_purify_failed.attr,
+	&dev_attr_fidelity_sum_ppm.attr,
+	&dev_attr_mean_fidelity_ppm.attr,
+	&dev_attr_stored.attr,
+	&dev_attr_emu_time_ns.attr,
+	&dev_attr_rx_packets.attr,
+	&dev_attr_tx_packets.attr,
+	&dev_attr_rx_dropped.attr,
+	NULL,
+};
+
+const struct attribute_group qlink_sysfs_group = {
+	.name	= "qnet",
+	.attrs	= qlink_sysfs_attrs,
+};
