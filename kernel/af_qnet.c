@@ -11,9 +11,10 @@
  *   take a reference that sock_release() drops, and proto.owner does the
  *   same for the struct sock. rmmod therefore fails with EBUSY while any
  *   AF_QNET socket is open.
- * - Init order: per-netns state, the qlink device and link layer, then
- *   the proto, then the family, so that no socket can be created before
- *   the state it uses exists. Exit runs in the reverse order.
+ * - Init order: per-netns state, the qlink device and link layer, the
+ *   route table's netdevice notifier, the genetlink family, then the
+ *   proto, then the family, so that no socket can be created before the
+ *   state it uses exists. Exit runs in the reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +23,7 @@
 #include <net/sock.h>
 
 #include "qnet.h"
+#include "qnet_netlink.h"
 #include "qlink.h"
 
 static int family = AF_QNET_DEFAULT;
@@ -112,9 +114,17 @@ static int __init qnet_init(void)
 	if (err)
 		goto err_netns;
 
-	err = proto_register(&qnet_proto, 1);
+	err = qnet_route_init();
 	if (err)
 		goto err_qlink;
+
+	err = qnet_nl_init();
+	if (err)
+		goto err_route;
+
+	err = proto_register(&qnet_proto, 1);
+	if (err)
+		goto err_nl;
 
 	err = sock_register(&qnet_family_ops);
 	if (err) {
@@ -129,6 +139,10 @@ static int __init qnet_init(void)
 
 err_proto:
 	proto_unregister(&qnet_proto);
+err_nl:
+	qnet_nl_exit();
+err_route:
+	qnet_route_exit();
 err_qlink:
 	qlink_exit();
 err_netns:
@@ -140,6 +154,8 @@ static void __exit qnet_exit(void)
 {
 	sock_unregister(family);
 	proto_unregister(&qnet_proto);
+	qnet_nl_exit();
+	qnet_route_exit();
 	qlink_exit();
 	qnet_netns_exit();
 }
