@@ -1252,19 +1252,57 @@ TEST_F_TIMEOUT(nl, device_removal_drops_routes, 120)
 	route_seen_free(rs);
 }
 
-/* A netns that dies with routes in it frees them (kmemleak and refcounts). */
-TEST_F(nl, netns_exit_with_routes)
+/* A node of its own that dies with a qlink and routes in it. */
+static int dying_node_child(uint32_t unused, bool unused2)
+{
+	struct qnet_nl q, rt;
+	uint32_t ifa;
+
+	if (unshare(CLONE_NEWNET) || qnet_nl_open(&q) ||
+	    qnet_nl_open_proto(&rt, NETLINK_ROUTE) ||
+	    qnet_rtnl_qlink_add(&rt, "qd0", "qd1", -1))
+		return 3;
+	ifa = if_nametoindex("qd0");
+	if (route_add(&q, 2, ifa, 1) ||
+	    route_add(&q, 3, if_nametoindex("qd1"), 1))
+		return 1;
+	return 0;
+}
+
+/*
+ * A netns that dies with routes frees them and the device references they
+ * hold, and unloading the module with routes left drops them too. A leaked
+ * reference would hang netns clean-up ("waiting for qd0 to become free"),
+ * which the unload waits for, and time the test out.
+ */
+TEST_F_TIMEOUT(nl, netns_exit_and_unload_drop_routes, 120)
 {
 	uint32_t ifa;
-	int here;
+	int i, ret;
 
-	here = open("/proc/self/ns/net", O_RDONLY);
-	ASSERT_LE(0, here);
 	ifa = QLINK_ADD("qa0", "qa1");
+	ASSERT_EQ(0, run_child(dying_node_child, 0, false));
 	ASSERT_EQ(0, route_add(&self->q, 2, ifa, 1));
 	ASSERT_EQ(0, route_add(&self->q, 3, if_nametoindex("qa1"), 1));
-	/* The fixture's sockets pin the netns; the teardown lets it go. */
-	close(here);
+
+	qnet_nl_close(&self->q);
+	qnet_nl_close(&self->rt);
+	for (i = 0; i < 50; i++) {
+		ret = qnet_module_unload();
+		if (ret != -EAGAIN && ret != -EBUSY)
+			break;
+		usleep(100000);
+	}
+	ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	EXPECT_EQ(0U, if_nametoindex("qa0"));
+
+	/* Back, empty, and working. */
+	ASSERT_EQ(0, qnet_module_ensure());
+	ASSERT_EQ(0, qnet_nl_open(&self->q));
+	ASSERT_EQ(0, qnet_nl_open_proto(&self->rt, NETLINK_ROUTE));
+	EXPECT_EQ(0, qnet_nl_node_get(&self->q));
+	ifa = QLINK_ADD("qa0", "qa1");
+	EXPECT_EQ(0, route_add(&self->q, 2, ifa, 1));
 }
 
 /* ---- events ---- */
