@@ -422,11 +422,11 @@ test_monitor() {
 
 	"$QNETCTL" -n "$A" -j monitor >"$tmp/mon" 2>"$tmp/mon.err" &
 	monitor_pid=$!
-	# It may not have joined the group yet: toggle until it sees one.
+	# It may not have joined the group yet: toggle until it sees a down.
 	for i in $(seq 1 40); do
 		ip -n "$A" link set ql0 down
 		ip -n "$A" link set ql0 up
-		grep -q '"ifname":"ql0"' "$tmp/mon" && break
+		grep -q '"ifname":"ql0","oper_up":false' "$tmp/mon" && break
 		kill -0 "$monitor_pid" 2>/dev/null || break
 		sleep 0.25
 	done
