@@ -326,8 +326,6 @@ static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	c->net = net;
 	c->role = role;
 	c->state = QNET_C_CONNECTING;
-	INIT_LIST_HEAD(&c->backlog[QNET_UP]);
-	INIT_LIST_HEAD(&c->backlog[QNET_DOWN]);
 	INIT_LIST_HEAD(&c->kept);
 	c->next_handle = 1;
 	c->next_req_id = 1;
@@ -347,21 +345,14 @@ void qnet_circuit_put(struct qnet_circuit *c)
 		kfree(c);
 }
 
-/* Drop every qubit of side @side: the slot and the backlog. */
+/* Drop the qubit held on side @side, if any. */
 static void __qnet_circuit_drop_side(struct qnet_circuit *c,
 				     unsigned int side)
 {
-	struct qnet_qubit *q, *tmp;
-
 	if (c->slot[side]) {
 		qnet_qubit_free(c->slot[side]);
 		c->slot[side] = NULL;
 	}
-	list_for_each_entry_safe(q, tmp, &c->backlog[side], node) {
-		list_del(&q->node);
-		qnet_qubit_free(q);
-	}
-	c->nbacklog[side] = 0;
 }
 
 /*
@@ -458,8 +449,9 @@ static void __qnet_circuit_want(struct qnet_circuit_net *cn,
 	if (!qnet_circuit_busy(c))
 		return;
 	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		/* one pair per link and attempt: a repeater swaps once */
 		if (!qnet_circuit_binds(c, side) || c->wanting[side] ||
-		    c->slot[side])
+		    c->used[side])
 			continue;
 		if (qlink_request_at(c->dev[side], 1, now))
 			continue;	/* link down: its notifier closes us */
@@ -502,7 +494,7 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 	} else {
 		__qnet_ent_state(e, q, t, e->m_time, &s);
 		out = qstate_measure_second(&s, e->m_basis, e->m_outcome,
-					    basis, &cn->rng);
+					    basis, qnet_rng(cn, c->net));
 	}
 	spin_unlock_bh(&qnet_ent_lock);
 	return out;
@@ -595,6 +587,8 @@ static void __qnet_circuit_new_epoch(struct qnet_circuit *c, u32 epoch)
 {
 	__qnet_circuit_drop_side(c, QNET_UP);
 	__qnet_circuit_drop_side(c, QNET_DOWN);
+	c->used[QNET_UP] = false;
+	c->used[QNET_DOWN] = false;
 	c->epoch = epoch;
 	c->swaps_seen = 0;
 	c->frame = QNET_BELL_PHI_PLUS;
@@ -747,7 +741,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED, now);
 		return;
 	}
-	refcount_set(&ne->refcnt, 1);	/* dropped below if unused */
+	refcount_set(&ne->refcnt, 1);
 	ne->id = atomic64_inc_return(&qnet_ent_next_id);
 	ne->t0 = now;
 
@@ -794,7 +788,6 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 			       qstate_bell_compose(outcome, r->bell), 0, 0);
 	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_SWAP, now, ne->id,
 			       1, qstate_bell_compose(outcome, l->bell), 0, 0);
-	qnet_ent_put(ne);	/* the allocation's; the far qubits hold it */
 	c->slot[QNET_UP] = NULL;
 	c->slot[QNET_DOWN] = NULL;
 	qnet_qubit_free(l);
@@ -802,25 +795,11 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	__qnet_circuit_want(cn, c, now);
 }
 
-/* Move backlog into free slots, then act on what the node now holds. */
+/* Act on what the node now holds. Caller holds cn->lock. */
 static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 				    struct qnet_circuit *c,
 				    struct sk_buff_head *acts, u64 now)
 {
-	unsigned int side;
-
-	for (side = QNET_UP; side <= QNET_DOWN; side++) {
-		struct qnet_qubit *q;
-
-		if (c->slot[side] || list_empty(&c->backlog[side]))
-			continue;
-		q = list_first_entry(&c->backlog[side], struct qnet_qubit,
-				     node);
-		list_del(&q->node);
-		c->nbacklog[side]--;
-		c->slot[side] = q;
-	}
-
 	switch (c->role) {
 	case QNET_ROLE_MID:
 		if (c->slot[QNET_UP] && c->slot[QNET_DOWN])
@@ -835,20 +814,20 @@ static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 	}
 }
 
-/* Put a freshly bound qubit on @side of @c. Caller holds cn->lock. */
+/*
+ * Put a freshly bound qubit on @side of @c: the attempt's one pair on
+ * that link. Caller holds cn->lock.
+ */
 static void __qnet_circuit_attach(struct qnet_circuit *c, unsigned int side,
 				  struct qnet_qubit *q)
 {
-	if (!c->slot[side]) {
-		c->slot[side] = q;
-		return;
-	}
-	if (c->nbacklog[side] >= QNET_BACKLOG_MAX) {
+	if (c->used[side]) {
+		/* the binding end sends one per attempt: a stale duplicate */
 		qnet_qubit_free(q);
 		return;
 	}
-	list_add_tail(&q->node, &c->backlog[side]);
-	c->nbacklog[side]++;
+	c->used[side] = true;
+	c->slot[side] = q;
 }
 
 /*
@@ -1018,13 +997,11 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
 	if (!q)
 		return -ENOENT;
-	if (epoch < c->epoch) {
+	if (epoch != c->epoch) {
 		/* an attempt this node has already given up */
 		qnet_qubit_free(q);
 		return 0;
 	}
-	if (epoch > c->epoch)
-		__qnet_circuit_new_epoch(c, epoch);
 	q->role = c->role;
 	q->epoch = epoch;
 	q->known_ns = t;
@@ -1070,10 +1047,10 @@ static void qnet_circuit_install_req(struct qnet_circuit *c,
 }
 
 /*
- * Messages of an existing circuit, arriving on @side of it at @t.
+ * One message of an existing circuit, arriving on @side of it at @t.
  * Caller holds cn->lock.
  */
-static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
+static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			     struct qnet_circuit *c, unsigned int side,
 			     struct net_device *dev, u8 type,
 			     const void *payload, size_t len, u64 t,
@@ -1136,8 +1113,6 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
 		return 0;
 	}
-	if (ntohl(s->epoch) > c->epoch)
-		__qnet_circuit_new_epoch(c, ntohl(s->epoch));
 
 	switch (type) {
 	case QNET_MSG_SWAP:
@@ -1189,6 +1164,73 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	return 0;
 }
 
+/* The attempt a message is about; 0 for those that carry none. */
+static u32 qnet_msg_epoch(u8 type, const void *payload)
+{
+	switch (type) {
+	case QNET_MSG_BIND:
+		return ntohl(((const struct qnet_msg_bind *)payload)->epoch);
+	case QNET_MSG_SWAP:
+	case QNET_MSG_DISCARD:
+	case QNET_MSG_DELIVER:
+		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
+	}
+	return 0;
+}
+
+/*
+ * Messages of an existing circuit. One of a later attempt than this
+ * node's waits until the message that ends the node's attempt has
+ * arrived; whatever moves the node on replays the waiting ones.
+ * Caller holds cn->lock.
+ */
+static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c, unsigned int side,
+			     struct net_device *dev, u8 type,
+			     const void *payload, size_t len, u64 t,
+			     struct sk_buff_head *acts)
+{
+	u32 epoch = qnet_msg_epoch(type, payload);
+	struct qnet_deferred *d;
+	unsigned int i;
+	bool again;
+	int err;
+
+	if (epoch > c->epoch) {
+		if (c->ndeferred >= QNET_DEFER_MAX ||
+		    len > QNET_DEFER_LEN)
+			return -ENOBUFS;
+		d = &c->deferred[c->ndeferred++];
+		d->type = type;
+		d->side = side;
+		d->len = len;
+		d->epoch = epoch;
+		d->time_ns = t;
+		memcpy(d->payload, payload, len);
+		return 0;
+	}
+	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
+				    acts);
+
+	/* replay what the node's attempt has caught up with */
+	do {
+		again = false;
+		for (i = 0; i < c->ndeferred && c->state == QNET_C_UP; i++) {
+			struct qnet_deferred m = c->deferred[i];
+
+			if (m.epoch > c->epoch)
+				continue;
+			c->deferred[i] = c->deferred[--c->ndeferred];
+			__qnet_circuit_rx_one(cn, c, m.side, c->dev[m.side],
+					      m.type, m.payload, m.len,
+					      max(m.time_ns, t), acts);
+			again = true;
+			break;
+		}
+	} while (again);
+	return err;
+}
+
 /* CONNECT at this node: answer as the tail, or install and route on. */
 static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 				   struct net_device *dev,
@@ -1213,7 +1255,8 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		return -ENOMEM;
 	c->head_node = head;
 	c->id = id;
-	c->hops = m->hops + 1;
+	/* links crossed and their delay, up to and including @dev's */
+	c->hops = m->hops;
 	c->path_delay_ns = be64_to_cpu(m->delay_ns);
 	qnet_circuit_set_dev(c, QNET_UP, dev);
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
@@ -1249,7 +1292,7 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		return 0;
 	}
 
-	if (c->hops >= QNET_MAX_HOPS) {
+	if (c->hops + 1 > QNET_MAX_HOPS) {
 		err = -EHOSTUNREACH;
 		goto refuse;
 	}
@@ -1268,7 +1311,7 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		if (f) {
 			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
 			       sizeof(*f) - sizeof(f->c));
-			f->hops = c->hops;
+			f->hops = c->hops + 1;
 			f->delay_ns = cpu_to_be64(c->path_delay_ns +
 						  qlink_delay_ns(out));
 		}
@@ -1369,6 +1412,26 @@ out:
 	qnet_acts_run(&acts);
 	return err;
 }
+
+/* Frames of type 16 and up, from the qlink wire handler (softirq). */
+static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
+{
+	const struct qnet_hdr *hdr;
+	int err;
+
+	if (skb_linearize(skb))
+		return -ENOMEM;
+	hdr = (const struct qnet_hdr *)skb->data;
+	err = qnet_circuit_rx(dev, hdr, skb->data + sizeof(*hdr),
+			      ntohs(hdr->len));
+	if (!err)
+		consume_skb(skb);
+	return err;
+}
+
+static const struct qlink_net_ops qnet_circuit_net_rx = {
+	.rcv	= qnet_circuit_rcv,
+};
 
 /* ---- the socket layer's side ---- */
 
@@ -1673,13 +1736,19 @@ int qnet_circuit_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(sizeof(struct qnet_msg_swap) > QNET_DEFER_LEN);
+	BUILD_BUG_ON(sizeof(struct qnet_msg_bind) > QNET_DEFER_LEN);
+
 	err = register_pernet_subsys(&qnet_circuit_net_ops);
 	if (err)
 		return err;
 	err = register_netdevice_notifier(&qnet_circuit_notifier);
-	if (err)
+	if (err) {
 		unregister_pernet_subsys(&qnet_circuit_net_ops);
-	return err;
+		return err;
+	}
+	qlink_set_net_ops(&qnet_circuit_net_rx);
+	return 0;
 }
 
 void qnet_circuit_exit(void)
@@ -1687,6 +1756,7 @@ void qnet_circuit_exit(void)
 	struct qnet_qubit *q;
 	unsigned long id;
 
+	qlink_set_net_ops(NULL);
 	unregister_netdevice_notifier(&qnet_circuit_notifier);
 	/* closes what is left in every namespace, releasing its devices */
 	unregister_pernet_subsys(&qnet_circuit_net_ops);

@@ -16,8 +16,23 @@
 
 /* Links on a circuit's path; CONNECT beyond this is refused. */
 #define QNET_MAX_HOPS		32
-/* Bound qubits that wait for their slot on one side of a circuit. */
-#define QNET_BACKLOG_MAX	4
+/*
+ * Messages of a later attempt than a node's, held until the message that
+ * ends the node's attempt arrives: a qlink hands frames to the peer's
+ * per-CPU backlog, so two messages on one link may swap places.
+ */
+#define QNET_DEFER_MAX		16
+#define QNET_DEFER_LEN		48	/* the largest epoch-carrying message */
+
+struct qnet_deferred {
+	u8			type;
+	u8			side;
+	u8			len;
+	u32			epoch;
+	u64			time_ns;
+	u8			payload[QNET_DEFER_LEN];
+};
+
 /* Far halves a node remembers having bound, to free them on close. */
 #define QNET_PENDING_MAX	8
 /* Requests queued behind the active one on a head. */
@@ -72,8 +87,8 @@ struct qnet_ent {
 /*
  * A qubit held by the network layer at one node, for one circuit. It
  * leaves the link layer when bound (qlink_take) and lives in a circuit's
- * slot, its backlog, or, once delivered with QNET_REQ_KEEP, on the
- * circuit's kept list under a handle.
+ * slot or, once delivered with QNET_REQ_KEEP, on the circuit's kept list
+ * under a handle.
  */
 struct qnet_qubit {
 	struct qnet_ent		*ent;		/* qnet_ent_lock, a reference */
@@ -87,7 +102,7 @@ struct qnet_qubit {
 	u64			herald_ns;	/* its link pair's herald */
 	u64			known_ns;	/* when its node learned of it */
 	struct net_device	*dev;		/* the link it came from */
-	struct list_head	node;		/* backlog or kept list */
+	struct list_head	node;		/* kept list */
 };
 
 /* A request as every node on the circuit knows it. */
@@ -124,9 +139,8 @@ struct qnet_circuit {
 	struct net_device	*dev[2];
 	netdevice_tracker	dev_tracker[2];
 	struct qnet_qubit	*slot[2];
-	struct list_head	backlog[2];
-	unsigned int		nbacklog[2];
-	bool			wanting[2];
+	bool			used[2];	/* bound in this attempt */
+	bool			wanting[2];	/* asked the link for one */
 
 	/* ends: the socket (a reference) and the far end's address */
 	struct sock		*sk;
@@ -137,6 +151,8 @@ struct qnet_circuit {
 	/* attempts: an epoch ends with a delivery or a discard */
 	u32			epoch;
 	unsigned int		swaps_seen;	/* SWAP ok in this epoch */
+	struct qnet_deferred	deferred[QNET_DEFER_MAX];
+	unsigned int		ndeferred;
 	u8			frame;		/* composed from SWAP frames */
 	bool			verdict;	/* tail: DELIVER received */
 	int			verdict_err;

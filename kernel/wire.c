@@ -61,7 +61,7 @@ static int qlink_wire_check(const struct sk_buff *skb, struct qnet_hdr *hdr,
 	if (msg->bell_state > QNET_BELL_PHI_MINUS)
 		return -EINVAL;
 	if (hdr->type == QNET_MSG_HERALD ? msg->cause != 0 :
-	    msg->cause > QNET_EXPIRE_FIDELITY)
+	    msg->cause >= __QNET_EXPIRE_MAX)
 		return -EINVAL;
 	if (memcmp(msg->pad, zero, sizeof(zero)))
 		return -EINVAL;
