@@ -44,6 +44,7 @@
 /* skb->cb while a frame sits in the paced queue. */
 struct qlink_tx_cb {
 	ktime_t	release;
+	u64	herald_id;	/* QNET_MSG_HERALD: its pair, else 0 */
 };
 
 static inline struct qlink_tx_cb *qlink_tx_cb(struct sk_buff *skb)
@@ -61,7 +62,7 @@ bool qlink_dev_is_qlink(const struct net_device *dev)
 }
 
 /* Hand @skb to @peer's receive path. Caller holds rcu_read_lock. */
-static void qlink_forward(struct net_device *dev, struct net_device *peer,
+static bool qlink_forward(struct net_device *dev, struct net_device *peer,
 			  struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
@@ -70,9 +71,36 @@ static void qlink_forward(struct net_device *dev, struct net_device *peer,
 		   __netif_rx(skb) == NET_RX_SUCCESS)) {
 		dev_sw_netstats_tx_add(dev, 1, len);
 		dev_sw_netstats_rx_add(peer, len);
-	} else {
-		dev_core_stats_tx_dropped_inc(dev);
+		return true;
 	}
+	dev_core_stats_tx_dropped_inc(dev);
+	return false;
+}
+
+/*
+ * The pair a QNET_MSG_HERALD frame announces, or 0: the link must learn
+ * of a herald that never reached the other end (flow control).
+ */
+static u64 qlink_herald_id(const struct sk_buff *skb)
+{
+	struct {
+		struct qnet_hdr		hdr;
+		struct qnet_msg_pair	msg;
+	} _m;
+	const typeof(_m) *m;
+
+	m = skb_header_pointer(skb, ETH_HLEN, sizeof(_m), &_m);
+	if (!m || m->hdr.type != QNET_MSG_HERALD)
+		return 0;
+	return be64_to_cpu(m->msg.pair_id);
+}
+
+/* Deliver a qnet frame, telling the link if a herald got lost. */
+static void qlink_forward_qnet(struct qlink_dev *qd, struct net_device *peer,
+			       struct sk_buff *skb, u64 herald_id)
+{
+	if (!qlink_forward(qd->dev, peer, skb) && herald_id)
+		qlink_link_lost(qd->link, herald_id);
 }
 
 /*
@@ -81,18 +109,21 @@ static void qlink_forward(struct net_device *dev, struct net_device *peer,
  * insertion walks back from the tail and is O(1) in practice.
  */
 static void qlink_txq_add(struct qlink_dev *qd, struct sk_buff *skb,
-			  ktime_t release)
+			  ktime_t release, u64 herald_id)
 {
 	struct sk_buff_head *q = &qd->txq;
 	struct sk_buff *pos;
 
 	qlink_tx_cb(skb)->release = release;
+	qlink_tx_cb(skb)->herald_id = herald_id;
 
 	spin_lock(&q->lock);
 	if (skb_queue_len(q) >= QLINK_TXQ_MAX) {
 		spin_unlock(&q->lock);
 		dev_core_stats_tx_dropped_inc(qd->dev);
 		kfree_skb(skb);
+		if (herald_id)
+			qlink_link_lost(qd->link, herald_id);
 		return;
 	}
 	skb_queue_reverse_walk(q, pos) {
@@ -139,7 +170,8 @@ static enum hrtimer_restart qlink_tx_timer(struct hrtimer *timer)
 	peer = rcu_dereference(qd->peer);
 	while ((skb = __skb_dequeue(&due))) {
 		if (peer) {
-			qlink_forward(qd->dev, peer, skb);
+			qlink_forward_qnet(qd, peer, skb,
+					   qlink_tx_cb(skb)->herald_id);
 		} else {
 			dev_core_stats_tx_dropped_inc(qd->dev);
 			kfree_skb(skb);
@@ -164,6 +196,7 @@ static netdev_tx_t qlink_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct net_device *peer;
 	ktime_t now, release;
+	u64 herald_id;
 
 	rcu_read_lock();
 	peer = rcu_dereference(qd->peer);
@@ -180,12 +213,13 @@ static netdev_tx_t qlink_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+	herald_id = qlink_herald_id(skb);
 	now = ktime_get();
 	release = qlink_link_arrival(qd->link, skb, now);
 	if (ktime_after(release, now))
-		qlink_txq_add(qd, skb, release);
+		qlink_txq_add(qd, skb, release, herald_id);
 	else
-		qlink_forward(dev, peer, skb);
+		qlink_forward_qnet(qd, peer, skb, herald_id);
 out:
 	rcu_read_unlock();
 	return NETDEV_TX_OK;

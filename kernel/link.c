@@ -35,6 +35,13 @@
  *   goes. Paced, wall time maps to emulated time through an anchor
  *   (wall0, emu0) and the scale; the work item arms gen_timer for the wall
  *   time of the next herald and the timer queues the work again.
+ * - Flow control: generation pauses while QLINK_INFLIGHT_HIGH heralds are
+ *   on the wire (end 1's softirq lags behind the work item) and end 1
+ *   restarts it at QLINK_INFLIGHT_LOW; gen_timer also bounds the pause,
+ *   forgetting heralds lost on the way after QLINK_LOST_NS.
+ * - Messages may cross: an expiry from end 0 can overtake its herald;
+ *   end 1 then marks the pair on the inflight list (gone) and counts it
+ *   heralded and expired when the herald arrives.
  *
  * Refcounts
  * - qlink.refcnt: one per device that got through ndo_init, one for
@@ -75,8 +82,15 @@
 
 /* Heralds per run of the work item before it requeues itself. */
 #define QLINK_GEN_BATCH		32
-/* Heralds on the wire at once; the oldest is forgotten beyond this. */
-#define QLINK_INFLIGHT_MAX	256
+/*
+ * Flow control of heralds on the wire: generation pauses at HIGH and
+ * resumes when end 1 has caught up to LOW. A herald still on the wire
+ * after QLINK_LOST_NS of wall time was lost (a filter, say) and is
+ * forgotten, so that generation cannot stall for good.
+ */
+#define QLINK_INFLIGHT_HIGH	64
+#define QLINK_INFLIGHT_LOW	16
+#define QLINK_LOST_NS		NSEC_PER_SEC
 /* The furthest ahead gen_timer is armed; the work item re-arms it. */
 #define QLINK_MAX_WAIT_NS	(3600ULL * NSEC_PER_SEC)
 
@@ -302,33 +316,66 @@ static void qlink_mem_store(struct qlink_mem *m, struct qlink_pair *pair)
 	WRITE_ONCE(m->used, m->used + 1);
 }
 
-static struct qlink_pair *qlink_inflight_take(struct qlink *link, u64 id)
+static struct qlink_pair *qlink_inflight_find(struct qlink *link, u64 id)
 {
 	struct qlink_pair *pair;
 
-	list_for_each_entry(pair, &link->inflight, inflight) {
-		if (pair->id == id) {
-			list_del(&pair->inflight);
-			link->n_inflight--;
+	list_for_each_entry(pair, &link->inflight, inflight)
+		if (pair->id == id)
 			return pair;
-		}
-	}
 	return NULL;
+}
+
+static void qlink_inflight_del(struct qlink *link, struct qlink_pair *pair)
+{
+	list_del(&pair->inflight);
+	link->n_inflight--;
+}
+
+static struct qlink_pair *qlink_inflight_take(struct qlink *link, u64 id)
+{
+	struct qlink_pair *pair = qlink_inflight_find(link, id);
+
+	if (pair)
+		qlink_inflight_del(link, pair);
+	return pair;
 }
 
 static void qlink_inflight_add(struct qlink *link, struct qlink_pair *pair)
 {
-	struct qlink_pair *old;
-
 	refcount_inc(&pair->refcnt);
+	pair->sent = ktime_get();
 	list_add_tail(&pair->inflight, &link->inflight);
-	if (++link->n_inflight <= QLINK_INFLIGHT_MAX)
-		return;
-	/* a herald lost on the way (dropped by a filter, say) */
-	old = list_first_entry(&link->inflight, struct qlink_pair, inflight);
-	list_del(&old->inflight);
-	link->n_inflight--;
-	qlink_pair_put(old);
+	link->n_inflight++;
+}
+
+/*
+ * Forget heralds on the wire for longer than QLINK_LOST_NS. Return: the
+ * wall time the oldest remaining one will count as lost, or 0 if none.
+ */
+static ktime_t qlink_inflight_reap(struct qlink *link, ktime_t now)
+{
+	struct qlink_pair *pair, *tmp;
+
+	list_for_each_entry_safe(pair, tmp, &link->inflight, inflight) {
+		ktime_t lost = ktime_add_ns(pair->sent, QLINK_LOST_NS);
+
+		if (ktime_before(now, lost))
+			return lost;
+		list_del(&pair->inflight);
+		link->n_inflight--;
+		qlink_pair_put(pair);
+	}
+	return 0;
+}
+
+/* end 1 took a herald off the wire: resume a paused generator */
+static void qlink_inflight_done(struct qlink *link)
+{
+	if (link->gen_blocked && link->n_inflight <= QLINK_INFLIGHT_LOW) {
+		link->gen_blocked = false;
+		queue_work(qlink_wq, &link->gen_work);
+	}
 }
 
 static void qlink_inflight_clear(struct qlink *link)
@@ -514,7 +561,7 @@ static void qlink_gen_kick(struct qlink *link)
 enum qlink_gen_result {
 	QLINK_GEN_HERALD,	/* one more pair; call again */
 	QLINK_GEN_IDLE,		/* nothing to do */
-	QLINK_GEN_WAIT,		/* paced: gen_timer armed for the next herald */
+	QLINK_GEN_WAIT,		/* gen_timer armed: paced, or end 1 lags */
 };
 
 /*
@@ -533,6 +580,18 @@ static enum qlink_gen_result qlink_gen_one(struct qlink *link,
 	if (!qlink_gen_wanted(link)) {
 		link->gen_active = false;
 		return QLINK_GEN_IDLE;
+	}
+
+	/* end 1 lags behind: wait for it (qlink_inflight_done()) */
+	if (link->n_inflight >= QLINK_INFLIGHT_HIGH) {
+		ktime_t lost = qlink_inflight_reap(link, ktime_get());
+
+		if (lost) {
+			link->gen_blocked = true;
+			hrtimer_start(&link->gen_timer, lost,
+				      HRTIMER_MODE_ABS_SOFT);
+			return QLINK_GEN_WAIT;
+		}
 	}
 
 	if (!link->run_attempts)
@@ -567,6 +626,7 @@ static enum qlink_gen_result qlink_gen_one(struct qlink *link,
 	*newp = NULL;
 	refcount_set(&pair->refcnt, 1);
 	INIT_LIST_HEAD(&pair->inflight);
+	pair->gone = false;
 	pair->id = ++link->last_id;
 	pair->time_ns = t_h;
 	pair->t1_ns = link->params.t1_ns;
@@ -735,6 +795,7 @@ void qlink_link_set_up(struct qlink *link, bool up)
 		/* the run in progress is abandoned; emulated time stays */
 		link->run_attempts = 0;
 		link->gen_active = false;
+		link->gen_blocked = false;
 	}
 	for (i = 0; i < 2; i++) {
 		dev[i] = link->end[i].dev;
@@ -820,10 +881,8 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 			ret = -ENOENT;
 			break;
 		}
-		list_for_each_entry(pair, &link->inflight, inflight)
-			if (pair->id == id)
-				break;
-		if (list_entry_is_head(pair, &link->inflight, inflight)) {
+		pair = qlink_inflight_find(link, id);
+		if (!pair) {
 			ret = -ENOENT;
 			break;
 		}
@@ -831,19 +890,29 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 			ret = -EINVAL;
 			break;
 		}
-		list_del(&pair->inflight);
-		link->n_inflight--;
+		qlink_inflight_del(link, pair);
+		qlink_inflight_done(link);
 
 		qlink_sweep(link, end, t, &evq);
-		if (e->mem.used >= link->params.mem_slots)
+		if (!pair->gone && e->mem.used >= link->params.mem_slots)
 			qlink_expire(link, end, 0, t, QNET_EXPIRE_REPLACED,
 				     true, &evq);
-		/* the inflight reference becomes the memory's */
-		qlink_mem_store(&e->mem, pair);
 		atomic64_inc(&e->cnt.heralded);
 		atomic64_add(pair->fidelity_ppm, &e->cnt.fidelity_sum_ppm);
 		qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_HERALDED, pair, t,
 			     pair->fidelity_ppm, 0, 0, 0);
+		if (pair->gone) {
+			/* heralded, and already discarded at end 0 */
+			atomic64_inc(&e->cnt.expired);
+			qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_EXPIRED,
+				     pair, pair->gone_ns,
+				     qlink_pair_fid(pair, pair->gone_ns),
+				     pair->gone_cause, 0, 0);
+			qlink_pair_put(pair);
+		} else {
+			/* the inflight reference becomes the memory's */
+			qlink_mem_store(&e->mem, pair);
+		}
 		break;
 
 	case QNET_MSG_EXPIRE:
@@ -856,9 +925,17 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 			qlink_expire(link, end, slot, t, msg->cause, false,
 				     &evq);
 		} else if (end == 1) {
-			/* overtook its herald: that one will be unexpected */
-			pair = qlink_inflight_take(link, id);
-			qlink_pair_put(pair);
+			/*
+			 * Messages may cross (two CPUs, a paced queue): the
+			 * herald is still on its way; it will be counted
+			 * and dropped at once when it arrives.
+			 */
+			pair = qlink_inflight_find(link, id);
+			if (pair && !pair->gone) {
+				pair->gone = true;
+				pair->gone_cause = msg->cause;
+				pair->gone_ns = t;
+			}
 		}
 		qlink_sweep(link, end, t, &evq);
 		/* a slot may have come free for on-demand generation */
@@ -873,6 +950,18 @@ unlock:
 	spin_unlock_bh(&link->lock);
 	qlink_ev_flush(&evq);
 	return ret;
+}
+
+/*
+ * The herald of pair @id was dropped on its way (device.c could not
+ * deliver it): end 1 will never store it.
+ */
+void qlink_link_lost(struct qlink *link, u64 id)
+{
+	spin_lock_bh(&link->lock);
+	qlink_pair_put(qlink_inflight_take(link, id));
+	qlink_inflight_done(link);
+	spin_unlock_bh(&link->lock);
 }
 
 /* ---- qlink.h: parameters, counters ---- */

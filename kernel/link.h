@@ -42,6 +42,11 @@ struct qlink_pair {
 	struct qstate		state;
 	/* on qlink.inflight while its herald travels; under qlink.lock */
 	struct list_head	inflight;
+	ktime_t			sent;		/* wall time it was sent */
+	/* end 0's expiry overtook the herald: end 1 drops it on arrival */
+	bool			gone;
+	u8			gone_cause;
+	u64			gone_ns;
 };
 
 /* Qubits stored at one end, oldest first. */
@@ -102,6 +107,7 @@ struct qlink {
 	bool				up;	/* both ends up */
 	bool				dead;	/* an end is unregistering */
 	bool				gen_active; /* work or timer pending */
+	bool				gen_blocked; /* too many heralds in flight */
 	u32				demand;	/* on-demand pairs wanted */
 
 	/*
@@ -169,6 +175,7 @@ ktime_t qlink_link_arrival(struct qlink *link, const struct sk_buff *skb,
 			   ktime_t now);
 int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		  const struct qnet_msg_pair *msg);
+void qlink_link_lost(struct qlink *link, u64 id);
 
 /* wire.c: the ETH_P_QNET packet handler and message builder */
 int qlink_wire_init(void);

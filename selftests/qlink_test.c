@@ -31,6 +31,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <math.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -38,6 +39,9 @@
 #include "kselftest_harness.h"
 #include "qnet_util.h"
 #include "qnet_nl.h"
+
+/* the physics core itself, compiled from kernel/ (see the Makefile) */
+#include "qlinkmodel.h"
 
 /* ---- nodes: a named netns each, with its own sysfs mount ---- */
 
@@ -321,7 +325,7 @@ static bool qnet_payload_valid(const uint8_t *p, int len, uint64_t last_id)
 		return false;
 	if (m[8] > QNET_BELL_PHI_MINUS)
 		return false;
-	if (p[1] == QNET_MSG_HERALD ? m[9] != 0 : m[9] > QNET_EXPIRE_FIDELITY)
+	if (p[1] == QNET_MSG_HERALD ? m[9] != 0 : m[9] >= __QNET_EXPIRE_MAX)
 		return false;
 	for (i = 10; i < 16; i++)
 		if (m[i])
@@ -362,7 +366,7 @@ static int make_payload(uint8_t *p, uint64_t last_id)
 	put_be64(p + 8, rnd() >> 20);
 	put_be64(p + QHDR_LEN, last_id ? 1 + rnd() % last_id : 1);
 	p[QHDR_LEN + 8] = rnd() % 4;
-	p[QHDR_LEN + 9] = rnd() % 4;
+	p[QHDR_LEN + 9] = rnd() % __QNET_EXPIRE_MAX;
 
 	nmut = rnd() % 3;
 	while (nmut--) {
@@ -390,7 +394,7 @@ static int make_payload(uint8_t *p, uint64_t last_id)
 			p[QHDR_LEN + 8] = rnd();
 			break;
 		case 6:
-			p[QHDR_LEN + 9] = rnd() % 8;
+			p[QHDR_LEN + 9] = rnd() % (__QNET_EXPIRE_MAX + 2);
 			break;
 		case 7:
 			p[QHDR_LEN + 10 + rnd() % 6] = 1 + rnd() % 255;
@@ -690,6 +694,670 @@ TEST_F(qlink, malformed_frames_dropped_and_counted)
 	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
 	/* no pair was ever issued: every message names an unknown pair */
 	inject_malformed(_metadata, &self->a, &self->b, 10000, 0);
+}
+
+
+/* ---- link parameters and counters over generic netlink ---- */
+
+/* A "qnet" genetlink socket in node @n's netns. */
+static int nl_open_in(const struct node *n, struct qnet_nl *q)
+{
+	int ret;
+
+	if (enter(n))
+		return -errno;
+	ret = qnet_nl_open(q);
+	leave();
+	return ret;
+}
+
+static uint32_t ifindex_of(const struct node *n, const char *dev)
+{
+	return sys_num(n, dev, "ifindex");
+}
+
+static int set_u32(struct qnet_nl *q, uint32_t ifindex, uint16_t attr,
+		   uint32_t v)
+{
+	return qnet_nl_link_set_one(q, ifindex, attr, v, 4);
+}
+
+static int set_u64(struct qnet_nl *q, uint32_t ifindex, uint16_t attr,
+		   uint64_t v)
+{
+	return qnet_nl_link_set_one(q, ifindex, attr, v, 8);
+}
+
+static int set_u8(struct qnet_nl *q, uint32_t ifindex, uint16_t attr,
+		  uint8_t v)
+{
+	return qnet_nl_link_set_one(q, ifindex, attr, v, 1);
+}
+
+struct nl_stats {
+	uint64_t v[QNET_STATS_A_MAX + 1];
+	bool has[QNET_STATS_A_MAX + 1];
+};
+
+static int nl_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
+	const struct nlattr *st[QNET_STATS_A_MAX + 1] = { 0 };
+	struct nl_stats *s = data;
+	int i;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_LINK_STATS] ||
+	    qnet_nl_parse_nested(tb[QNET_A_LINK_STATS], st, QNET_STATS_A_MAX))
+		return MNL_CB_ERROR;
+	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
+		if (!st[i])
+			continue;
+		s->has[i] = true;
+		s->v[i] = mnl_attr_get_payload_len(st[i]) == 4 ?
+			  mnl_attr_get_u32(st[i]) : mnl_attr_get_u64(st[i]);
+	}
+	return MNL_CB_OK;
+}
+
+static int nl_stats(struct qnet_nl *q, uint32_t ifindex, struct nl_stats *s)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_STATS_GET, 0);
+
+	memset(s, 0, sizeof(*s));
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	return qnet_nl_do(q, nlh, nl_stats_cb, s);
+}
+
+/* The counters qlink_test reads, from sysfs. */
+struct qstats {
+	int64_t attempts, heralded, expired, fid_sum, mean_fid, stored, emu,
+		rx_packets, tx_packets, rx_dropped;
+};
+
+static void qstats_read(const struct node *n, const char *dev,
+			struct qstats *s)
+{
+	s->attempts = qsys(n, dev, "attempts");
+	s->heralded = qsys(n, dev, "heralded");
+	s->expired = qsys(n, dev, "expired");
+	s->fid_sum = qsys(n, dev, "fidelity_sum_ppm");
+	s->mean_fid = qsys(n, dev, "mean_fidelity_ppm");
+	s->stored = qsys(n, dev, "stored");
+	s->emu = qsys(n, dev, "emu_time_ns");
+	s->rx_packets = qsys(n, dev, "rx_packets");
+	s->tx_packets = qsys(n, dev, "tx_packets");
+	s->rx_dropped = qsys(n, dev, "rx_dropped");
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+/*
+ * The two-node fixture with a qnet genetlink socket in each node: the
+ * link is configured from A (through ql0) and, to show that parameters
+ * belong to the link, sometimes from B.
+ */
+FIXTURE(gen) {
+	struct node a, b;
+	struct qnet_nl qa, qb;
+	uint32_t if0, if1;
+};
+
+FIXTURE_SETUP(gen)
+{
+	int ret;
+
+	self->a.nsfd = self->b.nsfd = -1;
+	ASSERT_EQ(0, qnet_module_ensure());
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, orig_netns);
+	ASSERT_EQ(0, node_init(&self->a, "A"));
+	ASSERT_EQ(0, node_init(&self->b, "B"));
+	ret = nl_open_in(&self->a, &self->qa);
+	if (ret == -ENOENT)
+		SKIP(return, "no \"qnet\" genetlink family in this module");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, nl_open_in(&self->b, &self->qb));
+	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
+	self->if0 = ifindex_of(&self->a, "ql0");
+	self->if1 = ifindex_of(&self->b, "ql1");
+	/* reproducible runs */
+	ASSERT_EQ(0, set_u64(&self->qa, self->if0, QNET_LINK_A_SEED, 42));
+}
+
+FIXTURE_TEARDOWN(gen)
+{
+	if (self->qa.sock)
+		qnet_nl_close(&self->qa);
+	if (self->qb.sock)
+		qnet_nl_close(&self->qb);
+	node_fini(&self->a);
+	node_fini(&self->b);
+}
+
+static int continuous(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(gen) *self, bool on)
+{
+	int ret = set_u8(&self->qa, self->if0, QNET_LINK_A_CONTINUOUS, on);
+
+	if (ret)
+		TH_LOG("LINK_SET continuous=%d: %s (%s)", on, strerror(-ret),
+		       self->qa.ext.msg);
+	return ret;
+}
+
+/* Let generation run until ql0 heralded @n pairs or @ms passed. */
+static int64_t run_until(FIXTURE_DATA(gen) *self, int64_t n, int ms)
+{
+	int64_t end = now_ms() + ms, h;
+
+	while ((h = qsys(&self->a, "ql0", "heralded")) < n && now_ms() < end)
+		usleep(20000);
+	return h;
+}
+
+/* After continuous mode stops, wait for the last messages to land. */
+static void settle(FIXTURE_DATA(gen) *self)
+{
+	int64_t h0 = -1, h1 = -2;
+	int i;
+
+	for (i = 0; i < 200 && h0 != h1; i++) {
+		usleep(10000);
+		h0 = qsys(&self->a, "ql0", "heralded");
+		h1 = qsys(&self->b, "ql1", "heralded");
+	}
+}
+
+TEST_F(gen, parameters_belong_to_the_link)
+{
+	/* set from B, read at both ends */
+	ASSERT_EQ(0, set_u32(&self->qb, self->if1, QNET_LINK_A_LENGTH_M,
+			     3000));
+	EXPECT_EQ(3000, qsys(&self->a, "ql0", "length_m"));
+	EXPECT_EQ(3000, qsys(&self->b, "ql1", "length_m"));
+	EXPECT_EQ(42, qsys(&self->b, "ql1", "seed"));
+}
+
+TEST_F(gen, unreachable_success_probability_is_refused)
+{
+	int64_t len = qsys(&self->a, "ql0", "length_m");
+
+	/*
+	 * Double-click over 1000 km of 0.2 dB/km: each photon crosses
+	 * 500 km (1e-10), and both must arrive: far below 1e-9.
+	 */
+	ASSERT_EQ(0, set_u8(&self->qa, self->if0, QNET_LINK_A_SCHEME,
+			    QNET_SCHEME_DOUBLE_CLICK));
+	EXPECT_EQ(-EINVAL, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
+				   1000000));
+	EXPECT_NE(NULL, strstr(self->qa.ext.msg, "length_m"))
+		TH_LOG("extack: \"%s\"", self->qa.ext.msg);
+	/* nothing changed */
+	EXPECT_EQ(len, qsys(&self->a, "ql0", "length_m"));
+	EXPECT_EQ(QNET_SCHEME_DOUBLE_CLICK, qsys(&self->a, "ql0", "scheme"));
+}
+
+TEST_F(gen, continuous_unpaced_fills_both_memories)
+{
+	struct qstats a, b;
+	struct nl_stats na;
+	int64_t h;
+
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
+			     1000));
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_MEM_SLOTS, 4));
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	h = run_until(self, 500, 20000);
+	ASSERT_LE(500, h);
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+
+	/* stopped: nothing moves any more */
+	qstats_read(&self->a, "ql0", &a);
+	usleep(200000);
+	EXPECT_EQ(a.heralded, qsys(&self->a, "ql0", "heralded"));
+	EXPECT_EQ(a.emu, qsys(&self->a, "ql0", "emu_time_ns"));
+
+	qstats_read(&self->b, "ql1", &b);
+	TH_LOG("ql0: %lld attempts, %lld heralded, %lld expired, %lld stored, emu %lld ns; ql1: %lld heralded, %lld expired, %lld stored",
+	       (long long)a.attempts, (long long)a.heralded,
+	       (long long)a.expired, (long long)a.stored, (long long)a.emu,
+	       (long long)b.heralded, (long long)b.expired,
+	       (long long)b.stored);
+	/* every herald reached B, which holds the same pairs */
+	EXPECT_EQ(a.heralded, b.heralded);
+	EXPECT_EQ(4, a.stored);
+	EXPECT_EQ(4, b.stored);
+	EXPECT_EQ(a.heralded - a.stored, a.expired);
+	EXPECT_EQ(b.heralded - b.stored, b.expired);
+	EXPECT_LE(a.heralded, a.attempts);
+	EXPECT_EQ(0, b.attempts);
+	/* A sent a herald and an expiry per pair; nothing was malformed */
+	EXPECT_EQ(a.heralded + a.expired, a.tx_packets);
+	EXPECT_EQ(a.tx_packets, b.rx_packets);
+	EXPECT_EQ(0, a.rx_dropped);
+	EXPECT_EQ(0, b.rx_dropped);
+	EXPECT_EQ(a.fid_sum, b.fid_sum);
+	EXPECT_LT(0, a.mean_fid);
+
+	/* netlink reports the same numbers as sysfs */
+	ASSERT_EQ(0, nl_stats(&self->qa, self->if0, &na));
+	EXPECT_EQ((uint64_t)a.attempts, na.v[QNET_STATS_A_ATTEMPTS]);
+	EXPECT_EQ((uint64_t)a.heralded, na.v[QNET_STATS_A_HERALDED]);
+	EXPECT_EQ((uint64_t)a.expired, na.v[QNET_STATS_A_EXPIRED]);
+	EXPECT_EQ((uint64_t)a.stored, na.v[QNET_STATS_A_STORED]);
+	EXPECT_EQ((uint64_t)a.emu, na.v[QNET_STATS_A_EMU_TIME_NS]);
+	EXPECT_EQ((uint64_t)a.fid_sum, na.v[QNET_STATS_A_FIDELITY_SUM_PPM]);
+	EXPECT_EQ((uint64_t)a.mean_fid,
+		  na.v[QNET_STATS_A_MEAN_FIDELITY_PPM]);
+	EXPECT_EQ((uint64_t)a.tx_packets, na.v[QNET_STATS_A_TX_PACKETS]);
+}
+
+/*
+ * Paced at real time (time_scale 1000: 1000 wall ns per 1000 emulated
+ * ns): a herald is processed no earlier than its emulated time maps to,
+ * so the emulated clock never runs ahead of the wall clock, and on an
+ * idle box it keeps up.
+ */
+TEST_F(gen, paced_clock_follows_wall_time)
+{
+	int64_t t0, t1, emu;
+	struct qstats a, b;
+
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_TIME_SCALE,
+			     1000));
+	t0 = now_ns();
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	usleep(2000000);
+	emu = qsys(&self->a, "ql0", "emu_time_ns");
+	t1 = now_ns();
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+	qstats_read(&self->a, "ql0", &a);
+	qstats_read(&self->b, "ql1", &b);
+	TH_LOG("%lld ns wall: emulated %lld ns, %lld heralded",
+	       (long long)(t1 - t0), (long long)emu, (long long)a.heralded);
+	EXPECT_LE(emu, t1 - t0);
+	/* loose: the VM is slow, but not 4x behind at 350 pairs/s */
+	EXPECT_LE((t1 - t0) / 4, emu);
+	EXPECT_EQ(a.heralded, b.heralded);
+	EXPECT_EQ(0, b.rx_dropped);
+}
+
+/*
+ * Down discards: every stored qubit at both ends expires (LINK_DOWN), a
+ * LINK_STATE event goes out, and generation stops until the link is up.
+ */
+static int link_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
+	int *state = data;
+
+	if (qnet_nl_cmd(nlh) != QNET_CMD_LINK_STATE)
+		return MNL_CB_OK;
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_OPER_UP])
+		return MNL_CB_ERROR;
+	*state = mnl_attr_get_u8(tb[QNET_A_OPER_UP]);
+	return MNL_CB_OK;
+}
+
+TEST_F(gen, link_down_discards_and_counts)
+{
+	struct qstats a, b, a2, b2;
+	int state = -1, i, ret;
+	struct qnet_nl ev;
+
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_MEM_SLOTS, 8));
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	ASSERT_LE(50, run_until(self, 50, 20000));
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+	qstats_read(&self->a, "ql0", &a);
+	qstats_read(&self->b, "ql1", &b);
+	ASSERT_EQ(8, a.stored);
+	ASSERT_EQ(8, b.stored);
+
+	/* events on a socket of their own: they would drown the acks */
+	ASSERT_EQ(0, nl_open_in(&self->a, &ev));
+	ASSERT_EQ(0, qnet_nl_join_events(&ev));
+	/* B goes down: A's half goes too */
+	ASSERT_EQ(0, run("ip -n %s link set ql1 down", self->b.name));
+	qstats_read(&self->a, "ql0", &a2);
+	qstats_read(&self->b, "ql1", &b2);
+	EXPECT_EQ(0, a2.stored);
+	EXPECT_EQ(0, b2.stored);
+	EXPECT_EQ(a.expired + 8, a2.expired);
+	EXPECT_EQ(b.expired + 8, b2.expired);
+	for (i = 0; i < 50 && state != 0; i++) {
+		ret = qnet_nl_recv_events(&ev, 100, link_state_cb, &state);
+		if (ret < 0)
+			break;
+	}
+	EXPECT_EQ(0, state) TH_LOG("no LINK_STATE down event on A");
+	qnet_nl_close(&ev);
+
+	/* continuous mode does nothing while down, and resumes when up */
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	usleep(300000);
+	EXPECT_EQ(a2.heralded, qsys(&self->a, "ql0", "heralded"));
+	ASSERT_EQ(0, run("ip -n %s link set ql1 up", self->b.name));
+	EXPECT_LT(a2.heralded, run_until(self, a2.heralded + 10, 20000));
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+	EXPECT_EQ(0, qsys(&self->b, "ql1", "rx_dropped"));
+}
+
+/* @count qnet frames from ql0, whatever they say. */
+static void inject_some(struct __test_metadata *_metadata, struct node *a,
+			struct node *b, int count)
+{
+	struct frame f;
+	int fd, i, len;
+
+	fd = qnet_packet_socket(a, "ql0");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, dev_mac(b, "ql1", f.eth.ether_dhost));
+	ASSERT_EQ(0, dev_mac(a, "ql0", f.eth.ether_shost));
+	f.eth.ether_type = htons(ETH_P_QNET);
+	for (i = 0; i < count; i++) {
+		len = make_payload(f.payload, 0);
+		ASSERT_EQ(ETHER_HDR_LEN + len,
+			  send(fd, &f, ETHER_HDR_LEN + len, 0));
+	}
+	close(fd);
+}
+
+/*
+ * Faults mid-generation: devices, then whole nodes, go away while the
+ * work item runs, the pacing timer is armed and frames sit in the paced
+ * queues. The kernel log must stay clean (vm-run fails on any splat).
+ */
+FIXTURE(gen_fault) {
+	struct node a, b;
+	struct qnet_nl qa;
+	uint32_t if0;
+};
+
+FIXTURE_VARIANT(gen_fault) {
+	uint32_t time_scale;
+	bool del_netns;
+	bool del_end1;
+};
+
+FIXTURE_VARIANT_ADD(gen_fault, unpaced_del_dev) { 0, false, false };
+FIXTURE_VARIANT_ADD(gen_fault, unpaced_del_peer) { 0, false, true };
+FIXTURE_VARIANT_ADD(gen_fault, unpaced_del_netns) { 0, true, false };
+/* one wall second per emulated 100 us: frames wait long in the queue */
+FIXTURE_VARIANT_ADD(gen_fault, paced_del_dev) { 10000000, false, false };
+FIXTURE_VARIANT_ADD(gen_fault, paced_del_netns) { 1000, true, true };
+
+FIXTURE_SETUP(gen_fault)
+{
+	int ret;
+
+	self->a.nsfd = self->b.nsfd = -1;
+	ASSERT_EQ(0, qnet_module_ensure());
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, orig_netns);
+	ASSERT_EQ(0, node_init(&self->a, "A"));
+	ASSERT_EQ(0, node_init(&self->b, "B"));
+	ret = nl_open_in(&self->a, &self->qa);
+	if (ret == -ENOENT)
+		SKIP(return, "no \"qnet\" genetlink family in this module");
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(gen_fault)
+{
+	if (self->qa.sock)
+		qnet_nl_close(&self->qa);
+	node_fini(&self->a);
+	node_fini(&self->b);
+}
+
+TEST_F(gen_fault, delete_mid_generation)
+{
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
+		self->if0 = ifindex_of(&self->a, "ql0");
+		ASSERT_EQ(0, set_u32(&self->qa, self->if0,
+				     QNET_LINK_A_MEM_SLOTS, 16));
+		ASSERT_EQ(0, set_u32(&self->qa, self->if0,
+				     QNET_LINK_A_TIME_SCALE,
+				     variant->time_scale));
+		ASSERT_EQ(0, set_u8(&self->qa, self->if0,
+				    QNET_LINK_A_CONTINUOUS, 1));
+		usleep(300000 + round * 100000);
+		if (!variant->time_scale) {
+			ASSERT_LT(0, qsys(&self->a, "ql0", "heralded"));
+		} else {
+			/* frames waiting in the paced queue when it goes */
+			inject_some(_metadata, &self->a, &self->b, 20);
+		}
+
+		if (variant->del_netns) {
+			if (!variant->del_end1)
+				/* the socket holds A's netns */
+				qnet_nl_close(&self->qa);
+			node_fini(variant->del_end1 ? &self->b : &self->a);
+			EXPECT_TRUE(WAIT_FOR(!dev_exists(variant->del_end1 ?
+						&self->a : &self->b,
+						variant->del_end1 ?
+						"ql0" : "ql1"), 5000));
+			if (variant->del_end1) {
+				ASSERT_EQ(0, node_init(&self->b, "B"));
+			} else {
+				ASSERT_EQ(0, node_init(&self->a, "A"));
+				ASSERT_EQ(0, nl_open_in(&self->a, &self->qa));
+			}
+		} else if (variant->del_end1) {
+			ASSERT_EQ(0, run("ip -n %s link del ql1",
+					 self->b.name));
+		} else {
+			ASSERT_EQ(0, run("ip -n %s link del ql0",
+					 self->a.name));
+		}
+		EXPECT_FALSE(dev_exists(&self->a, "ql0"));
+		EXPECT_FALSE(dev_exists(&self->b, "ql1"));
+	}
+}
+
+/* Module unload with links present, generating: rtnl_link_unregister
+ * deletes them all.
+ */
+TEST_F(gen_fault, unload_with_links_generating)
+{
+	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
+	self->if0 = ifindex_of(&self->a, "ql0");
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_TIME_SCALE,
+			     variant->time_scale));
+	ASSERT_EQ(0, set_u8(&self->qa, self->if0, QNET_LINK_A_CONTINUOUS, 1));
+	usleep(300000);
+	qnet_nl_close(&self->qa);
+	ASSERT_EQ(0, qnet_module_unload());
+	EXPECT_FALSE(dev_exists(&self->a, "ql0"));
+	EXPECT_FALSE(dev_exists(&self->b, "ql1"));
+	ASSERT_EQ(0, qnet_module_load(NULL));
+}
+
+/*
+ * The statistics of generation against the physics core's prediction,
+ * computed here by the same fixed-point code compiled into this program.
+ *
+ * Rate. Successive heralds are a renewal process: run i takes N_i
+ * attempts, N_i geometric with success probability p, and the emulated
+ * clock after n heralds is exactly T_n = (S_n - 1) period + herald_ns
+ * with S_n = N_1 + ... + N_n the attempts counter (checked exactly).
+ * E[S_n] = n/p and Var[S_n] = n (1 - p)/p^2, so the measured rate
+ * n / T_n has a relative standard deviation of sqrt((1 - p)/n). We
+ * compare S_n with n/p in units of its standard deviation and accept
+ * |z| < 5: with the 5 settings here the chance that a correct kernel
+ * fails is below 5 * 6e-7 = 3e-6, while a rate off by 10% is caught at
+ * n >= 2500 * (1 - p) (at the n reached, logged).
+ *
+ * Fidelity. Given the model, the heralded state is deterministic up to
+ * the Psi+/Psi- coin, and a Pauli frame change keeps the fidelity: every
+ * pair has the model's fidelity, rounded to ppm once. So the sum is
+ * exactly n times that and the mean exactly that: no statistics, an
+ * equality.
+ */
+struct stat_setting {
+	uint8_t scheme;
+	uint32_t length_m;
+	uint32_t time_scale;
+	uint64_t seed;		/* one per setting: independent samples */
+};
+
+FIXTURE(stat) {
+	FIXTURE_DATA(gen) g;
+};
+
+FIXTURE_VARIANT(stat) {
+	struct stat_setting s;
+};
+
+FIXTURE_VARIANT_ADD(stat, single_click_1km) {
+	{ QNET_SCHEME_SINGLE_CLICK, 1000, 0, 101 } };
+FIXTURE_VARIANT_ADD(stat, single_click_25km) {
+	{ QNET_SCHEME_SINGLE_CLICK, 25000, 0, 102 } };
+FIXTURE_VARIANT_ADD(stat, double_click_25km) {
+	{ QNET_SCHEME_DOUBLE_CLICK, 25000, 0, 103 } };
+FIXTURE_VARIANT_ADD(stat, double_click_50km) {
+	{ QNET_SCHEME_DOUBLE_CLICK, 50000, 0, 104 } };
+/* paced, 1000x faster than real time: the statistics must not change */
+FIXTURE_VARIANT_ADD(stat, single_click_50km_paced) {
+	{ QNET_SCHEME_SINGLE_CLICK, 50000, 1, 105 } };
+
+FIXTURE_SETUP(stat)
+{
+	int ret;
+
+	self->g.a.nsfd = self->g.b.nsfd = -1;
+	ASSERT_EQ(0, qnet_module_ensure());
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, orig_netns);
+	ASSERT_EQ(0, node_init(&self->g.a, "A"));
+	ASSERT_EQ(0, node_init(&self->g.b, "B"));
+	ret = nl_open_in(&self->g.a, &self->g.qa);
+	if (ret == -ENOENT)
+		SKIP(return, "no \"qnet\" genetlink family in this module");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, make_pair(&self->g.a, &self->g.b, true));
+	self->g.if0 = ifindex_of(&self->g.a, "ql0");
+}
+
+FIXTURE_TEARDOWN(stat)
+{
+	if (self->g.qa.sock)
+		qnet_nl_close(&self->g.qa);
+	node_fini(&self->g.a);
+	node_fini(&self->g.b);
+}
+
+/* The kernel's mapping of struct qlink_params onto the model. */
+static void model_of(const struct node *n, struct qstate_link_model *m)
+{
+	struct qstate_link_params lp;
+
+	qstate_link_params_init(&lp);
+	lp.scheme = qsys(n, "ql0", "scheme");
+	lp.length_m = qsys(n, "ql0", "length_m");
+	lp.atten_mdb_km = qsys(n, "ql0", "atten_mdb_km");
+	lp.index_milli = qsys(n, "ql0", "index_milli");
+	lp.attempt_rate_hz = qsys(n, "ql0", "attempt_rate_hz");
+	lp.alpha = qprob_from_ppm(qsys(n, "ql0", "alpha_ppm"));
+	lp.det_eff = qprob_from_ppm(qsys(n, "ql0", "det_eff_ppm"));
+	lp.dark_rate_hz = qsys(n, "ql0", "dark_rate_hz");
+	lp.visibility = qprob_from_ppm(qsys(n, "ql0", "visibility_ppm"));
+	lp.source_fid = qprob_from_ppm(qsys(n, "ql0", "source_fid_ppm"));
+	qstate_link_compute(&lp, m);
+}
+
+TEST_F(stat, rate_and_fidelity_match_the_model)
+{
+	FIXTURE_DATA(gen) *g = &self->g;
+	struct qstate_link_model m;
+	double p, mean, sd, z;
+	struct qstats a, b;
+	uint32_t fid;
+
+	ASSERT_EQ(0, set_u64(&g->qa, g->if0, QNET_LINK_A_SEED, variant->s.seed));
+	ASSERT_EQ(0, set_u8(&g->qa, g->if0, QNET_LINK_A_SCHEME,
+			    variant->s.scheme));
+	ASSERT_EQ(0, set_u32(&g->qa, g->if0, QNET_LINK_A_LENGTH_M,
+			     variant->s.length_m));
+	ASSERT_EQ(0, set_u32(&g->qa, g->if0, QNET_LINK_A_TIME_SCALE,
+			     variant->s.time_scale));
+	model_of(&g->a, &m);
+	p = (double)m.p_success / QPROB_ONE;
+	fid = qprob_to_ppm(qstate_fidelity(&m.state));
+
+	ASSERT_EQ(0, continuous(_metadata, g, true));
+	run_until(g, 2000, 15000);
+	ASSERT_EQ(0, continuous(_metadata, g, false));
+	settle(g);
+	qstats_read(&g->a, "ql0", &a);
+	qstats_read(&g->b, "ql1", &b);
+	ASSERT_LE(300, a.heralded);
+
+	/* the clock is the attempts, exactly (qlinkmodel.h) */
+	EXPECT_EQ((a.attempts - 1) * (int64_t)m.period_ns +
+		  (int64_t)m.herald_ns, a.emu);
+
+	mean = a.heralded / p;
+	sd = sqrt(a.heralded * (1 - p)) / p;
+	z = (a.attempts - mean) / sd;
+	TH_LOG("p %.6g period %llu ns: %lld heralded in %lld attempts, %.4f s emulated; rate %.2f/s, model %.2f/s, z = %.2f; fidelity %lld ppm, model %u",
+	       p, (unsigned long long)m.period_ns, (long long)a.heralded,
+	       (long long)a.attempts, a.emu / 1e9, a.heralded * 1e9 / a.emu,
+	       (double)qstate_link_pair_rate(&m) / 4294967296.0, z,
+	       (long long)a.mean_fid, fid);
+	EXPECT_GT(5.0, fabs(z));
+
+	EXPECT_EQ((int64_t)fid * a.heralded, a.fid_sum);
+	EXPECT_EQ(fid, a.mean_fid);
+	EXPECT_EQ(a.heralded, b.heralded);
+	EXPECT_EQ((int64_t)fid * b.heralded, b.fid_sum);
+	EXPECT_EQ(0, a.rx_dropped + b.rx_dropped);
+}
+
+/*
+ * The malformed-frame test again with pairs issued: well-formed expiries
+ * of issued ids are now valid (and accepted), the rest still dropped.
+ */
+TEST_F(gen, malformed_frames_with_pairs_issued)
+{
+	int64_t last;
+
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_MEM_SLOTS,
+			     64));
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	ASSERT_LE(200, run_until(self, 200, 20000));
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+	/* ids are 1, 2, ... in herald order */
+	last = qsys(&self->a, "ql0", "heralded");
+	inject_malformed(_metadata, &self->a, &self->b, 10000, last);
 }
 
 TEST_HARNESS_MAIN
