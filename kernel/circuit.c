@@ -57,6 +57,8 @@
 
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -558,7 +560,7 @@ static void qnet_circuit_error_record(struct qnet_circuit *c,
 	struct qnet_pair rec;
 
 	qnet_record_init(&rec, c);
-	rec.error = err;
+	rec.error = -err;	/* records carry a positive errno */
 	rec.deliver_ns = t;
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
 }
@@ -1691,6 +1693,11 @@ static int qnet_circuit_netdev_event(struct notifier_block *nb,
 	case NETDEV_REGISTER:
 		qlink_set_consumer(dev, &qnet_circuit_consumer, NULL);
 		break;
+	case NETDEV_CHANGE:
+		/* the far end went down: the carrier goes with it */
+		if (netif_carrier_ok(dev))
+			break;
+		fallthrough;
 	case NETDEV_GOING_DOWN:
 	case NETDEV_DOWN:
 		qnet_circuit_flush(dev_net(dev), dev, -ENETDOWN);
@@ -1707,11 +1714,41 @@ static struct notifier_block qnet_circuit_notifier = {
 	.notifier_call = qnet_circuit_netdev_event,
 };
 
+/*
+ * /proc/net/qnet_circuit: the circuits through this node, one a line, so
+ * that tests and people can see that nothing is left behind.
+ */
+static int qnet_circuit_seq_show(struct seq_file *seq, void *v)
+{
+	static const char * const roles[] = { "head", "mid", "tail" };
+	static const char * const states[] = { "connecting", "up", "closed" };
+	struct qnet_circuit_net *cn = qnet_cn(seq_file_single_net(seq));
+	struct qnet_circuit *c;
+	unsigned int i;
+
+	seq_puts(seq, "Head     Id       Role State      Hops Epoch    Up Down Kept Request          Delivered\n");
+	spin_lock_bh(&cn->lock);
+	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
+		hlist_for_each_entry(c, &cn->table[i], hnode)
+			seq_printf(seq, "%08x %08x %-4s %-10s %4u %8u %2u %4u %4u %016llx %9u\n",
+				   c->head_node, c->id, roles[c->role],
+				   states[c->state], c->hops, c->epoch,
+				   !!c->slot[QNET_UP], !!c->slot[QNET_DOWN],
+				   c->nkept, c->req.active ? c->req.id : 0,
+				   c->req.delivered);
+	}
+	spin_unlock_bh(&cn->lock);
+	return 0;
+}
+
 static int __net_init qnet_circuit_net_init(struct net *net)
 {
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
 	spin_lock_init(&cn->lock);
+	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
+				    qnet_circuit_seq_show, NULL))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -1719,6 +1756,7 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 {
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
+	remove_proc_entry("qnet_circuit", net->proc_net);
 	qnet_circuit_flush(net, NULL, -ENETDOWN);
 	spin_lock_bh(&cn->lock);
 	cn->dying = true;

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The network layer under stress and failure: deadlines, a link going
+ * down mid-request, kept qubits measured later, and a hundred sockets on
+ * one node at mixed priorities.
+ *
+ *   node 1 (connect) --qr==ql-- node 2 [--qr==ql-- node 3] (listen)
+ *
+ * Links: direct transmission, 2 km, source fidelity 0.95, no decoherence,
+ * unpaced, unless a test says otherwise. After every test each node's
+ * /proc/net/qnet_circuit must be empty: no circuit, qubit or request is
+ * left behind.
+ */
+#include <math.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "qnet_util.h"
+#include "qnet_topo.h"
+
+#define PORT		9
+#define MANY		100
+
+static const struct qnet_topo_param fast_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
+	{ QNET_LINK_A_LENGTH_M,		2000,			4 },
+	{ QNET_LINK_A_SOURCE_FID_PPM,	950000,			4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
+	{ QNET_LINK_A_T1_NS,		0,			8 },
+	{ QNET_LINK_A_T2_NS,		0,			8 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		7,			8 },
+	{ 0 }
+};
+
+/* 300 km: a pair per ~10^4 attempts, each at least 3 ms of round trip */
+static const struct qnet_topo_param slow_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
+	{ QNET_LINK_A_LENGTH_M,		300000,			4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		7,			8 },
+	{ 0 }
+};
+
+/* Psi- and Phi- give opposite outcomes in X (their Pauli has a Z part). */
+static int anticorrelated_in_x(uint8_t bell)
+{
+	return bell == QNET_BELL_PSI_MINUS || bell == QNET_BELL_PHI_MINUS;
+}
+
+FIXTURE(circ) {
+	struct qnet_topo topo;
+	int family;
+	pid_t tail;
+	int ready[2];
+};
+
+FIXTURE_VARIANT(circ) {
+	int nodes;
+	const struct qnet_topo_param *link;
+};
+
+FIXTURE_VARIANT_ADD(circ, two_fast) { .nodes = 2, .link = fast_link };
+FIXTURE_VARIANT_ADD(circ, three_fast) { .nodes = 3, .link = fast_link };
+FIXTURE_VARIANT_ADD(circ, two_slow) { .nodes = 2, .link = slow_link };
+
+FIXTURE_SETUP(circ)
+{
+	ASSERT_EQ(0, qnet_module_ensure());
+	self->family = qnet_family();
+	ASSERT_LT(0, self->family);
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes,
+				     variant->link));
+	ASSERT_EQ(0, pipe(self->ready));
+	self->tail = -1;
+}
+
+/* Lines in node @i's /proc/net/qnet_circuit, less the header. */
+static int circuits_at(struct qnet_topo *t, int i)
+{
+	char line[256];
+	FILE *f;
+	int n = -1;
+
+	if (qnet_topo_enter(t, i))
+		return -1;
+	f = fopen("/proc/net/qnet_circuit", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+FIXTURE_TEARDOWN(circ)
+{
+	int i, status;
+
+	if (self->tail > 0)
+		waitpid(self->tail, &status, 0);
+	/* closing is asynchronous: give the CLOSE messages a moment */
+	for (i = 1; i <= self->topo.n; i++) {
+		int tries = 50;
+
+		while (circuits_at(&self->topo, i) != 0 && tries--)
+			usleep(20000);
+		EXPECT_EQ(0, circuits_at(&self->topo, i))
+			TH_LOG("circuits left at node %d", i);
+	}
+	qnet_topo_destroy(&self->topo);
+}
+
+static struct sockaddr_qnet addr_of(int family, uint32_t node)
+{
+	struct sockaddr_qnet a = {
+		.sq_family = family,
+		.sq_port = PORT,
+		.sq_node = node,
+	};
+
+	return a;
+}
+
+/* A listening socket in the last node; its fd is left to the child. */
+static int listen_tail(struct qnet_topo *t, int family, int backlog)
+{
+	struct sockaddr_qnet a = addr_of(family, QNET_ADDR_ANY);
+	int s;
+
+	if (qnet_topo_enter(t, t->n))
+		return -1;
+	s = socket(family, SOCK_SEQPACKET, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(s, backlog))
+		return -1;
+	return s;
+}
+
+static int connect_head(struct qnet_topo *t, int family)
+{
+	struct sockaddr_qnet a = addr_of(family, t->n);
+	struct timeval tv = { .tv_sec = 60 };
+	int s;
+
+	if (qnet_topo_enter(t, 1))
+		return -1;
+	s = socket(family, SOCK_SEQPACKET, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return -1;
+	return s;
+}
+
+/* Read records until one has an error or the socket fails; return it. */
+static int drain(int fd, int *records)
+{
+	struct qnet_pair rec;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, &rec, sizeof(rec), 0);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		if (rec.error)
+			return rec.error;
+		(*records)++;
+	}
+}
+
+/*
+ * max_time 1 us: no herald on a 300 km link can come that soon (its round
+ * trip alone is 3 ms), so both ends get an ETIMEDOUT record and nothing
+ * else.
+ */
+TEST_F_TIMEOUT(circ, deadline_ends_request_at_both_ends, 90)
+{
+	struct qnet_request req = {
+		.num_pairs = 5, .max_time_ns = 1000, .type = QNET_REQ_MEASURE,
+	};
+	int s, c, l, head_recs = 0, tail_recs = 0, status;
+
+	if (variant->link != slow_link)
+		SKIP(return, "deadline test runs on the slow link");
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		struct timeval tv = { .tv_sec = 60 };
+
+		c = accept(l, NULL, NULL);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		_exit(drain(c, &tail_recs) == ETIMEDOUT && !tail_recs ? 0 : 1);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	EXPECT_EQ(ETIMEDOUT, drain(s, &head_recs));
+	EXPECT_EQ(0, head_recs);
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(s);
+}
+
+/*
+ * The link next to the tail goes down while a long request runs: both
+ * sockets see ENETDOWN after the records already delivered, and every
+ * node lets go of the circuit (checked in the teardown).
+ */
+TEST_F_TIMEOUT(circ, link_down_mid_request, 90)
+{
+	struct qnet_request req = {
+		.num_pairs = 1000000, .type = QNET_REQ_MEASURE,
+	};
+	struct qnet_pair rec;
+	struct qnet_nl rt;
+	int s, c, l, i, recs = 0, status;
+
+	if (variant->link != fast_link)
+		SKIP(return, "runs on the fast link");
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		struct timeval tv = { .tv_sec = 60 };
+		int tail_recs = 0, err;
+
+		c = accept(l, NULL, NULL);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		err = drain(c, &tail_recs);
+		_exit(err == -ENETDOWN || err == ENETDOWN ? 0 : 1);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0));
+
+	/* the tail's side of its link, from inside the tail's node */
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, self->topo.n));
+	ASSERT_EQ(0, qnet_nl_open_proto(&rt, NETLINK_ROUTE));
+	ASSERT_EQ(0, qnet_rtnl_link_up(&rt, "ql", false));
+	qnet_nl_close(&rt);
+
+	i = drain(s, &recs);
+	EXPECT_TRUE(i == -ENETDOWN || i == ENETDOWN) TH_LOG("drain: %d", i);
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(s);
+}
+
+/*
+ * Kept qubits measured later in X at both ends: the errors after the
+ * Bell-frame correction follow the pair's X QBER, 2(1 - F)/3 = 1/30 for
+ * the Werner pairs of a 0.95 direct source over one link; bound
+ * 5 sqrt(n p (1 - p)) + 1.
+ */
+TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
+{
+	enum { N = 200 };
+	struct qnet_request req = { .num_pairs = N, .type = QNET_REQ_KEEP };
+	struct qnet_pair *tail_recs, recs[N];
+	uint8_t *tail_out;
+	struct qnet_measure m;
+	socklen_t len;
+	int s, c, l, i, status, errors = 0;
+	double p = 1.0 / 30, bound = 5 * sqrt(N * p * (1 - p)) + 1;
+
+	if (variant->link != fast_link || variant->nodes != 2)
+		SKIP(return, "runs on two nodes over the fast link");
+	tail_recs = mmap(NULL, N * (sizeof(*tail_recs) + 1),
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+	ASSERT_NE(MAP_FAILED, tail_recs);
+	tail_out = (uint8_t *)(tail_recs + N);
+
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		struct timeval tv = { .tv_sec = 60 };
+
+		c = accept(l, NULL, NULL);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		for (i = 0; i < N; i++)
+			if (recv(c, &tail_recs[i], sizeof(*tail_recs), 0) !=
+			    sizeof(*tail_recs))
+				_exit(1);
+		/* the head measures first (below), we after it */
+		if (read(self->ready[0], &i, 1) != 1)
+			_exit(2);
+		for (i = 0; i < N; i++) {
+			m = (struct qnet_measure){
+				.qubit = tail_recs[i].qubit,
+				.basis = QNET_BASIS_X,
+			};
+			len = sizeof(m);
+			if (getsockopt(c, SOL_QNET, QNET_SO_MEASURE, &m, &len))
+				_exit(3);
+			tail_out[i] = m.outcome;
+		}
+		_exit(0);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ((ssize_t)sizeof(recs[i]),
+			  recv(s, &recs[i], sizeof(recs[i]), 0));
+		ASSERT_NE(0, recs[i].qubit);
+	}
+	for (i = 0; i < N; i++) {
+		m = (struct qnet_measure){ .qubit = recs[i].qubit,
+					   .basis = QNET_BASIS_X };
+		len = sizeof(m);
+		ASSERT_EQ(0, getsockopt(s, SOL_QNET, QNET_SO_MEASURE, &m, &len));
+		recs[i].outcome = m.outcome;
+	}
+	/* a measured qubit is gone */
+	m.qubit = recs[0].qubit;
+	len = sizeof(m);
+	EXPECT_EQ(-1, getsockopt(s, SOL_QNET, QNET_SO_MEASURE, &m, &len));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(1, write(self->ready[1], "m", 1));
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(recs[i].pair_id, tail_recs[i].pair_id);
+		errors += recs[i].outcome ^ tail_out[i] ^
+			  anticorrelated_in_x(recs[i].bell_state);
+	}
+	TH_LOG("%d X errors in %d kept pairs (expected %.1f)", errors, N,
+	       N * p);
+	EXPECT_GE(bound, fabs(errors - N * p));
+	close(s);
+	munmap(tail_recs, N * (sizeof(*tail_recs) + 1));
+}
+
+/*
+ * A hundred sockets on one node, priorities 0..7, three pairs each: every
+ * one is served.
+ */
+TEST_F_TIMEOUT(circ, hundred_sockets_all_served, 180)
+{
+	struct qnet_request req = { .num_pairs = 3, .type = QNET_REQ_MEASURE };
+	int s[MANY], l, i, j, status;
+	struct qnet_pair rec;
+
+	if (variant->link != fast_link)
+		SKIP(return, "runs on the fast link");
+	l = listen_tail(&self->topo, self->family, MANY + 8);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		struct timeval tv = { .tv_sec = 120 };
+		int c[MANY];
+
+		for (i = 0; i < MANY; i++) {
+			c[i] = accept(l, NULL, NULL);
+			if (c[i] < 0)
+				_exit(1);
+			setsockopt(c[i], SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+		}
+		for (i = 0; i < MANY; i++)
+			for (j = 0; j < 3; j++)
+				if (recv(c[i], &rec, sizeof(rec), 0) !=
+				    sizeof(rec) || rec.error)
+					_exit(2);
+		_exit(0);
+	}
+	close(l);
+	for (i = 0; i < MANY; i++) {
+		s[i] = connect_head(&self->topo, self->family);
+		ASSERT_LE(0, s[i]) TH_LOG("socket %d: %s", i, strerror(errno));
+	}
+	for (i = 0; i < MANY; i++) {
+		req.priority = i % 8;
+		ASSERT_EQ((ssize_t)sizeof(req),
+			  send(s[i], &req, sizeof(req), 0));
+	}
+	for (i = 0; i < MANY; i++)
+		for (j = 0; j < 3; j++) {
+			ASSERT_EQ((ssize_t)sizeof(rec),
+				  recv(s[i], &rec, sizeof(rec), 0))
+				TH_LOG("socket %d pair %d: %s", i, j,
+				       strerror(errno));
+			ASSERT_EQ(0, rec.error);
+		}
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < MANY; i++)
+		close(s[i]);
+}
+
+TEST_HARNESS_MAIN
