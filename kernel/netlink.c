@@ -67,10 +67,11 @@ static bool qnet_nl_registered;
  * (NLMSGERR_ATTR_MISS_TYPE); add a message naming it for humans.
  */
 #define QNET_NL_REQUIRE(info, attr) ({					\
-	bool __missing = GENL_REQ_ATTR_CHECK((info), (attr));		\
+	struct genl_info *__qi = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__qi, (attr));		\
 									\
 	if (__missing)							\
-		NL_SET_ERR_MSG_MOD((info)->extack,			\
+		NL_SET_ERR_MSG_MOD(__qi->extack,			\
 				   "missing attribute " #attr);		\
 	__missing;							\
 })
@@ -161,20 +162,18 @@ static const struct nla_policy qnet_nl_empty_policy[QNET_A_MAX + 1] = {
 
 /*
  * Link parameters <-> attributes. One table drives fill and overlay, so a
- * parameter cannot be readable but not settable by accident. The bool
- * "continuous" is handled on its own.
+ * parameter cannot be readable but not settable by accident. The width
+ * of each field is its attribute's type in qnet_nl_link_params_policy
+ * (u8, u32 or u64); link_set_every_parameter in selftests/netlink_test.c
+ * round-trips every entry. The bool "continuous" is handled on its own.
  */
 struct qnet_nl_param {
 	u16	attr;
 	u16	off;
-	u16	size;
 };
 
-#define QNET_NL_PARAM(_attr, _field) {					\
-	.attr = (_attr),						\
-	.off = offsetof(struct qlink_params, _field),			\
-	.size = sizeof_field(struct qlink_params, _field),		\
-}
+#define QNET_NL_PARAM(_attr, _field)					\
+	{ (_attr), offsetof(struct qlink_params, _field) }
 
 static const struct qnet_nl_param qnet_nl_params[] = {
 	QNET_NL_PARAM(QNET_LINK_A_LENGTH_M, length_m),
@@ -210,14 +209,14 @@ static int qnet_nl_put_params(struct sk_buff *skb,
 		const struct qnet_nl_param *d = &qnet_nl_params[i];
 		const void *v = base + d->off;
 
-		switch (d->size) {
-		case sizeof(u8):
+		switch (qnet_nl_link_params_policy[d->attr].type) {
+		case NLA_U8:
 			err = nla_put_u8(skb, d->attr, *(const u8 *)v);
 			break;
-		case sizeof(u32):
+		case NLA_U32:
 			err = nla_put_u32(skb, d->attr, *(const u32 *)v);
 			break;
-		case sizeof(u64):
+		case NLA_U64:
 			err = nla_put_u64_64bit(skb, d->attr, *(const u64 *)v,
 						QNET_LINK_A_PAD);
 			break;
@@ -246,14 +245,14 @@ static void qnet_nl_overlay_params(struct qlink_params *p, struct nlattr **tb)
 
 		if (!a)
 			continue;
-		switch (d->size) {
-		case sizeof(u8):
+		switch (qnet_nl_link_params_policy[d->attr].type) {
+		case NLA_U8:
 			*(u8 *)v = nla_get_u8(a);
 			break;
-		case sizeof(u32):
+		case NLA_U32:
 			*(u32 *)v = nla_get_u32(a);
 			break;
-		case sizeof(u64):
+		case NLA_U64:
 			*(u64 *)v = nla_get_u64(a);
 			break;
 		}
