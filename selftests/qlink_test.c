@@ -1081,6 +1081,156 @@ static void inject_some(struct __test_metadata *_metadata, struct node *a,
 	close(fd);
 }
 
+/* The kernel's mapping of struct qlink_params onto the model. */
+static void model_of(const struct node *n, struct qstate_link_model *m)
+{
+	struct qstate_link_params lp;
+
+	qstate_link_params_init(&lp);
+	lp.scheme = qsys(n, "ql0", "scheme");
+	lp.length_m = qsys(n, "ql0", "length_m");
+	lp.atten_mdb_km = qsys(n, "ql0", "atten_mdb_km");
+	lp.index_milli = qsys(n, "ql0", "index_milli");
+	lp.attempt_rate_hz = qsys(n, "ql0", "attempt_rate_hz");
+	lp.alpha = qprob_from_ppm(qsys(n, "ql0", "alpha_ppm"));
+	lp.det_eff = qprob_from_ppm(qsys(n, "ql0", "det_eff_ppm"));
+	lp.dark_rate_hz = qsys(n, "ql0", "dark_rate_hz");
+	lp.visibility = qprob_from_ppm(qsys(n, "ql0", "visibility_ppm"));
+	lp.source_fid = qprob_from_ppm(qsys(n, "ql0", "source_fid_ppm"));
+	qstate_link_compute(&lp, m);
+}
+
+static int stats_reset(struct qnet_nl *q, uint32_t ifindex)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_STATS_RESET, 0);
+
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+/*
+ * Cutoff and lazy decoherence, seen through the events of node A: every
+ * pair that expires for CUTOFF is older than the cutoff, and the fidelity
+ * its PAIR_EXPIRED event carries is the heralded state with both qubits
+ * dephased for its age (T2 = 1 ms), computed here by the physics core.
+ */
+struct ev_log {
+	uint64_t herald_ns[4096];	/* by pair id; 0 = not seen */
+	int cutoffs, replaced, checked, bad_age, bad_fid;
+	uint64_t cutoff_ns, t2_ns;
+	struct qstate state;
+	int64_t worst;
+};
+
+static int ev_log_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
+	struct ev_log *l = data;
+	uint64_t id, t, age;
+	struct qstate s;
+	int64_t fid, d;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_PAIR_ID] ||
+	    !tb[QNET_A_TIME_NS])
+		return MNL_CB_OK;
+	id = mnl_attr_get_u64(tb[QNET_A_PAIR_ID]);
+	t = mnl_attr_get_u64(tb[QNET_A_TIME_NS]);
+	if (id >= 4096)
+		return MNL_CB_OK;
+	if (qnet_nl_cmd(nlh) == QNET_CMD_PAIR_HERALDED) {
+		l->herald_ns[id] = t;
+		return MNL_CB_OK;
+	}
+	if (qnet_nl_cmd(nlh) != QNET_CMD_PAIR_EXPIRED || !l->herald_ns[id])
+		return MNL_CB_OK;
+	if (mnl_attr_get_u8(tb[QNET_A_EXPIRE_CAUSE]) == QNET_EXPIRE_REPLACED) {
+		l->replaced++;
+		return MNL_CB_OK;
+	}
+	if (mnl_attr_get_u8(tb[QNET_A_EXPIRE_CAUSE]) != QNET_EXPIRE_CUTOFF)
+		return MNL_CB_OK;
+	l->cutoffs++;
+	age = t - l->herald_ns[id];
+	if (age <= l->cutoff_ns)
+		l->bad_age++;
+	s = l->state;
+	qstate_decohere(&s, age, 0, l->t2_ns);
+	qstate_decohere(&s, age, 0, l->t2_ns);
+	fid = mnl_attr_get_u32(tb[QNET_A_FIDELITY_PPM]);
+	d = fid - (int64_t)qprob_to_ppm(qstate_fidelity(&s));
+	if (d > 1 || d < -1)
+		l->bad_fid++;
+	if (llabs(d) > llabs(l->worst))
+		l->worst = d;
+	l->checked++;
+	return MNL_CB_OK;
+}
+
+TEST_F(gen, cutoff_and_decoherence)
+{
+	static struct ev_log l;
+	struct qstate_link_model m;
+	struct qstats a, b;
+	int buf = 8 << 20, i, ret, idle = 0;
+	struct qnet_nl ev;
+
+	memset(&l, 0, sizeof(l));
+	l.cutoff_ns = 500000;
+	l.t2_ns = 1000000;
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
+			     1000));
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_MEM_SLOTS,
+			     64));
+	ASSERT_EQ(0, set_u64(&self->qa, self->if0, QNET_LINK_A_T2_NS,
+			     l.t2_ns));
+	ASSERT_EQ(0, set_u64(&self->qa, self->if0, QNET_LINK_A_CUTOFF_NS,
+			     l.cutoff_ns));
+	model_of(&self->a, &m);
+	l.state = m.state;
+
+	ASSERT_EQ(0, nl_open_in(&self->a, &ev));
+	setsockopt(mnl_socket_get_fd(ev.sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &buf, sizeof(buf));
+	ASSERT_EQ(0, qnet_nl_join_events(&ev));
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	ASSERT_LE(300, run_until(self, 300, 20000));
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+	for (i = 0; i < 10000 && idle < 3; i++) {
+		ret = qnet_nl_recv_events(&ev, 200, ev_log_cb, &l);
+		if (ret == 0)
+			idle++;
+		else if (ret < 0 && ret != -ENOBUFS)
+			break;
+	}
+	qnet_nl_close(&ev);
+
+	qstats_read(&self->a, "ql0", &a);
+	qstats_read(&self->b, "ql1", &b);
+	TH_LOG("%lld heralded, %lld stored at A, %lld at B; events: %d cut off (%d checked), %d replaced; worst fidelity difference %lld ppm",
+	       (long long)a.heralded, (long long)a.stored, (long long)b.stored,
+	       l.cutoffs, l.checked, l.replaced, (long long)l.worst);
+	/* 1 km heralds every 64 us: a 500 us cutoff keeps a handful */
+	EXPECT_GT(64, a.stored);
+	EXPECT_LT(0, l.cutoffs);
+	EXPECT_EQ(0, l.replaced);
+	EXPECT_EQ(0, l.bad_age);
+	EXPECT_EQ(0, l.bad_fid);
+	EXPECT_EQ(a.heralded - a.stored, a.expired);
+	EXPECT_EQ(b.heralded - b.stored, b.expired);
+	EXPECT_EQ(0, a.rx_dropped + b.rx_dropped);
+
+	/* STATS_RESET zeroes the counters, not the memory or the clock */
+	ASSERT_EQ(0, stats_reset(&self->qa, self->if0));
+	EXPECT_EQ(0, qsys(&self->a, "ql0", "heralded"));
+	EXPECT_EQ(0, qsys(&self->a, "ql0", "attempts"));
+	EXPECT_EQ(0, qsys(&self->a, "ql0", "mean_fidelity_ppm"));
+	EXPECT_EQ(a.stored, qsys(&self->a, "ql0", "stored"));
+	EXPECT_EQ(a.emu, qsys(&self->a, "ql0", "emu_time_ns"));
+	EXPECT_EQ(b.heralded, qsys(&self->b, "ql1", "heralded"));
+}
+
 /*
  * Faults mid-generation: devices, then whole nodes, go away while the
  * work item runs, the pacing timer is armed and frames sit in the paced
@@ -1272,25 +1422,6 @@ FIXTURE_TEARDOWN(stat)
 		qnet_nl_close(&self->g.qa);
 	node_fini(&self->g.a);
 	node_fini(&self->g.b);
-}
-
-/* The kernel's mapping of struct qlink_params onto the model. */
-static void model_of(const struct node *n, struct qstate_link_model *m)
-{
-	struct qstate_link_params lp;
-
-	qstate_link_params_init(&lp);
-	lp.scheme = qsys(n, "ql0", "scheme");
-	lp.length_m = qsys(n, "ql0", "length_m");
-	lp.atten_mdb_km = qsys(n, "ql0", "atten_mdb_km");
-	lp.index_milli = qsys(n, "ql0", "index_milli");
-	lp.attempt_rate_hz = qsys(n, "ql0", "attempt_rate_hz");
-	lp.alpha = qprob_from_ppm(qsys(n, "ql0", "alpha_ppm"));
-	lp.det_eff = qprob_from_ppm(qsys(n, "ql0", "det_eff_ppm"));
-	lp.dark_rate_hz = qsys(n, "ql0", "dark_rate_hz");
-	lp.visibility = qprob_from_ppm(qsys(n, "ql0", "visibility_ppm"));
-	lp.source_fid = qprob_from_ppm(qsys(n, "ql0", "source_fid_ppm"));
-	qstate_link_compute(&lp, m);
 }
 
 TEST_F(stat, rate_and_fidelity_match_the_model)
