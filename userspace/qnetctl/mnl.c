@@ -16,8 +16,6 @@
 
 #include "mnl.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* ---- attribute parsing ------------------------------------------------ */
 
 struct qn_parse_ctx {
@@ -241,13 +239,42 @@ static int qn_run_noop(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Not const: mnl_cb_run2() takes a plain pointer. */
-static mnl_cb_t qn_run_ctl[NLMSG_MIN_TYPE] = {
+static const mnl_cb_t qn_run_ctl[NLMSG_MIN_TYPE] = {
 	[NLMSG_NOOP]	= qn_run_noop,
 	[NLMSG_ERROR]	= qn_run_error,
 	[NLMSG_DONE]	= qn_run_done,
 	[NLMSG_OVERRUN]	= qn_run_noop,
 };
+
+/*
+ * mnl_cb_run2() but for one thing: libmnl stops at the first message
+ * flagged NLM_F_DUMP_INTR and returns EINTR, leaving the rest of the dump
+ * queued on the socket. Here the flag is noted and the dump is read to
+ * its end, so that it can be asked for again on a clean socket.
+ */
+static int qn_run_buf(struct qn_run *r, const void *buf, int len,
+		      uint32_t seq, uint32_t portid)
+{
+	const struct nlmsghdr *nlh = buf;
+	int ret = MNL_CB_OK;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (!mnl_nlmsg_portid_ok(nlh, portid) ||
+		    !mnl_nlmsg_seq_ok(nlh, seq)) {
+			r->s->error = -EPROTO;
+			return MNL_CB_ERROR;
+		}
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			r->intr = true;
+		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+			ret = qn_run_keep(nlh, r);
+		else if (qn_run_ctl[nlh->nlmsg_type])
+			ret = qn_run_ctl[nlh->nlmsg_type](nlh, r);
+		if (ret <= MNL_CB_STOP)
+			return ret;
+	}
+	return ret;
+}
 
 /* Send @nlh and read its whole answer into @r. */
 static int qn_run_once(struct qn_sock *s, struct nlmsghdr *nlh,
@@ -269,12 +296,10 @@ static int qn_run_once(struct qn_sock *s, struct nlmsghdr *nlh,
 		n = mnl_socket_recvfrom(s->nl, s->buf, sizeof(s->buf));
 		if (n < 0)
 			return s->error = -errno;
-		ret = mnl_cb_run2(s->buf, n, nlh->nlmsg_seq, portid,
-				  qn_run_keep, r, qn_run_ctl,
-				  ARRAY_SIZE(qn_run_ctl));
+		ret = qn_run_buf(r, s->buf, n, nlh->nlmsg_seq, portid);
 	} while (ret > 0);
 	if (ret < 0 && !s->error)
-		s->error = errno ? -errno : -EPROTO;
+		s->error = -EPROTO;
 	return s->error;
 }
 
@@ -286,11 +311,14 @@ void qn_report(const struct qn_sock *s)
 		fprintf(stderr, "Error: %s\n", strerror(-s->error));
 }
 
-static int qn_transact(struct qn_sock *s, struct nlmsghdr *nlh, bool quiet,
-		       mnl_cb_t cb, void *data)
+/*
+ * @dump: NLM_F_DUMP is set. It cannot be told from the flags alone: on a
+ * "new" request the same bits mean NLM_F_EXCL and NLM_F_APPEND.
+ */
+static int qn_transact(struct qn_sock *s, struct nlmsghdr *nlh, bool dump,
+		       bool quiet, mnl_cb_t cb, void *data)
 {
 	struct qn_run r = { .s = s };
-	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
 	int tries = 0, err;
 
 	for (;;) {
@@ -322,19 +350,19 @@ out:
 int qn_request(struct qn_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 	       void *data)
 {
-	return qn_transact(s, nlh, false, cb, data);
+	return qn_transact(s, nlh, false, false, cb, data);
 }
 
 int qn_request_quiet(struct qn_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		     void *data)
 {
-	return qn_transact(s, nlh, true, cb, data);
+	return qn_transact(s, nlh, false, true, cb, data);
 }
 
 int qn_dump(struct qn_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	nlh->nlmsg_flags |= NLM_F_DUMP;
-	return qn_transact(s, nlh, false, cb, data);
+	return qn_transact(s, nlh, true, false, cb, data);
 }
 
 /* ---- generic netlink family ------------------------------------------- */
