@@ -18,11 +18,12 @@ static int __net_init qnet_net_init(struct net *net)
 	qn->net = net;
 	qn->node_addr = QNET_ADDR_ANY;
 	qnet_route_net_init(&qn->routes);
-	return 0;
+	return qnet_sock_net_init(net);
 }
 
 static void __net_exit qnet_net_exit(struct net *net)
 {
+	qnet_sock_net_exit(net);
 	qnet_route_net_exit(&qnet_pernet(net)->routes);
 }
 

@@ -10,6 +10,7 @@
 #include <linux/qnet.h>
 
 #include "route.h"
+#include "sock.h"
 
 /* Per network namespace (per node) state. */
 struct qnet_net {
@@ -20,6 +21,7 @@ struct qnet_net {
 	 */
 	u32		node_addr;
 	struct qnet_route_table	routes;
+	struct qnet_sock_table	socks;
 };
 
 extern unsigned int qnet_net_id;
@@ -31,15 +33,5 @@ static inline struct qnet_net *qnet_pernet(const struct net *net)
 
 int qnet_netns_init(void);
 void qnet_netns_exit(void);
-
-/* AF_QNET socket: struct sock first, reached with qnet_sk(). */
-struct qnet_sock {
-	struct sock	sk;
-};
-
-static inline struct qnet_sock *qnet_sk(const struct sock *sk)
-{
-	return container_of(sk, struct qnet_sock, sk);
-}
 
 #endif /* _QNET_QNET_H */

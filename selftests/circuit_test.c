@@ -321,7 +321,7 @@ TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
 	for (i = 0; i < N; i++) {
 		ASSERT_EQ((ssize_t)sizeof(recs[i]),
 			  recv(s, &recs[i], sizeof(recs[i]), 0));
-		ASSERT_NE(0, recs[i].qubit);
+		ASSERT_NE(0U, recs[i].qubit);
 	}
 	for (i = 0; i < N; i++) {
 		m = (struct qnet_measure){ .qubit = recs[i].qubit,

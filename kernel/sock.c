@@ -1,0 +1,1278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_QNET SOCK_SEQPACKET sockets: bind/listen/accept/connect, one request
+ * per sendmsg(), one pair record per recvmsg(), and /proc/net/qnet.
+ *
+ * Implementation notes
+ *
+ * - Two kinds of sockets: those made by socket(2), and accepted ones
+ *   ("children"), made by qnet_sock_accept_child() when a CONNECT reaches
+ *   a listener. A child shares its listener's port but does not own it:
+ *   the port is free again once the listener is closed.
+ *
+ * - Tables. One per netns (struct qnet_sock_table in struct qnet_net):
+ *   every socket of the netns, hashed by local port, unbound ones under
+ *   port 0. Everyone takes table->lock with BHs off, because children are
+ *   added from softirq: writers (create, bind, accept_child, release),
+ *   qnet_sock_lookup_listener() and /proc/net/qnet. Each entry in the
+ *   hash holds a reference on its socket. The lookup is not RCU on
+ *   purpose: it runs once per incoming CONNECT, and RCU readers would
+ *   need SOCK_RCU_FREE, which keeps the module pinned for a grace period
+ *   after the last close(), so that rmmod right after close() fails.
+ *
+ * - States. sk_state uses the TCP constants, as vsock and unix do:
+ *     TCP_CLOSE        unconnected; a failed connect; or the circuit is
+ *                      down (then sk_shutdown is SHUTDOWN_MASK)
+ *     TCP_LISTEN       listening
+ *     TCP_SYN_SENT     connect() in progress
+ *     TCP_ESTABLISHED  connected (both a connect()ed and an accepted socket)
+ *   sock->state (SS_*) is what process context last saw; it catches up
+ *   with sk_state at the next connect(), as for TCP.
+ *
+ * - The network layer (kernel/circuit.h) answers from softirq or process
+ *   context with no lock of its own held. Its callbacks never sleep and
+ *   never take lock_sock(): they change sk_state, sk_err and sk_shutdown
+ *   and the accept queue under the per-socket spinlock qnet_sock.lock,
+ *   and wake sleepers with sk_state_change()/sk_data_ready(). Records go
+ *   to sk_receive_queue with sock_queue_rcv_skb(), charged to SO_RCVBUF
+ *   (a record that does not fit is dropped and counted in sk_drops).
+ *
+ * - Refcounts. A connected or connecting socket holds one reference on
+ *   its circuit (qnet_sock.circuit): from qnet_circuit_connect(), or, for
+ *   a child, the one the network layer took before calling
+ *   qnet_sock_accept_child(). It gives it up in process context only,
+ *   with qnet_circuit_close() (which drops it), exactly once: at close(),
+ *   or when a connect fails, times out or is interrupted. The circuit
+ *   holds a reference on the socket until it detaches (circuit.h). A
+ *   listener holds one reference on each child in its accept queue;
+ *   accept() hands it to the new struct socket. The connect timer holds
+ *   one while pending (sk_reset_timer()).
+ *
+ * - Lock order:
+ *     lock_sock(listener) -> lock_sock(child)    (closing a listener)
+ *     lock_sock(sk) -> table->lock -> qnet_sock.lock
+ *     network layer's node lock -> table->lock -> listener's qnet_sock.lock
+ *       (qnet_sock_lookup_listener() and qnet_sock_accept_child())
+ *   The other callbacks run with no network-layer lock held and take one
+ *   qnet_sock.lock. qnet_circuit_qubits_held() is called under both
+ *   spinlocks (for /proc) and must not sleep nor lock; every other
+ *   qnet_circuit_*() call is made in process context under lock_sock()
+ *   and none of the spinlocks.
+ *
+ * - qnet_sock.circuit is set and cleared under lock_sock() and
+ *   qnet_sock.lock (a child's before it is visible), so holding either
+ *   keeps it valid.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/proc_fs.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/skbuff.h>
+#include <linux/termios.h>
+#include <linux/sockios.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "qnet.h"
+#include "circuit.h"
+
+/* Blocking connect() waits this long unless SO_SNDTIMEO says otherwise;
+ * a non-blocking one fails with ETIMEDOUT after it.
+ */
+#define QNET_CONNECT_TIMEOUT	(10 * HZ)
+
+#define QNET_REQ_MAX_PAIRS	1000000
+#define QNET_PPM_MAX		1000000
+#define QNET_PRIO_MAX		7
+
+static int qnet_family __read_mostly;
+
+static struct proto qnet_proto = {
+	.name		= "QNET",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct qnet_sock),
+};
+
+static struct qnet_sock_table *qnet_sock_table(const struct net *net)
+{
+	return &qnet_pernet(net)->socks;
+}
+
+static struct hlist_head *qnet_sock_bucket(struct qnet_sock_table *t,
+					   u16 port)
+{
+	return &t->hash[hash_32(port, QNET_SOCK_HASH_BITS)];
+}
+
+static void qnet_sock_hash(struct sock *sk)
+{
+	struct qnet_sock_table *t = qnet_sock_table(sock_net(sk));
+
+	spin_lock_bh(&t->lock);
+	sk_add_node(sk, qnet_sock_bucket(t, qnet_sk(sk)->port));
+	spin_unlock_bh(&t->lock);
+}
+
+static void qnet_sock_unhash(struct sock *sk)
+{
+	struct qnet_sock_table *t = qnet_sock_table(sock_net(sk));
+
+	spin_lock_bh(&t->lock);
+	sk_del_node_init(sk);
+	spin_unlock_bh(&t->lock);
+}
+
+/* Caller must hold t->lock. Children do not own their port. */
+static bool __qnet_port_in_use(struct qnet_sock_table *t, u16 port)
+{
+	struct sock *sk;
+
+	lockdep_assert_held(&t->lock);
+	sk_for_each(sk, qnet_sock_bucket(t, port)) {
+		struct qnet_sock *qs = qnet_sk(sk);
+
+		if (qs->port == port && !qs->child)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Give @sk port @port (0: an ephemeral one) and move it to that bucket.
+ * Caller holds lock_sock(sk); @sk is unbound.
+ */
+static int qnet_sock_bind_port(struct sock *sk, u16 port, u32 node)
+{
+	struct qnet_sock_table *t = qnet_sock_table(sock_net(sk));
+	struct qnet_sock *qs = qnet_sk(sk);
+	int err = 0;
+
+	spin_lock_bh(&t->lock);
+	if (!port) {
+		u32 range = U16_MAX - QNET_EPHEMERAL_MIN + 1;
+		u32 off = get_random_u32_below(range);
+		u32 i;
+
+		for (i = 0; i < range; i++) {
+			u16 p = QNET_EPHEMERAL_MIN + (off + i) % range;
+
+			if (!__qnet_port_in_use(t, p)) {
+				port = p;
+				break;
+			}
+		}
+		if (!port)
+			err = -EADDRINUSE;
+	} else if (__qnet_port_in_use(t, port)) {
+		err = -EADDRINUSE;
+	}
+	if (!err) {
+		/* Still hashed: the entry keeps its reference. */
+		__sk_del_node_init(sk);
+		spin_lock(&qs->lock);
+		qs->port = port;
+		qs->local_node = node;
+		spin_unlock(&qs->lock);
+		__sk_add_node(sk, qnet_sock_bucket(t, port));
+	}
+	spin_unlock_bh(&t->lock);
+	return err;
+}
+
+/* Give up the circuit, if any. Caller holds lock_sock(sk) (or is the
+ * only user of a child that never reached accept()).
+ */
+static void qnet_sock_drop_circuit(struct sock *sk)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_circuit *c;
+
+	spin_lock_bh(&qs->lock);
+	c = qs->circuit;
+	qs->circuit = NULL;
+	spin_unlock_bh(&qs->lock);
+	/* Drops the socket's reference on @c too. */
+	if (c)
+		qnet_circuit_close(c);
+}
+
+static void qnet_sock_fill_addr(struct sockaddr_qnet *sq, u32 node, u16 port)
+{
+	memset(sq, 0, sizeof(*sq));
+	sq->sq_family = qnet_family;
+	sq->sq_node = node;
+	sq->sq_port = port;
+}
+
+/* EINVAL for a short address or a nonzero sq_zero, EAFNOSUPPORT for
+ * another family, as inet does.
+ */
+static int qnet_sock_check_addr(const struct sockaddr *addr, int len)
+{
+	const struct sockaddr_qnet *sq = (const struct sockaddr_qnet *)addr;
+
+	if (len < (int)sizeof(*sq))
+		return -EINVAL;
+	if (sq->sq_family != qnet_family)
+		return -EAFNOSUPPORT;
+	if (memchr_inv(sq->sq_zero, 0, sizeof(sq->sq_zero)))
+		return -EINVAL;
+	return 0;
+}
+
+/* --- callbacks from the network layer (circuit.h), any context --- */
+
+struct sock *qnet_sock_lookup_listener(struct net *net, u16 port)
+{
+	struct qnet_sock_table *t = qnet_sock_table(net);
+	struct sock *sk, *found = NULL;
+
+	spin_lock_bh(&t->lock);
+	sk_for_each(sk, qnet_sock_bucket(t, port)) {
+		struct qnet_sock *qs = qnet_sk(sk);
+
+		if (qs->port == port && !qs->child &&
+		    READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+			sock_hold(sk);
+			found = sk;
+			break;
+		}
+	}
+	spin_unlock_bh(&t->lock);
+	return found;
+}
+
+static void qnet_sock_destruct(struct sock *sk)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+
+	skb_queue_purge(&sk->sk_receive_queue);
+	WARN_ON_ONCE(qs->circuit);
+	WARN_ON_ONCE(!list_empty(&qs->accept_queue));
+}
+
+static void qnet_sock_connect_timeout(struct timer_list *t);
+
+/* What socket() and accept_child() share. */
+static void qnet_sock_init_common(struct sock *sk)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+
+	sk->sk_destruct = qnet_sock_destruct;
+	sk->sk_protocol = 0;
+	spin_lock_init(&qs->lock);
+	INIT_LIST_HEAD(&qs->accept_queue);
+	INIT_LIST_HEAD(&qs->accept_node);
+	atomic64_set(&qs->pairs_delivered, 0);
+	atomic64_set(&qs->errors, 0);
+	timer_setup(&sk->sk_timer, qnet_sock_connect_timeout, 0);
+}
+
+/*
+ * Runs under the network layer's node lock (circuit.h): no sleeping and no
+ * qnet_circuit_*() call but qnet_circuit_attach_sock().
+ */
+int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
+			   u32 peer_node, u16 peer_port)
+{
+	struct qnet_sock *lqs = qnet_sk(listener);
+	struct qnet_sock *qs;
+	struct sock *sk;
+	int err = -ECONNREFUSED;
+
+	if (READ_ONCE(listener->sk_state) != TCP_LISTEN ||
+	    sk_acceptq_is_full(listener))
+		return -ECONNREFUSED;
+
+	sk = sk_alloc(sock_net(listener), qnet_family, GFP_ATOMIC,
+		      &qnet_proto, 0);
+	if (!sk)
+		return -ENOMEM;
+	sock_init_data(NULL, sk);
+	qnet_sock_init_common(sk);
+	sk->sk_type = listener->sk_type;
+	sk->sk_rcvbuf = READ_ONCE(listener->sk_rcvbuf);
+	sk->sk_sndbuf = READ_ONCE(listener->sk_sndbuf);
+	sk->sk_rcvtimeo = READ_ONCE(listener->sk_rcvtimeo);
+	sk->sk_sndtimeo = READ_ONCE(listener->sk_sndtimeo);
+	sk->sk_state = TCP_ESTABLISHED;
+
+	qs = qnet_sk(sk);
+	qs->child = true;
+	qs->port = lqs->port;
+	qs->local_node = qnet_pernet(sock_net(sk))->node_addr;
+	qs->peer_node = peer_node;
+	qs->peer_port = peer_port;
+	/* Ours only if queued below; the caller keeps it otherwise. */
+	qs->circuit = c;
+
+	qnet_sock_hash(sk);
+
+	spin_lock_bh(&lqs->lock);
+	if (listener->sk_state == TCP_LISTEN && !sk_acceptq_is_full(listener)) {
+		/* The initial reference is the accept queue's. */
+		list_add_tail(&qs->accept_node, &lqs->accept_queue);
+		sk_acceptq_added(listener);
+		/* The child keeps the reference on @c the caller took for
+		 * it; the circuit takes one on the child.
+		 */
+		qnet_circuit_attach_sock(c, sk);
+		err = 0;
+	}
+	spin_unlock_bh(&lqs->lock);
+
+	if (err) {
+		/* Never seen by anyone; the caller refuses the circuit. */
+		qnet_sock_unhash(sk);
+		qs->circuit = NULL;
+		sock_orphan(sk);
+		sock_put(sk);
+		return err;
+	}
+	listener->sk_data_ready(listener);
+	return 0;
+}
+
+void qnet_sock_connected(struct sock *sk, int err)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	bool changed = false;
+
+	spin_lock_bh(&qs->lock);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (err) {
+			sk->sk_err = -err;
+			sk->sk_state = TCP_CLOSE;
+		} else {
+			sk->sk_state = TCP_ESTABLISHED;
+		}
+		changed = true;
+	}
+	spin_unlock_bh(&qs->lock);
+
+	/* Else the connect was given up: a timeout, a signal or close(). */
+	if (changed) {
+		sk_stop_timer(sk, &sk->sk_timer);
+		sk->sk_state_change(sk);
+	}
+}
+
+static void qnet_sock_connect_timeout(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct qnet_sock *qs = qnet_sk(sk);
+	bool changed = false;
+
+	spin_lock_bh(&qs->lock);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		sk->sk_err = ETIMEDOUT;
+		sk->sk_state = TCP_CLOSE;
+		changed = true;
+	}
+	spin_unlock_bh(&qs->lock);
+
+	/* The circuit is closed in process context: next connect() or close. */
+	if (changed)
+		sk->sk_state_change(sk);
+	sock_put(sk);
+}
+
+void qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct sk_buff *skb;
+
+	if (rec->error)
+		atomic64_inc(&qs->errors);
+	else
+		atomic64_inc(&qs->pairs_delivered);
+
+	if (sock_flag(sk, SOCK_DEAD))
+		return;
+	skb = alloc_skb(sizeof(*rec), GFP_ATOMIC);
+	if (!skb) {
+		atomic_inc(&sk->sk_drops);
+		return;
+	}
+	skb_put_data(skb, rec, sizeof(*rec));
+	/* Charges SO_RCVBUF (counting sk_drops when full), wakes readers. */
+	if (sock_queue_rcv_skb(sk, skb))
+		kfree_skb(skb);
+}
+
+void qnet_sock_circuit_down(struct sock *sk, int err)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	bool changed = true;
+
+	spin_lock_bh(&qs->lock);
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		/* Died before the answer: as a failed connect. */
+		sk->sk_err = err ? -err : ECONNREFUSED;
+		sk->sk_state = TCP_CLOSE;
+		break;
+	case TCP_ESTABLISHED:
+		/* Readers see @err once (sock_error()), then the records
+		 * still queued, then EOF; writers get EPIPE. ECONNRESET is
+		 * the peer's close(): the orderly end of a seqpacket
+		 * connection, so EOF without an error, as for unix sockets.
+		 */
+		if (err && err != -ECONNRESET)
+			sk->sk_err = -err;
+		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+		sk->sk_state = TCP_CLOSE;
+		break;
+	default:
+		changed = false;
+	}
+	spin_unlock_bh(&qs->lock);
+
+	if (changed) {
+		sk_stop_timer(sk, &sk->sk_timer);
+		sk->sk_state_change(sk);
+	}
+}
+
+/* --- proto_ops --- */
+
+/* Close and free every child still waiting for accept(). */
+static void qnet_sock_flush_accept_queue(struct sock *listener)
+{
+	struct qnet_sock *lqs = qnet_sk(listener);
+	struct qnet_sock *qs, *tmp;
+	LIST_HEAD(queue);
+
+	spin_lock_bh(&lqs->lock);
+	list_splice_init(&lqs->accept_queue, &queue);
+	WRITE_ONCE(listener->sk_ack_backlog, 0);
+	spin_unlock_bh(&lqs->lock);
+
+	list_for_each_entry_safe(qs, tmp, &queue, accept_node) {
+		struct sock *sk = &qs->sk;
+
+		list_del_init(&qs->accept_node);
+		lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+		qnet_sock_drop_circuit(sk);
+		qnet_sock_unhash(sk);
+		sock_orphan(sk);
+		skb_queue_purge(&sk->sk_receive_queue);
+		release_sock(sk);
+		sock_put(sk);
+	}
+}
+
+static int qnet_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs;
+
+	if (!sk)
+		return 0;
+	qs = qnet_sk(sk);
+
+	lock_sock(sk);
+	sk_stop_timer(sk, &sk->sk_timer);
+
+	spin_lock_bh(&qs->lock);
+	sk->sk_state = TCP_CLOSE;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	spin_unlock_bh(&qs->lock);
+
+	qnet_sock_flush_accept_queue(sk);
+	qnet_sock_unhash(sk);
+	qnet_sock_drop_circuit(sk);
+
+	sock_orphan(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	release_sock(sk);
+
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int qnet_bind(struct socket *sock, struct sockaddr *addr, int len)
+{
+	const struct sockaddr_qnet *sq = (const struct sockaddr_qnet *)addr;
+	struct sock *sk = sock->sk;
+	u32 node_addr;
+	int err;
+
+	err = qnet_sock_check_addr(addr, len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	if (qnet_sk(sk)->port) {
+		err = -EINVAL;
+		goto out;
+	}
+	node_addr = READ_ONCE(qnet_pernet(sock_net(sk))->node_addr);
+	if (sq->sq_node != QNET_ADDR_ANY && sq->sq_node != node_addr) {
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	err = qnet_sock_bind_port(sk, sq->sq_port, sq->sq_node);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Caller holds lock_sock(sk). */
+static int qnet_sock_autobind(struct sock *sk)
+{
+	if (qnet_sk(sk)->port)
+		return 0;
+	return qnet_sock_bind_port(sk, 0, QNET_ADDR_ANY);
+}
+
+static void qnet_sock_set_state(struct sock *sk, int state)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+
+	spin_lock_bh(&qs->lock);
+	sk->sk_state = state;
+	spin_unlock_bh(&qs->lock);
+}
+
+static int qnet_connect(struct socket *sock, struct sockaddr *addr, int len,
+			int flags)
+{
+	const struct sockaddr_qnet *sq = (const struct sockaddr_qnet *)addr;
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_circuit *c;
+	DEFINE_WAIT(wait);
+	long timeo;
+	int err;
+
+	err = qnet_sock_check_addr(addr, len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+	case SS_DISCONNECTING:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		/* An earlier non-blocking connect: wait for it, or report
+		 * what became of it.
+		 */
+		err = -EALREADY;
+		if (sk->sk_state == TCP_SYN_SENT && (flags & O_NONBLOCK))
+			goto out;
+		break;
+	default:
+		if (sk->sk_state != TCP_CLOSE || qs->peer_port) {
+			/* listening, or connected once (circuit now down) */
+			err = sk->sk_state == TCP_LISTEN ? -EINVAL : -EISCONN;
+			goto out;
+		}
+		if (sq->sq_node == QNET_ADDR_ANY || !sq->sq_port) {
+			err = -EINVAL;
+			goto out;
+		}
+		err = qnet_sock_autobind(sk);
+		if (err)
+			goto out;
+		/* Before the call: the answer may come from inside it. */
+		qnet_sock_set_state(sk, TCP_SYN_SENT);
+		WRITE_ONCE(sk->sk_err, 0);
+		err = qnet_circuit_connect(sk, qs->port, sq->sq_node,
+					   sq->sq_port, &c);
+		if (err) {
+			qnet_sock_set_state(sk, TCP_CLOSE);
+			goto out;
+		}
+		spin_lock_bh(&qs->lock);
+		qs->circuit = c;
+		qs->head = true;
+		qs->peer_node = sq->sq_node;
+		qs->peer_port = sq->sq_port;
+		if (qs->local_node == QNET_ADDR_ANY)
+			qs->local_node =
+				READ_ONCE(qnet_pernet(sock_net(sk))->node_addr);
+		spin_unlock_bh(&qs->lock);
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		if (flags & O_NONBLOCK) {
+			spin_lock_bh(&qs->lock);
+			if (sk->sk_state == TCP_SYN_SENT)
+				sk_reset_timer(sk, &sk->sk_timer,
+					       jiffies + QNET_CONNECT_TIMEOUT);
+			spin_unlock_bh(&qs->lock);
+			goto out;
+		}
+	}
+
+	timeo = sk->sk_sndtimeo;
+	if (timeo == MAX_SCHEDULE_TIMEOUT)
+		timeo = QNET_CONNECT_TIMEOUT;
+	while (sk->sk_state == TCP_SYN_SENT) {
+		prepare_to_wait(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
+		if (sk->sk_state != TCP_SYN_SENT)
+			break;
+		if (signal_pending(current) || !timeo) {
+			finish_wait(sk_sleep(sk), &wait);
+			err = timeo ? sock_intr_errno(timeo) : -ETIMEDOUT;
+			goto abandon;
+		}
+		release_sock(sk);
+		timeo = schedule_timeout(timeo);
+		lock_sock(sk);
+	}
+	finish_wait(sk_sleep(sk), &wait);
+
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		sock->state = SS_CONNECTED;
+		err = 0;
+		goto out;
+	}
+	/* Refused, unreachable or timed out (non-blocking timer). */
+	err = sock_error(sk) ? : -ECONNABORTED;
+	goto reset;
+
+abandon:
+	spin_lock_bh(&qs->lock);
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		/* Made it while we were giving up. */
+		spin_unlock_bh(&qs->lock);
+		sock->state = SS_CONNECTED;
+		err = 0;
+		goto out;
+	}
+	sk->sk_state = TCP_CLOSE;
+	spin_unlock_bh(&qs->lock);
+reset:
+	sk_stop_timer(sk, &sk->sk_timer);
+	qnet_sock_drop_circuit(sk);
+	spin_lock_bh(&qs->lock);
+	qs->head = false;
+	qs->peer_node = QNET_ADDR_ANY;
+	qs->peer_port = 0;
+	spin_unlock_bh(&qs->lock);
+	/* A connection that came up and went down before we looked. */
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	skb_queue_purge(&sk->sk_receive_queue);
+	sock->state = SS_UNCONNECTED;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * An unbound socket is bound to an ephemeral port first, as TCP does;
+ * getsockname() tells which.
+ */
+static int qnet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED || qnet_sk(sk)->peer_port ||
+	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = qnet_sock_autobind(sk);
+	if (err)
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	qnet_sock_set_state(sk, TCP_LISTEN);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static struct sock *qnet_sock_dequeue_child(struct sock *listener)
+{
+	struct qnet_sock *lqs = qnet_sk(listener);
+	struct qnet_sock *qs;
+
+	spin_lock_bh(&lqs->lock);
+	qs = list_first_entry_or_null(&lqs->accept_queue, struct qnet_sock,
+				      accept_node);
+	if (qs) {
+		list_del_init(&qs->accept_node);
+		sk_acceptq_removed(listener);
+	}
+	spin_unlock_bh(&lqs->lock);
+	return qs ? &qs->sk : NULL;
+}
+
+static int qnet_accept(struct socket *sock, struct socket *newsock, int flags,
+		       bool kern)
+{
+	struct sock *sk = sock->sk;
+	struct sock *child = NULL;
+	DEFINE_WAIT(wait);
+	long timeo;
+	int err = 0;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	for (;;) {
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
+					  TASK_INTERRUPTIBLE);
+		if (sk->sk_state != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		child = qnet_sock_dequeue_child(sk);
+		if (child)
+			break;
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		release_sock(sk);
+		timeo = schedule_timeout(timeo);
+		lock_sock(sk);
+	}
+	finish_wait(sk_sleep(sk), &wait);
+	release_sock(sk);
+	if (err)
+		return err;
+
+	/* The accept queue's reference becomes the new socket's. */
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+}
+
+static int qnet_getname(struct socket *sock, struct sockaddr *addr, int peer)
+{
+	struct sockaddr_qnet *sq = (struct sockaddr_qnet *)addr;
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+
+	lock_sock(sk);
+	if (peer) {
+		if (sk->sk_state != TCP_ESTABLISHED) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		qnet_sock_fill_addr(sq, qs->peer_node, qs->peer_port);
+	} else {
+		qnet_sock_fill_addr(sq, qs->local_node, qs->port);
+	}
+	release_sock(sk);
+	return sizeof(*sq);
+}
+
+static __poll_t qnet_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+
+	state = READ_ONCE(sk->sk_state);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ?
+			EPOLLIN | EPOLLRDNORM : 0;
+
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	/* sendmsg() never waits: writable unless still connecting. */
+	if (state != TCP_SYN_SENT)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static int qnet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int amount = 0;
+
+	switch (cmd) {
+	case SIOCOUTQ:
+		return put_user(0, (int __user *)arg);
+	case SIOCINQ:
+		/* Size of the next record, as for unix datagrams. */
+		spin_lock_bh(&sk->sk_receive_queue.lock);
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb)
+			amount = skb->len;
+		spin_unlock_bh(&sk->sk_receive_queue.lock);
+		return put_user(amount, (int __user *)arg);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+static int qnet_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+	int err = 0;
+
+	/* SHUT_RD, SHUT_WR, SHUT_RDWR -> RCV_SHUTDOWN, SEND_, both. */
+	how++;
+	if (how & ~SHUTDOWN_MASK || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	case TCP_LISTEN:
+		/* As TCP: SHUT_RD stops listening; accept() gets EINVAL. */
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & RCV_SHUTDOWN) {
+			spin_lock_bh(&qs->lock);
+			sk->sk_state = TCP_CLOSE;
+			spin_unlock_bh(&qs->lock);
+			qnet_sock_flush_accept_queue(sk);
+		}
+		break;
+	default:
+		err = -ENOTCONN;
+	}
+	release_sock(sk);
+	if (!err)
+		sk->sk_state_change(sk);
+	return err;
+}
+
+static int qnet_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+	u32 qubit;
+	int err;
+
+	if (level != SOL_QNET)
+		return -ENOPROTOOPT;
+
+	switch (optname) {
+	case QNET_SO_RELEASE:
+		if (optlen < sizeof(qubit))
+			return -EINVAL;
+		if (copy_from_sockptr(&qubit, optval, sizeof(qubit)))
+			return -EFAULT;
+		lock_sock(sk);
+		err = qs->circuit ? qnet_circuit_release(qs->circuit, qubit) :
+				    -ENOTCONN;
+		release_sock(sk);
+		return err;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int qnet_get_stats(struct sock *sk, char __user *optval,
+			  int __user *optlen, int len)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_sock_stats st = {};
+
+	if (len < (int)sizeof(st))
+		return -EINVAL;
+	lock_sock(sk);
+	st.requests = qs->requests;
+	st.pairs_delivered = atomic64_read(&qs->pairs_delivered);
+	st.errors = atomic64_read(&qs->errors);
+	if (qs->circuit)
+		st.qubits_held = qnet_circuit_qubits_held(qs->circuit);
+	release_sock(sk);
+
+	len = sizeof(st);
+	if (copy_to_user(optval, &st, len) || put_user(len, optlen))
+		return -EFAULT;
+	return 0;
+}
+
+static int qnet_get_measure(struct sock *sk, char __user *optval,
+			    int __user *optlen, int len)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_measure m;
+	int err;
+
+	if (len < (int)sizeof(m))
+		return -EINVAL;
+	if (copy_from_user(&m, optval, sizeof(m)))
+		return -EFAULT;
+	if (m.basis > QNET_BASIS_Y)
+		return -EINVAL;
+
+	lock_sock(sk);
+	err = qs->circuit ? qnet_circuit_measure(qs->circuit, m.qubit, m.basis,
+						 &m.outcome, &m.time_ns) :
+			    -ENOTCONN;
+	release_sock(sk);
+	if (err)
+		return err;
+
+	len = sizeof(m);
+	if (copy_to_user(optval, &m, len) || put_user(len, optlen))
+		return -EFAULT;
+	return 0;
+}
+
+static int qnet_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	int len;
+
+	if (level != SOL_QNET)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+
+	switch (optname) {
+	case QNET_SO_STATS:
+		return qnet_get_stats(sock->sk, optval, optlen, len);
+	case QNET_SO_MEASURE:
+		return qnet_get_measure(sock->sk, optval, optlen, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static bool qnet_request_valid(const struct qnet_request *req)
+{
+	return req->num_pairs && req->num_pairs <= QNET_REQ_MAX_PAIRS &&
+	       req->min_fidelity_ppm <= QNET_PPM_MAX &&
+	       req->priority <= QNET_PRIO_MAX &&
+	       req->type <= QNET_REQ_MEASURE &&
+	       req->basis <= QNET_BASIS_RANDOM &&
+	       !(req->flags & ~QNET_REQ_F_ATOMIC) &&
+	       !req->reserved;
+}
+
+/*
+ * One struct qnet_request per message. The message is checked before the
+ * socket's state: a malformed request is EINVAL whatever the state.
+ * msg_name is ignored, as on a connected TCP or unix seqpacket socket.
+ */
+static int qnet_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_request req;
+	u64 req_id;
+	int err;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (len != sizeof(req))
+		return -EINVAL;
+	if (!copy_from_iter_full(&req, sizeof(req), &msg->msg_iter))
+		return -EFAULT;
+	if (!qnet_request_valid(&req))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sk->sk_shutdown & SEND_SHUTDOWN) {
+		/* shut down, or the circuit went down: the pending error
+		 * first, then EPIPE and SIGPIPE
+		 */
+		err = sk_stream_error(sk, msg->msg_flags, -EPIPE);
+		goto out;
+	}
+	if (sk->sk_state != TCP_ESTABLISHED || !qs->circuit) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (!qs->head) {
+		/* Only the connecting end asks for pairs, in this version. */
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = qnet_circuit_request(qs->circuit, &req, &req_id);
+	if (err == -ENOTCONN)
+		/* Down, and the callback is on its way. */
+		err = sk_stream_error(sk, msg->msg_flags, -EPIPE);
+	if (!err) {
+		qs->requests++;
+		err = len;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * One record per call. A short buffer gets the start of the record and
+ * MSG_TRUNC, and the rest is lost, as for any seqpacket socket; with
+ * MSG_TRUNC in @flags the record's full size is returned.
+ */
+static int qnet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size,
+			int flags)
+{
+	DECLARE_SOCKADDR(struct sockaddr_qnet *, sq, msg->msg_name);
+	struct sock *sk = sock->sk;
+	struct qnet_sock *qs = qnet_sk(sk);
+	struct sk_buff *skb;
+	size_t copied;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	/* Connected, or was (then the queue drains, and EOF follows). */
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED &&
+	    !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+		return -ENOTCONN;
+
+	skb = skb_recv_datagram(sk, flags, &err);
+	if (!skb) {
+		/* End of file, also for a non-blocking call, as unix does */
+		if (err == -EAGAIN && (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+			err = 0;
+		return err;
+	}
+
+	copied = skb->len;
+	if (copied > size) {
+		copied = size;
+		msg->msg_flags |= MSG_TRUNC;
+	}
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (err)
+		goto out;
+
+	if (sq) {
+		qnet_sock_fill_addr(sq, READ_ONCE(qs->peer_node),
+				    READ_ONCE(qs->peer_port));
+		msg->msg_namelen = sizeof(*sq);
+	}
+	sock_recv_cmsgs(msg, sk, skb);
+	err = (flags & MSG_TRUNC) ? skb->len : copied;
+out:
+	skb_free_datagram(sk, skb);
+	return err;
+}
+
+/* .family is filled in by qnet_sock_init(). */
+static struct proto_ops qnet_seqpacket_ops __ro_after_init = {
+	.owner		= THIS_MODULE,
+	.release	= qnet_release,
+	.bind		= qnet_bind,
+	.connect	= qnet_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= qnet_accept,
+	.getname	= qnet_getname,
+	.poll		= qnet_poll,
+	.ioctl		= qnet_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= qnet_listen,
+	.shutdown	= qnet_shutdown,
+	.setsockopt	= qnet_setsockopt,
+	.getsockopt	= qnet_getsockopt,
+	.sendmsg	= qnet_sendmsg,
+	.recvmsg	= qnet_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+static int qnet_create(struct net *net, struct socket *sock, int protocol,
+		       int kern)
+{
+	struct sock *sk;
+
+	if (sock->type != SOCK_SEQPACKET)
+		return -ESOCKTNOSUPPORT;
+	if (protocol)
+		return -EPROTONOSUPPORT;
+
+	sk = sk_alloc(net, qnet_family, GFP_KERNEL, &qnet_proto, kern);
+	if (!sk)
+		return -ENOMEM;
+
+	sock->ops = &qnet_seqpacket_ops;
+	sock->state = SS_UNCONNECTED;
+	sock_init_data(sock, sk);
+	qnet_sock_init_common(sk);
+	qnet_sock_hash(sk);
+	return 0;
+}
+
+static struct net_proto_family qnet_family_ops __ro_after_init = {
+	.create	= qnet_create,
+	.owner	= THIS_MODULE,
+};
+
+/* --- /proc/net/qnet --- */
+
+static const char *qnet_sock_state_name(const struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return "LISTEN";
+	case TCP_SYN_SENT:
+		return "CONNECTING";
+	case TCP_ESTABLISHED:
+		return "CONNECTED";
+	default:
+		/* a connection whose circuit went down */
+		if (qnet_sk(sk)->peer_port && (sk->sk_shutdown & RCV_SHUTDOWN))
+			return "DISCONNECTED";
+		return "UNCONNECTED";
+	}
+}
+
+static struct sock *qnet_seq_idx(struct qnet_sock_table *t, loff_t pos)
+{
+	struct sock *sk;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+		sk_for_each(sk, &t->hash[i])
+			if (!pos--)
+				return sk;
+	return NULL;
+}
+
+static void *qnet_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(&t->lock)
+{
+	struct qnet_sock_table *t = qnet_sock_table(seq_file_net(seq));
+
+	spin_lock_bh(&t->lock);
+	return *pos ? qnet_seq_idx(t, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *qnet_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct qnet_sock_table *t = qnet_sock_table(seq_file_net(seq));
+	struct sock *sk = v;
+	int i;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return qnet_seq_idx(t, 0);
+	if (sk->sk_node.next)
+		return sk_entry(sk->sk_node.next);
+	for (i = hash_32(qnet_sk(sk)->port, QNET_SOCK_HASH_BITS) + 1;
+	     i < ARRAY_SIZE(t->hash); i++)
+		if (!hlist_empty(&t->hash[i]))
+			return sk_head(&t->hash[i]);
+	return NULL;
+}
+
+static void qnet_seq_stop(struct seq_file *seq, void *v)
+	__releases(&t->lock)
+{
+	struct qnet_sock_table *t = qnet_sock_table(seq_file_net(seq));
+
+	spin_unlock_bh(&t->lock);
+}
+
+static int qnet_seq_show(struct seq_file *seq, void *v)
+{
+	struct sock *sk = v;
+	struct qnet_sock *qs;
+	unsigned int queued, qubits = 0;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "Inode      State        Local            Peer             Records  Qubits  Drops\n");
+		return 0;
+	}
+
+	qs = qnet_sk(sk);
+	spin_lock(&qs->lock);
+	if (qs->circuit)
+		qubits = qnet_circuit_qubits_held(qs->circuit);
+	queued = sk->sk_state == TCP_LISTEN ? READ_ONCE(sk->sk_ack_backlog) :
+		 skb_queue_len_lockless(&sk->sk_receive_queue);
+	seq_printf(seq, "%-10lu %-12s %10u:%-5u %10u:%-5u %7u %7u %6u\n",
+		   sock_i_ino(sk), qnet_sock_state_name(sk),
+		   qs->local_node, qs->port, qs->peer_node, qs->peer_port,
+		   queued, qubits, atomic_read(&sk->sk_drops));
+	spin_unlock(&qs->lock);
+	return 0;
+}
+
+static const struct seq_operations qnet_seq_ops = {
+	.start	= qnet_seq_start,
+	.next	= qnet_seq_next,
+	.stop	= qnet_seq_stop,
+	.show	= qnet_seq_show,
+};
+
+/* --- life cycle --- */
+
+int qnet_sock_net_init(struct net *net)
+{
+	struct qnet_sock_table *t = qnet_sock_table(net);
+	int i;
+
+	spin_lock_init(&t->lock);
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+		INIT_HLIST_HEAD(&t->hash[i]);
+
+	if (!proc_create_net("qnet", 0444, net->proc_net, &qnet_seq_ops,
+			     sizeof(struct seq_net_private)))
+		return -ENOMEM;
+	return 0;
+}
+
+void qnet_sock_net_exit(struct net *net)
+{
+	struct qnet_sock_table *t = qnet_sock_table(net);
+	int i;
+
+	remove_proc_entry("qnet", net->proc_net);
+	/* Every socket holds a reference on its netns. */
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+		WARN_ON_ONCE(!hlist_empty(&t->hash[i]));
+}
+
+int qnet_sock_init(int family)
+{
+	int err;
+
+	qnet_family = family;
+	qnet_seqpacket_ops.family = family;
+	qnet_family_ops.family = family;
+
+	err = proto_register(&qnet_proto, 1);
+	if (err)
+		return err;
+
+	err = sock_register(&qnet_family_ops);
+	if (err) {
+		if (err == -EEXIST)
+			pr_err("socket family %d is already registered by another module; load qnet with family=<free slot below %d>\n",
+			       family, AF_MAX);
+		proto_unregister(&qnet_proto);
+	}
+	return err;
+}
+
+void qnet_sock_exit(void)
+{
+	sock_unregister(qnet_family);
+	proto_unregister(&qnet_proto);
+}
