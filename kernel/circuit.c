@@ -74,6 +74,7 @@
 #include "route.h"
 
 #define QNET_CIRCUIT_HASH_BITS	6
+#define QNET_OWED_MAX		32
 
 /* Per-netns (per node) state of the network layer. */
 struct qnet_circuit_net {
@@ -86,6 +87,16 @@ struct qnet_circuit_net {
 	bool			rng_seeded;
 	u32			rng_addr;	/* node address it was seeded for */
 	bool			dying;
+	/*
+	 * Link pairs a BIND gave us before their herald reached our end
+	 * (frames can overtake each other): taken out of the link's memory
+	 * when the herald arrives, so the link does not count them stored.
+	 */
+	struct {
+		struct net_device	*dev;	/* no reference: compared only */
+		u64			id;
+	} owed[QNET_OWED_MAX];
+	unsigned int		owed_pos;
 };
 
 /*
@@ -947,6 +958,25 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	return true;
 }
 
+static void qnet_circuit_take_owed(struct qnet_circuit_net *cn,
+				   struct net_device *dev, u64 id)
+{
+	struct qlink_pair *pair = NULL;
+	unsigned int i;
+
+	spin_lock_bh(&cn->lock);
+	for (i = 0; i < QNET_OWED_MAX; i++) {
+		if (cn->owed[i].dev == dev && cn->owed[i].id == id) {
+			cn->owed[i].dev = NULL;
+			pair = qlink_take(dev, id);
+			break;
+		}
+	}
+	spin_unlock_bh(&cn->lock);
+	if (pair)
+		qlink_pair_put(pair);
+}
+
 static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
 				u64 time_ns)
 {
@@ -954,8 +984,11 @@ static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
 	struct sk_buff_head acts;
 	bool used;
 
-	if (!qlink_is_generator(dev))
-		return;	/* the other end binds; we wait for its BIND */
+	if (!qlink_is_generator(dev)) {
+		/* the other end binds; take it now if its BIND came first */
+		qnet_circuit_take_owed(cn, dev, id);
+		return;
+	}
 	__skb_queue_head_init(&acts);
 	spin_lock_bh(&cn->lock);
 	qnet_clock(cn, time_ns);
@@ -994,8 +1027,14 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 
 	/* out of the link layer's memory: the qubit is the network's now */
 	pair = qlink_take(dev, be64_to_cpu(m->pair_id));
-	if (pair)
+	if (pair) {
 		qlink_pair_put(pair);
+	} else {
+		unsigned int i = cn->owed_pos++ % QNET_OWED_MAX;
+
+		cn->owed[i].dev = dev;
+		cn->owed[i].id = be64_to_cpu(m->pair_id);
+	}
 	q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
 	if (!q)
 		return -ENOENT;
