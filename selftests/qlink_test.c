@@ -967,6 +967,33 @@ TEST_F(gen, continuous_unpaced_fills_both_memories)
 	EXPECT_EQ((uint64_t)a.tx_packets, na.v[QNET_STATS_A_TX_PACKETS]);
 }
 
+/* The control plane is real frames: tcpdump on ql1 sees the heralds. */
+TEST_F(gen, tcpdump_sees_the_control_plane)
+{
+	char cmd[256], line[512];
+	int n = 0;
+	FILE *f;
+
+	if (access("/usr/bin/tcpdump", X_OK) && access("/usr/sbin/tcpdump",
+						       X_OK))
+		SKIP(return, "no tcpdump");
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s timeout 30 tcpdump -l -nn -e -i ql1 -c 4 ether proto 0x88b5 2>/dev/null",
+		 self->b.name);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	usleep(2000000);	/* tcpdump attaches */
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	while (fgets(line, sizeof(line), f)) {
+		TH_LOG("%s", line);
+		if (strstr(line, "0x88b5"))
+			n++;
+	}
+	pclose(f);
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	EXPECT_EQ(4, n);
+}
+
 /*
  * Paced at real time (time_scale 1000: 1000 wall ns per 1000 emulated
  * ns): a herald is processed no earlier than its emulated time maps to,
