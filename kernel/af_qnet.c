@@ -7,14 +7,15 @@
  * - The family number is a module parameter (see include/uapi/linux/qnet.h
  *   for why the default is 18). It is read-only once loaded and visible in
  *   /sys/module/qnet/parameters/family.
- * - Each socket pins the module: proto_ops.owner makes __sock_create()
- *   take a reference that sock_release() drops, and proto.owner does the
- *   same for the struct sock. rmmod therefore fails with EBUSY while any
- *   AF_QNET socket is open.
+ * - Each socket pins the module: proto_ops.owner (sock.c) makes
+ *   __sock_create() take a reference that sock_release() drops, and
+ *   proto.owner does the same for the struct sock. rmmod therefore fails
+ *   with EBUSY while any AF_QNET socket is open.
  * - Init order: per-netns state, the qlink device and link layer, the
- *   route table's netdevice notifier, the genetlink family, then the
- *   proto, then the family, so that no socket can be created before the
- *   state it uses exists. Exit runs in the reverse order.
+ *   route table's netdevice notifier, the genetlink family, the network
+ *   layer (circuit.c), then the sockets (sock.c: the proto, then the
+ *   family), so that no socket can be created before the state it uses
+ *   exists. Exit runs in the reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,7 +27,6 @@
 #include "circuit.h"
 #include "qnet_netlink.h"
 #include "qlink.h"
-
 
 static int family = AF_QNET_DEFAULT;
 module_param(family, int, 0444);
