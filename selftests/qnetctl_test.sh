@@ -303,8 +303,15 @@ test_kernel_errors() {
 		return 1
 	refused '^Error: integer out of range$' \
 		qa link set ql0 source-fidelity 0.1 || return 1
+	# Checked as a whole: each value is in range, together they are not.
+	refused '^Error: qnet: length_m: success probability per attempt below 1e-9' \
+		qa link set ql0 dark 0 length 1000km atten 10 || return 1
+	refused '^Error: qnet: alpha_ppm must be above 0 for single-click' \
+		qa link set ql0 scheme single-click alpha 0 || return 1
 	run qa -j link show ql0 || return 1
-	jcheck "$out" 'j[0]["slots"] == 3' 'j[0]["length_m"] == 12500' ||
+	jcheck "$out" 'j[0]["slots"] == 3' 'j[0]["length_m"] == 12500' \
+		'j[0]["dark_rate_hz"] == 25' 'j[0]["atten_mdb_km"] == 250' \
+		'j[0]["scheme"] == "double-click"' 'j[0]["alpha_ppm"] == 50000' ||
 		return 1
 	refused '^Error: qnet: node address 0 is reserved' \
 		qa node set addr 0 || return 1
