@@ -101,22 +101,18 @@ static bool qn_opt(const char *arg, const char *opt)
 	return len > 1 && !strncmp(arg, opt, len);
 }
 
-int main(int argc, char **argv)
+/* What the options say to do besides running a command. */
+struct qn_opts {
+	const char	*batch;
+	const char	*netns;
+	bool		done;		/* -V or -h: nothing more to do */
+};
+
+/* Consume the options in q->argc/q->argv; prints the error. */
+static int qn_parse_opts(struct qn *q, struct qn_opts *o)
 {
-	const char *batch = NULL, *netns = NULL;
-	struct qn *q;
-	int err, fd;
-
-	/* Large sockets inside: keep them off the stack. */
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		fprintf(stderr, "Error: out of memory\n");
-		return 1;
-	}
-	q->prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-
-	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
-		const char *opt = argv[0];
+	for (; !qn_no_arg(q) && qn_argv(q)[0] == '-'; qn_arg_inc(q)) {
+		const char *opt = qn_argv(q);
 
 		if (qn_opt(opt, "-json")) {
 			q->json = true;
@@ -125,52 +121,75 @@ int main(int argc, char **argv)
 		} else if (qn_opt(opt, "-statistics")) {
 			q->stats = true;
 		} else if (qn_opt(opt, "-netns") || qn_opt(opt, "-batch")) {
-			if (argc < 2) {
-				qn_err("option \"%s\" needs an argument", opt);
-				return 1;
-			}
+			if (q->argc < 2)
+				return qn_err("option \"%s\" needs an argument",
+					      opt);
+			qn_arg_inc(q);
 			if (qn_opt(opt, "-netns"))
-				netns = argv[1];
+				o->netns = qn_argv(q);
 			else
-				batch = argv[1];
-			argc--;
-			argv++;
+				o->batch = qn_argv(q);
 		} else if (qn_opt(opt, "-Version")) {
 			printf("%s utility, qnet %s (genetlink version %d)\n",
 			       q->prog, QNETCTL_VERSION, QNET_GENL_VERSION);
+			o->done = true;
 			return 0;
 		} else if (qn_opt(opt, "-help")) {
 			usage(stdout, q->prog);
+			o->done = true;
 			return 0;
 		} else {
-			qn_err("option \"%s\" is unknown, try \"%s -help\"",
-			       opt, q->prog);
-			return 1;
+			return qn_err("option \"%s\" is unknown, try \"%s -help\"",
+				      opt, q->prog);
 		}
 	}
+	if (o->batch && !qn_no_arg(q))
+		return qn_err("-batch takes no command on the command line");
+	return 0;
+}
 
-	if (netns) {
-		fd = qn_netns_open(netns);
-		if (fd < 0)
-			return 1;
-		err = qn_netns_enter(fd, netns);
-		close(fd);
+/* -n NAME: everything after this happens in that netns. */
+static int qn_enter_netns(const char *name)
+{
+	int fd, err;
+
+	fd = qn_netns_open(name);
+	if (fd < 0)
+		return -EINVAL;
+	err = qn_netns_enter(fd, name);
+	close(fd);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct qn_opts o = {};
+	struct qn *q;
+	int err;
+
+	/* Large sockets inside: keep them off the stack. */
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		fprintf(stderr, "Error: out of memory\n");
+		return 1;
+	}
+	q->prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	q->argc = argc - 1;
+	q->argv = argv + 1;
+
+	err = qn_parse_opts(q, &o);
+	if (err || o.done)
+		goto out;
+	if (o.netns) {
+		err = qn_enter_netns(o.netns);
 		if (err)
-			return 1;
+			goto out;
 	}
-
-	if (batch) {
-		if (argc > 0) {
-			qn_err("-batch takes no command line command");
-			return 1;
-		}
-		err = qn_batch(q, batch);
-	} else {
-		q->argc = argc;
-		q->argv = argv;
+	if (o.batch)
+		err = qn_batch(q, o.batch);
+	else
 		err = qn_run_cmd(q);
-	}
-
+out:
 	if (q->genl_open)
 		qn_sock_close(&q->genl);
 	free(q);
