@@ -1011,7 +1011,17 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 		while (link->end[i].mem.used > p->mem_slots)
 			qlink_expire(link, i, 0, link->clock_ns,
 				     QNET_EXPIRE_REPLACED, false, &evq);
-	qlink_gen_kick(link);
+	if (qlink_gen_wanted(link)) {
+		qlink_gen_kick(link);
+	} else if (link->gen_active) {
+		/*
+		 * Stop now rather than when a paced timer, maybe far ahead,
+		 * fires; a work item already queued finds nothing to do.
+		 */
+		link->gen_active = false;
+		link->gen_blocked = false;
+		hrtimer_try_to_cancel(&link->gen_timer);
+	}
 	spin_unlock_bh(&link->lock);
 
 	qlink_ev_flush(&evq);
