@@ -78,7 +78,7 @@
 
 /* Per-netns (per node) state of the network layer. */
 struct qnet_circuit_net {
-	spinlock_t		lock;
+	spinlock_t		lock;		/* everything below, all circuits */
 	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
 	unsigned int		count;
 	u32			next_id;
@@ -1092,10 +1092,10 @@ static void qnet_circuit_install_req(struct qnet_circuit *c,
  * Caller holds cn->lock.
  */
 static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
-			     struct qnet_circuit *c, unsigned int side,
-			     struct net_device *dev, u8 type,
-			     const void *payload, size_t len, u64 t,
-			     struct sk_buff_head *acts)
+				 struct qnet_circuit *c, unsigned int side,
+				 struct net_device *dev, u8 type,
+				 const void *payload, size_t len, u64 t,
+				 struct sk_buff_head *acts)
 {
 	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
 	const struct qnet_msg_answer *a = payload;
