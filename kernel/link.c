@@ -429,9 +429,11 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
 /*
  * Deliver queued events. The devices are alive: the callers are the work
  * item (cancelled before a device goes), the rx handler of the device
- * itself, and RTNL holders.
+ * itself, RTNL holders and the consumer. @consumer: also call the
+ * consumer's callbacks; not for what the consumer itself asked for
+ * (qlink_take(), qlink_discard()), which may run under its own locks.
  */
-static void qlink_ev_flush(struct sk_buff_head *evq)
+static void __qlink_ev_flush(struct sk_buff_head *evq, bool consumer)
 {
 	const struct qlink_consumer_ref *c;
 	struct sk_buff *skb;
@@ -445,7 +447,8 @@ static void qlink_ev_flush(struct sk_buff_head *evq)
 				    ev.fidelity_ppm, ev.bell, ev.cause);
 
 		rcu_read_lock();
-		c = rcu_dereference(qlink_dev_end(dev)->consumer);
+		c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) :
+			       NULL;
 		if (c && ev.cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
 			c->ops->herald(dev, c->priv, ev.id, ev.time_ns);
 		else if (c && ev.cmd == QNET_CMD_PAIR_EXPIRED &&
@@ -461,6 +464,11 @@ static void qlink_ev_flush(struct sk_buff_head *evq)
 			consume_skb(skb);
 		}
 	}
+}
+
+static void qlink_ev_flush(struct sk_buff_head *evq)
+{
+	__qlink_ev_flush(evq, true);
 }
 
 /*
@@ -1170,7 +1178,8 @@ int qlink_request(struct net_device *dev, u32 npairs)
  * The qubit leaves the link layer: it no longer counts as stored, expires
  * or gets replaced; the caller decoheres it with qlink_pair_state() and
  * drops it with qlink_pair_put(). A qubit past the cutoff at the link's
- * clock is discarded instead. Process or softirq context.
+ * clock is discarded instead. Process or softirq context; the consumer's
+ * callbacks are not called from here, so its locks may be held.
  *
  * Return: a reference to the pair, or NULL if this end does not hold it.
  */
@@ -1178,20 +1187,30 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct qlink *link = qd->link;
+	struct qlink_mem *m = &link->end[qd->end].mem;
 	struct qlink_pair *pair = NULL;
 	struct sk_buff_head evq;
 	int slot;
 
 	__skb_queue_head_init(&evq);
 	spin_lock_bh(&link->lock);
-	qlink_sweep(link, qd->end, link->clock_ns, &evq);
-	slot = qlink_mem_find(&link->end[qd->end].mem, id);
+	slot = qlink_mem_find(m, id);
 	if (slot >= 0) {
-		pair = qlink_mem_remove(&link->end[qd->end].mem, slot);
+		u64 cutoff = link->params.cutoff_ns;
+		u64 age = link->clock_ns - min(link->clock_ns,
+					       m->pair[slot]->time_ns);
+
+		if (cutoff && age > cutoff) {
+			/* lazily: past the cutoff, it is gone */
+			qlink_expire(link, qd->end, slot, link->clock_ns,
+				     QNET_EXPIRE_CUTOFF, true, &evq);
+		} else {
+			pair = qlink_mem_remove(m, slot);
+		}
 		qlink_gen_kick(link);
 	}
 	spin_unlock_bh(&link->lock);
-	qlink_ev_flush(&evq);
+	__qlink_ev_flush(&evq, false);
 	return pair;
 }
 
@@ -1202,7 +1221,7 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
  * @cause: enum qnet_expire_cause, e.g. QNET_EXPIRE_FIDELITY
  *
  * Counted as expired; the other end gets QNET_MSG_EXPIRE. Process or
- * softirq context.
+ * softirq context; no consumer callback for it.
  *
  * Return: 0, or -ENOENT if this end does not hold the pair.
  */
@@ -1222,7 +1241,7 @@ int qlink_discard(struct net_device *dev, u64 id, u8 cause)
 		qlink_gen_kick(link);
 	}
 	spin_unlock_bh(&link->lock);
-	qlink_ev_flush(&evq);
+	__qlink_ev_flush(&evq, false);
 	return slot >= 0 ? 0 : -ENOENT;
 }
 

@@ -102,7 +102,9 @@ void qlink_count_purify(struct net_device *dev, bool ok);
  * expires. The consumer registered on an end hears of every half stored
  * and every half lost there. The callbacks run in process or softirq
  * context with no qlink lock held and must not sleep; the pair id is all
- * they get, qlink_take() turns it into a reference.
+ * they get, qlink_take() turns it into a reference. What the consumer
+ * does itself (qlink_take(), qlink_discard()) is not called back, so it
+ * may call those under its own locks.
  */
 struct qlink_pair;
 struct qstate;
