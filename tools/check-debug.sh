@@ -37,6 +37,13 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$top"
+# One check-debug at a time per tree: they share build/debug-module.
+mkdir -p build
+exec 8>build/check-debug.lock
+if ! flock -n 8; then
+	echo "# another make check-debug is running in this tree; waiting for it"
+	flock 8
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dk="$top/build/debug-kernel/linux"
@@ -53,9 +60,9 @@ give_up() {	# name, reason, log
 # --- the debug kernel (about 10 min the first time, then cached) ---
 stage_begin "debug kernel"
 rc=0
-tools/debug-kernel.sh >"$tmp/dk.log" 2>&1 || rc=$?
-sed 's/^/# /' "$tmp/dk.log" | grep -v '^# /' || true
-[ "$rc" = 0 ] || give_up debug-kernel "tools/debug-kernel.sh exited $rc" "$tmp/dk.log"
+# Streamed: the first build takes a while, its few progress lines matter.
+tools/debug-kernel.sh 2>&1 | tee "$tmp/dk.log" | sed -u 's/^/# /' || rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || give_up debug-kernel "tools/debug-kernel.sh exited $rc" ""
 # The bzImage: a KASAN kernel does not boot through the PVH entry of its
 # ELF vmlinux on 6.1.
 kernel="$dk/arch/x86/boot/bzImage"

@@ -84,6 +84,20 @@ if [ "$force" = 0 ] && [ -f "$bzimage" ] && [ -f "$out/stamp" ] &&
 fi
 [ "$print_only" = 1 ] && { log "not built yet or out of date"; exit 1; }
 
+# One build at a time in the tree: two makes there corrupt each other.
+mkdir -p "$out"
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	log "another debug kernel build is running; waiting for it"
+	flock 9
+	# It may have built just what we want.
+	if [ "$force" = 0 ] && [ -f "$bzimage" ] && [ -f "$out/stamp" ] &&
+	   [ "$(cat "$out/stamp")" = "$key" ]; then
+		print_paths
+		exit 0
+	fi
+fi
+
 for tool in gcc make bc flex bison lz4 xz; do
 	command -v "$tool" >/dev/null ||
 		{ log "$tool missing: run tools/deps.sh (or make deps)"; exit 2; }
