@@ -1238,9 +1238,13 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	int err;
 
 	if (epoch > c->epoch) {
-		if (c->ndeferred >= QNET_DEFER_MAX ||
-		    len > QNET_DEFER_LEN)
-			return -ENOBUFS;
+		if (len > QNET_DEFER_LEN)
+			return -EINVAL;
+		if (c->ndeferred >= QNET_DEFER_MAX) {
+			/* losing it would wedge the circuit: end it instead */
+			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
+			return 0;
+		}
 		d = &c->deferred[c->ndeferred++];
 		d->type = type;
 		d->side = side;

@@ -21,7 +21,7 @@
  * ends the node's attempt arrives: a qlink hands frames to the peer's
  * per-CPU backlog, so two messages on one link may swap places.
  */
-#define QNET_DEFER_MAX		16
+#define QNET_DEFER_MAX		64
 #define QNET_DEFER_LEN		48	/* the largest epoch-carrying message */
 
 struct qnet_deferred {
