@@ -15,6 +15,7 @@
 
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 
 #include "qnet_nl.h"
 
@@ -109,6 +110,39 @@ static inline int qnet_topo_link(struct qnet_topo *t, int i,
 	return err;
 }
 
+/*
+ * Wait until @dev in the current netns is operationally up. The kernel's
+ * linkwatch turns the carrier on and attaches the device's queueing
+ * discipline up to a second after `ip link set up`; frames sent before
+ * that are dropped, as on any Linux device, so a test must not send
+ * before it.
+ */
+static inline int qnet_topo_wait_running(const char *dev)
+{
+	struct ifreq ifr = { 0 };
+	int fd, i, err = -ETIMEDOUT;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, dev, IFNAMSIZ - 1);
+	for (i = 0; i < 500; i++) {
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+			err = -errno;
+			break;
+		}
+		if (ifr.ifr_flags & IFF_RUNNING) {
+			err = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	close(fd);
+	/* dev_activate() follows the operstate change in linkwatch */
+	usleep(20000);
+	return err;
+}
+
 /* Build a chain of @n nodes whose links all get @params. */
 static inline int qnet_topo_chain(struct qnet_topo *t, int n,
 				  const struct qnet_topo_param *params)
@@ -135,6 +169,15 @@ static inline int qnet_topo_chain(struct qnet_topo *t, int n,
 			err = qnet_topo_enter(t, i);
 		if (!err)
 			err = qnet_topo_node(t, i);
+		if (err)
+			return err;
+	}
+	for (i = 1; i <= n; i++) {
+		err = qnet_topo_enter(t, i);
+		if (!err && i < n)
+			err = qnet_topo_wait_running("qr");
+		if (!err && i > 1)
+			err = qnet_topo_wait_running("ql");
 		if (err)
 			return err;
 	}
