@@ -545,6 +545,8 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	rec.deliver_ns = t;
 
 	c->slot[side] = NULL;
+	/* before a measurement frees the qubit */
+	qlink_count_delivered(q->dev ? q->dev : c->dev[side]);
 	if (c->req.type == QNET_REQ_MEASURE) {
 		u8 basis = c->req.basis;
 
@@ -561,7 +563,6 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 		list_add_tail(&q->node, &c->kept);
 		c->nkept++;
 	}
-	qlink_count_delivered(q->dev ? q->dev : c->dev[side]);
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
 }
 

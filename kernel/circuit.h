@@ -43,7 +43,10 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
 			 u64 *req_id);
 
-/* Detach the socket, tell the far end, free what the circuit holds. */
+/*
+ * Detach the socket, tell the far end, free what the circuit holds, and
+ * drop the socket's reference on @c: the socket must not use @c after.
+ */
 void qnet_circuit_close(struct qnet_circuit *c);
 void qnet_circuit_put(struct qnet_circuit *c);
 
