@@ -1255,6 +1255,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		memcpy(d->payload, payload, len);
 		return 0;
 	}
+	/* the message may close @c: keep it until the replay is done */
+	refcount_inc(&c->refcnt);
 	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
 				    acts);
 
@@ -1274,6 +1276,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 			break;
 		}
 	} while (again);
+	qnet_circuit_put(c);
 	return err;
 }
 
