@@ -739,6 +739,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	struct qnet_ent *le, *re, *ne;
 	struct qstate ls, rs;
 	u8 outcome, cause;
+	u64 ne_id;
 	bool ok;
 
 	cause = qnet_qubit_unfit(c, l, now);
@@ -756,7 +757,12 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 		return;
 	}
 	refcount_set(&ne->refcnt, 1);
-	ne->id = atomic64_inc_return(&qnet_ent_next_id);
+	/*
+	 * Once published to the far qubits, ne belongs to their nodes,
+	 * which may free it on other CPUs: keep what we need of it here.
+	 */
+	ne_id = atomic64_inc_return(&qnet_ent_next_id);
+	ne->id = ne_id;
 	ne->t0 = now;
 
 	spin_lock_bh(&qnet_ent_lock);
@@ -798,9 +804,9 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	 * down link, towards the tail with that of our up link, so each end
 	 * composes every link's Bell state and every outcome once.
 	 */
-	qnet_circuit_send_swap(c, acts, QNET_UP, QNET_MSG_SWAP, now, ne->id, 1,
+	qnet_circuit_send_swap(c, acts, QNET_UP, QNET_MSG_SWAP, now, ne_id, 1,
 			       qstate_bell_compose(outcome, r->bell), 0, 0);
-	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_SWAP, now, ne->id,
+	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_SWAP, now, ne_id,
 			       1, qstate_bell_compose(outcome, l->bell), 0, 0);
 	c->slot[QNET_UP] = NULL;
 	c->slot[QNET_DOWN] = NULL;
@@ -887,6 +893,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	struct qnet_msg_bind *m;
 	struct qlink_pair *pair;
 	struct qnet_ent *e;
+	u64 ent_id;
 
 	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
 		hlist_for_each_entry(c, &cn->table[i], hnode) {
@@ -929,7 +936,9 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 		return true;
 	}
 	refcount_set(&e->refcnt, 2);	/* one per qubit */
-	e->id = atomic64_inc_return(&qnet_ent_next_id);
+	/* once qf is in qnet_pending, e may change hands: keep its id */
+	ent_id = atomic64_inc_return(&qnet_ent_next_id);
+	e->id = ent_id;
 	e->t0 = qlink_pair_time(pair);
 	e->create_ns = e->t0;
 	qlink_pair_state(pair, e->t0, &e->state);
@@ -940,17 +949,17 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	qf->ent = e;
 	e->holder[0] = q;
 	e->holder[1] = qf;
-	if (xa_insert(&qnet_pending, e->id, qf, GFP_ATOMIC)) {
+	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC)) {
 		qnet_qubit_free(qf);
 		qnet_qubit_free(q);
 		return true;
 	}
-	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = e->id;
+	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = ent_id;
 
 	m = qnet_circuit_msg(c, acts, side, QNET_MSG_BIND, sizeof(*m), t);
 	if (m) {
 		m->pair_id = cpu_to_be64(id);
-		m->ent_id = cpu_to_be64(e->id);
+		m->ent_id = cpu_to_be64(ent_id);
 		m->epoch = htonl(c->epoch);
 		m->bell_state = q->bell;
 	}
