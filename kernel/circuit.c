@@ -57,6 +57,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/math64.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/netdevice.h>
@@ -97,7 +98,11 @@ struct qnet_circuit_net {
 		u64			id;
 	} owed[QNET_OWED_MAX];
 	unsigned int		owed_pos;
+	struct qnet_net_stats	stats;
 };
+
+/* A drop that is not a loss (the attempt ended with a delivery). */
+#define QNET_CAUSE_NONE		0xff
 
 /*
  * Swap and measurement outcomes repeat from run to run: each node's
@@ -285,6 +290,8 @@ static void qnet_qubit_free(struct qnet_qubit *q)
 {
 	struct qnet_ent *e;
 
+	if (q->far)
+		qnet_qubit_free(q->far);
 	spin_lock_bh(&qnet_ent_lock);
 	e = q->ent;
 	if (e) {
@@ -299,6 +306,41 @@ static void qnet_qubit_free(struct qnet_qubit *q)
 	if (q->dev)
 		dev_put(q->dev);
 	kfree(q);
+}
+
+/*
+ * Count a qubit of the link on @dev given up here for @cause, at the
+ * node and on the link end. Caller holds cn->lock.
+ */
+static void qnet_count_discard(struct qnet_circuit_net *cn,
+			       struct net_device *dev, u8 cause)
+{
+	if (cause >= __QNET_EXPIRE_MAX)
+		return;
+	cn->stats.discards[cause]++;
+	if (dev)
+		qlink_count_discard(dev, cause);
+}
+
+/*
+ * Take link pair @id out of the link's memory at this end: the network
+ * layer holds its qubit now (or has used it up). A herald that has not
+ * arrived yet (frames overtake each other) is owed, and taken when it
+ * comes. Caller holds cn->lock.
+ */
+static void qnet_link_take(struct qnet_circuit_net *cn,
+			   struct net_device *dev, u64 id)
+{
+	struct qlink_pair *pair = qlink_take(dev, id);
+
+	if (pair) {
+		qlink_pair_put(pair);
+	} else {
+		unsigned int i = cn->owed_pos++ % QNET_OWED_MAX;
+
+		cn->owed[i].dev = dev;
+		cn->owed[i].id = id;
+	}
 }
 
 static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
@@ -358,14 +400,18 @@ void qnet_circuit_put(struct qnet_circuit *c)
 		kfree(c);
 }
 
-/* Drop the qubit held on side @side, if any. */
-static void __qnet_circuit_drop_side(struct qnet_circuit *c,
-				     unsigned int side)
+/* Drop the qubit held on side @side, if any, counted for @cause. */
+static void __qnet_circuit_drop_side(struct qnet_circuit_net *cn,
+				     struct qnet_circuit *c,
+				     unsigned int side, u8 cause)
 {
-	if (c->slot[side]) {
-		qnet_qubit_free(c->slot[side]);
-		c->slot[side] = NULL;
-	}
+	struct qnet_qubit *q = c->slot[side];
+
+	if (!q)
+		return;
+	qnet_count_discard(cn, q->dev ? q->dev : c->dev[side], cause);
+	qnet_qubit_free(q);
+	c->slot[side] = NULL;
 }
 
 /*
@@ -390,7 +436,19 @@ static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	hlist_del_init(&c->hnode);
 	cn->count--;
 	for (side = QNET_UP; side <= QNET_DOWN; side++) {
-		__qnet_circuit_drop_side(c, side);
+		__qnet_circuit_drop_side(cn, c, side, err == -ENETDOWN ?
+					 QNET_EXPIRE_LINK_DOWN :
+					 QNET_CAUSE_NONE);
+		for (i = 0; i < QNET_PURIFY_MAX_ROUNDS; i++) {
+			q = c->purify[side][i];
+			if (!q)
+				continue;
+			if (err == -ENETDOWN)
+				qnet_count_discard(cn, q->dev,
+						   QNET_EXPIRE_LINK_DOWN);
+			qnet_qubit_free(q);
+			c->purify[side][i] = NULL;
+		}
 		if (c->dev[side])
 			netdev_put(c->dev[side], &c->dev_tracker[side]);
 		c->dev[side] = NULL;
@@ -546,7 +604,9 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 
 	c->slot[side] = NULL;
 	/* before a measurement frees the qubit */
-	qlink_count_delivered(q->dev ? q->dev : c->dev[side]);
+	qlink_count_delivered(q->dev ? q->dev : c->dev[side], rec.fidelity_ppm);
+	cn->stats.delivered++;
+	cn->stats.delivered_fid_sum_ppm += rec.fidelity_ppm;
 	if (c->req.type == QNET_REQ_MEASURE) {
 		u8 basis = c->req.basis;
 
@@ -597,10 +657,12 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
  * Start a new attempt: drop what this node holds of the old one.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_new_epoch(struct qnet_circuit *c, u32 epoch)
+static void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
+				     struct qnet_circuit *c, u32 epoch,
+				     u8 cause)
 {
-	__qnet_circuit_drop_side(c, QNET_UP);
-	__qnet_circuit_drop_side(c, QNET_DOWN);
+	__qnet_circuit_drop_side(cn, c, QNET_UP, cause);
+	__qnet_circuit_drop_side(cn, c, QNET_DOWN, cause);
 	c->used[QNET_UP] = false;
 	c->used[QNET_DOWN] = false;
 	c->epoch = epoch;
@@ -619,7 +681,7 @@ static void __qnet_circuit_discard(struct qnet_circuit_net *cn,
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
 		qnet_circuit_send_swap(c, acts, side, QNET_MSG_DISCARD, now, 0,
 				       0, 0, cause, 0);
-	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, cause);
 	__qnet_circuit_want(cn, c, now);
 }
 
@@ -655,7 +717,8 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 		qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_DELIVER,
 				       now, 0, 0, 0, QNET_EXPIRE_DEADLINE,
 				       ETIMEDOUT);
-		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+					 QNET_EXPIRE_DEADLINE);
 		__qnet_circuit_req_done(cn, c, acts, -ETIMEDOUT, now);
 		return;
 	}
@@ -676,12 +739,13 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 			       ent_id, 0, 0, err ? QNET_EXPIRE_FIDELITY : 0,
 			       err);
 	if (err) {
-		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+					 QNET_EXPIRE_FIDELITY);
 		__qnet_circuit_want(cn, c, now);
 		return;
 	}
 	__qnet_circuit_deliver(cn, c, acts, QNET_DOWN, now);
-	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
 	if (++c->req.delivered >= c->req.num_pairs)
 		__qnet_circuit_req_done(cn, c, acts, 0, now);
 	else
@@ -704,7 +768,7 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 	if (ent_id != c->verdict_ent)
 		return;
 	__qnet_circuit_deliver(cn, c, acts, QNET_UP, max(now, c->verdict_ns));
-	__qnet_circuit_new_epoch(c, c->epoch + 1);
+	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
 	if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
 		c->req.active = false;
 }
@@ -746,7 +810,6 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	if (!cause)
 		cause = qnet_qubit_unfit(c, r, now);
 	if (cause) {
-		qlink_count_swap(c->dev[QNET_UP], false);
 		__qnet_circuit_discard(cn, c, acts, cause, now);
 		return;
 	}
@@ -792,6 +855,10 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 
 	qlink_count_swap(c->dev[QNET_UP], ok);
 	qlink_count_swap(c->dev[QNET_DOWN], ok);
+	if (ok)
+		cn->stats.swaps_ok++;
+	else
+		cn->stats.swaps_failed++;
 	if (!ok) {
 		kfree(ne);
 		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED,
@@ -820,6 +887,13 @@ static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 				    struct qnet_circuit *c,
 				    struct sk_buff_head *acts, u64 now)
 {
+	unsigned int side;
+
+	/* a purified qubit is usable once its node heard the outcome */
+	for (side = QNET_UP; side <= QNET_DOWN; side++)
+		if (c->slot[side])
+			now = max(now, c->slot[side]->ready_ns);
+
 	switch (c->role) {
 	case QNET_ROLE_MID:
 		if (c->slot[QNET_UP] && c->slot[QNET_DOWN])
@@ -877,6 +951,218 @@ static struct qnet_qubit *qnet_qubit_new(struct qnet_circuit *c,
 	return q;
 }
 
+/* ---- purification at the binding end of a link ---- */
+
+/*
+ * Announce pair @q (ours) and @qf (its far half) to the node at the other
+ * end of the link on @side, in BIND at @t, and attach @q to the attempt.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_publish(struct qnet_circuit_net *cn,
+				   struct qnet_circuit *c,
+				   struct sk_buff_head *acts, unsigned int side,
+				   struct qnet_qubit *q, struct qnet_qubit *qf,
+				   u64 t)
+{
+	struct qnet_msg_bind *m;
+	u64 ent_id;
+
+	q->far = NULL;
+	/* once qf is in qnet_pending, its pair may change hands: keep its id */
+	ent_id = q->ent->id;
+	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC)) {
+		qnet_qubit_free(qf);
+		qnet_qubit_free(q);
+		return;
+	}
+	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = ent_id;
+
+	m = qnet_circuit_msg(c, acts, side, QNET_MSG_BIND, sizeof(*m), t);
+	if (m) {
+		m->pair_id = cpu_to_be64(q->link_id);
+		m->ent_id = cpu_to_be64(ent_id);
+		m->epoch = htonl(c->epoch);
+		m->bell_state = q->bell;
+	}
+	__qnet_circuit_attach(c, side, q);
+	__qnet_circuit_progress(cn, c, acts, t);
+}
+
+static void qnet_circuit_send_purify(struct qnet_circuit *c,
+				     struct sk_buff_head *acts,
+				     unsigned int side, u64 t, u64 kept_id,
+				     u64 measured_id, u8 round, bool ok,
+				     u8 cause)
+{
+	struct qnet_msg_purify *m;
+
+	m = qnet_circuit_msg(c, acts, side, QNET_MSG_PURIFY, sizeof(*m), t);
+	if (!m)
+		return;
+	m->kept_id = cpu_to_be64(kept_id);
+	m->measured_id = cpu_to_be64(measured_id);
+	m->ok = ok;
+	m->round = round;
+	m->proto = c->req.flags & QNET_REQ_F_BBPSSW ? QSTATE_PURIFY_BBPSSW :
+						      QSTATE_PURIFY_DEJMPS;
+	m->cause = cause;
+}
+
+/*
+ * One purification round on two pairs of the link on @side, neither yet
+ * announced, both held here with their far halves: keep @a, measure @b,
+ * at @t. The pairs belong to this node alone until published, so @a's
+ * pair is updated in place. Caller holds cn->lock.
+ */
+static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, struct qnet_qubit *a,
+			      struct qnet_qubit *b, u64 t)
+{
+	struct qstate_purify_params prm = {
+		.proto = c->req.flags & QNET_REQ_F_BBPSSW ?
+			 QSTATE_PURIFY_BBPSSW : QSTATE_PURIFY_DEJMPS,
+	};
+	struct qnet_ent *ea, *eb;
+	struct qstate sa, sb, out;
+	bool ok;
+
+	spin_lock_bh(&qnet_ent_lock);
+	ea = a->ent;
+	eb = b->ent;
+	__qnet_ent_state(ea, a, t, t, &sa);
+	__qnet_ent_state(eb, b, t, t, &sb);
+	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
+	if (ok) {
+		ea->state = out;
+		ea->t0 = t;
+		ea->create_ns = min(ea->create_ns, eb->create_ns);
+		ea->purifications += eb->purifications + 1;
+	}
+	spin_unlock_bh(&qnet_ent_lock);
+	return ok;
+}
+
+/*
+ * A fresh pair @q (with its far half in q->far) on @side enters round
+ * @round: it waits for a partner of the same round, or is purified with
+ * the one waiting and the survivor goes on to the next round, until it
+ * has the rounds the request needs and is published. Each round costs a
+ * round trip on the link: the two ends exchange their parity outcomes.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+				  struct qnet_circuit *c,
+				  struct sk_buff_head *acts, unsigned int side,
+				  struct qnet_qubit *q, u64 t)
+{
+	u64 rtt = 2 * qlink_delay_ns(c->dev[side]);
+	unsigned int round = 0;
+	struct qnet_qubit *held;
+	bool ok;
+
+	while (round < c->purify_rounds[side]) {
+		held = c->purify[side][round];
+		c->purify[side][round] = q;
+		if (!held)
+			return;
+		c->purify[side][round] = NULL;
+		t = max3(t, held->ready_ns, q->ready_ns);
+		if (held->cutoff_ns && t - held->herald_ns > held->cutoff_ns) {
+			/* waited too long for a partner: q takes its place */
+			qnet_circuit_send_purify(c, acts, side, t,
+						 held->link_id, 0, 0, false,
+						 QNET_EXPIRE_CUTOFF);
+			qnet_count_discard(cn, held->dev, QNET_EXPIRE_CUTOFF);
+			qnet_qubit_free(held);
+			c->purify[side][round] = q;
+			return;
+		}
+		ok = qnet_purify_pairs(cn, c, held, q, t);
+		qnet_circuit_send_purify(c, acts, side, t, held->link_id,
+					 q->link_id, round + 1, ok, 0);
+		qlink_count_purify(c->dev[side], ok);
+		qnet_qubit_free(q);
+		if (!ok) {
+			cn->stats.purify_failed++;
+			qnet_count_discard(cn, c->dev[side],
+					   QNET_EXPIRE_PURIFY_FAILED);
+			qnet_count_discard(cn, c->dev[side],
+					   QNET_EXPIRE_PURIFY_FAILED);
+			qnet_qubit_free(held);
+			return;
+		}
+		cn->stats.purify_ok++;
+		held->ready_ns = t + rtt;
+		q = held;
+		round++;
+	}
+	__qnet_circuit_publish(cn, c, acts, side, q, q->far,
+			       round ? t : q->ready_ns);
+}
+
+/*
+ * The fidelity each of @hops links must give for the end-to-end pair to
+ * reach @fid_ppm, were links Werner pairs and swaps perfect: Werner
+ * parameters w = (4F - 1) / 3 multiply under swapping, so each link
+ * needs w^(1/hops). Decoherence and imperfect links make the real need
+ * higher; the head's verdict is what decides delivery.
+ */
+static u32 qnet_link_target_ppm(u32 fid_ppm, unsigned int hops)
+{
+	u64 w_ppm, wl_ppm;
+	qfix ln_w;
+
+	if (fid_ppm <= 250000 || hops <= 1)
+		return fid_ppm;
+	w_ppm = div_u64(4ULL * fid_ppm - 1000000, 3);
+	ln_w = qmath_ln_prob(qprob_from_ppm(w_ppm));
+	wl_ppm = qprob_to_ppm(qmath_exp_prob(div_s64(ln_w, hops)));
+	return div_u64(3 * wl_ppm + 1000000, 4);
+}
+
+/*
+ * Rounds of purification the active request needs on the link this node
+ * binds on @side: as few as bring the link's heralded state to the
+ * per-link target, no more than its memories can hold (a round more
+ * needs a qubit more at each end) and none that stop helping.
+ */
+static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
+{
+	struct qstate_purify_params prm = {
+		.proto = c->req.flags & QNET_REQ_F_BBPSSW ?
+			 QSTATE_PURIFY_BBPSSW : QSTATE_PURIFY_DEJMPS,
+	};
+	struct net_device *dev = c->dev[side];
+	struct qstate s, next;
+	u32 target, slots;
+	u8 n = 0;
+
+	if (!dev || !c->req.min_fid_ppm)
+		return 0;
+	target = qnet_link_target_ppm(c->req.min_fid_ppm, max_t(u8, c->hops, 1));
+	slots = qlink_mem_slots(dev);
+	qlink_model_state(dev, &s);
+	while (n < QNET_PURIFY_MAX_ROUNDS && n + 1U < slots &&
+	       qprob_to_ppm(qstate_fidelity(&s)) < target) {
+		qstate_purify(&next, &s, &s, &prm);
+		if (qstate_fidelity(&next) <= qstate_fidelity(&s))
+			break;
+		s = next;
+		n++;
+	}
+	return n;
+}
+
+/* A request became active here: plan the links this node binds. */
+static void qnet_circuit_plan(struct qnet_circuit *c)
+{
+	unsigned int side;
+
+	for (side = QNET_UP; side <= QNET_DOWN; side++)
+		c->purify_rounds[side] = qnet_circuit_binds(c, side) ?
+					 qnet_purify_plan(c, side) : 0;
+}
+
 /* ---- link layer callbacks ---- */
 
 /*
@@ -890,10 +1176,8 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	struct qnet_circuit *c, *best = NULL;
 	unsigned int i, side = 0, best_side = 0;
 	struct qnet_qubit *q, *qf;
-	struct qnet_msg_bind *m;
 	struct qlink_pair *pair;
 	struct qnet_ent *e;
-	u64 ent_id;
 
 	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
 		hlist_for_each_entry(c, &cn->table[i], hnode) {
@@ -936,9 +1220,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 		return true;
 	}
 	refcount_set(&e->refcnt, 2);	/* one per qubit */
-	/* once qf is in qnet_pending, e may change hands: keep its id */
-	ent_id = atomic64_inc_return(&qnet_ent_next_id);
-	e->id = ent_id;
+	e->id = atomic64_inc_return(&qnet_ent_next_id);
 	e->t0 = qlink_pair_time(pair);
 	e->create_ns = e->t0;
 	qlink_pair_state(pair, e->t0, &e->state);
@@ -949,22 +1231,11 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	qf->ent = e;
 	e->holder[0] = q;
 	e->holder[1] = qf;
-	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC)) {
-		qnet_qubit_free(qf);
-		qnet_qubit_free(q);
-		return true;
-	}
-	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = ent_id;
-
-	m = qnet_circuit_msg(c, acts, side, QNET_MSG_BIND, sizeof(*m), t);
-	if (m) {
-		m->pair_id = cpu_to_be64(id);
-		m->ent_id = cpu_to_be64(ent_id);
-		m->epoch = htonl(c->epoch);
-		m->bell_state = q->bell;
-	}
-	__qnet_circuit_attach(c, side, q);
-	__qnet_circuit_progress(cn, c, acts, t);
+	q->link_id = id;
+	q->ready_ns = t;
+	q->far = qf;
+	__qnet_circuit_purify(cn, c, acts, side, q, t);
+	__qnet_circuit_want(cn, c, t);
 	return true;
 }
 
@@ -1032,19 +1303,10 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 				struct sk_buff_head *acts)
 {
 	u32 epoch = ntohl(m->epoch);
-	struct qlink_pair *pair;
 	struct qnet_qubit *q;
 
 	/* out of the link layer's memory: the qubit is the network's now */
-	pair = qlink_take(dev, be64_to_cpu(m->pair_id));
-	if (pair) {
-		qlink_pair_put(pair);
-	} else {
-		unsigned int i = cn->owed_pos++ % QNET_OWED_MAX;
-
-		cn->owed[i].dev = dev;
-		cn->owed[i].id = be64_to_cpu(m->pair_id);
-	}
+	qnet_link_take(cn, dev, be64_to_cpu(m->pair_id));
 	q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
 	if (!q)
 		return -ENOENT;
@@ -1061,6 +1323,37 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	dev_hold(dev);
 	__qnet_circuit_attach(c, side, q);
 	__qnet_circuit_progress(cn, c, acts, t);
+	return 0;
+}
+
+/*
+ * The binding end of the link on @side used link pairs in a purification
+ * round: take them out of this end's memory as the message names them.
+ */
+static int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
+				  struct qnet_circuit *c, unsigned int side,
+				  struct net_device *dev,
+				  const struct qnet_msg_purify *m)
+{
+	if (qnet_circuit_binds(c, side))
+		return -EINVAL;		/* we bind this link, not the sender */
+	if (!m->round) {
+		if (m->cause >= __QNET_EXPIRE_MAX)
+			return -EINVAL;
+		qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
+		qnet_count_discard(cn, dev, m->cause);
+		return 0;
+	}
+	qnet_link_take(cn, dev, be64_to_cpu(m->measured_id));
+	qlink_count_purify(dev, m->ok);
+	if (m->ok) {
+		cn->stats.purify_ok++;
+		return 0;
+	}
+	qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
+	cn->stats.purify_failed++;
+	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
+	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
 	return 0;
 }
 
@@ -1095,6 +1388,7 @@ static void qnet_circuit_install_req(struct qnet_circuit *c,
 	r->flags = m->flags;
 	r->deadline_ns = m->max_time_ns ?
 			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
+	qnet_circuit_plan(c);
 }
 
 /*
@@ -1148,6 +1442,10 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (len != sizeof(struct qnet_msg_bind))
 			return -EINVAL;
 		return qnet_circuit_rx_bind(cn, c, side, dev, payload, t, acts);
+	case QNET_MSG_PURIFY:
+		if (len != sizeof(struct qnet_msg_purify))
+			return -EINVAL;
+		return qnet_circuit_rx_purify(cn, c, side, dev, payload);
 	case QNET_MSG_SWAP:
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
@@ -1177,7 +1475,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		break;
 	case QNET_MSG_DISCARD:
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		__qnet_circuit_new_epoch(c, c->epoch + 1);
+		__qnet_circuit_new_epoch(cn, c, c->epoch + 1, s->cause);
 		__qnet_circuit_want(cn, c, t);
 		break;
 	case QNET_MSG_DELIVER:
@@ -1185,7 +1483,8 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			return -EINVAL;
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
 		if (ntohl(s->error) == ETIMEDOUT) {
-			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 QNET_EXPIRE_DEADLINE);
 			if (c->role == QNET_ROLE_TAIL)
 				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
 							  t);
@@ -1193,7 +1492,8 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			return 0;
 		}
 		if (ntohl(s->error)) {
-			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 s->cause);
 			__qnet_circuit_want(cn, c, t);
 			return 0;
 		}
@@ -1202,7 +1502,8 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			if (c->req.active &&
 			    ++c->req.delivered >= c->req.num_pairs)
 				c->req.active = false;
-			__qnet_circuit_new_epoch(c, c->epoch + 1);
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 QNET_CAUSE_NONE);
 			__qnet_circuit_want(cn, c, t);
 			return 0;
 		}
@@ -1402,6 +1703,7 @@ static const size_t qnet_msg_len[] = {
 	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
 	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
 	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
 };
 
 /**
@@ -1797,6 +2099,62 @@ static int qnet_circuit_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	spin_lock_bh(&cn->lock);
+	*s = cn->stats;
+	spin_unlock_bh(&cn->lock);
+}
+
+void qnet_circuit_reset_stats(struct net *net)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	spin_lock_bh(&cn->lock);
+	memset(&cn->stats, 0, sizeof(cn->stats));
+	spin_unlock_bh(&cn->lock);
+}
+
+/*
+ * /proc/net/qnet_node: the node's network-layer counters (the same as
+ * netlink's QNET_A_NET_STATS), "name value" a line, as /proc/net/snmp
+ * gives a namespace's protocol counters: a node is a namespace, and
+ * sysfs has no object for one.
+ */
+static int qnet_node_seq_show(struct seq_file *seq, void *v)
+{
+	static const char * const causes[__QNET_EXPIRE_MAX] = {
+		[QNET_EXPIRE_CUTOFF]		= "cutoff",
+		[QNET_EXPIRE_REPLACED]		= "replaced",
+		[QNET_EXPIRE_LINK_DOWN]		= "link_down",
+		[QNET_EXPIRE_FIDELITY]		= "fidelity",
+		[QNET_EXPIRE_UNCLAIMED]		= "unclaimed",
+		[QNET_EXPIRE_DEADLINE]		= "deadline",
+		[QNET_EXPIRE_SWAP_FAILED]	= "swap_failed",
+		[QNET_EXPIRE_PURIFY_FAILED]	= "purify_failed",
+	};
+	struct qnet_net_stats s;
+	unsigned int i;
+
+	qnet_circuit_get_stats(seq_file_single_net(seq), &s);
+	seq_printf(seq, "delivered %llu\n", s.delivered);
+	seq_printf(seq, "delivered_fid_sum_ppm %llu\n",
+		   s.delivered_fid_sum_ppm);
+	seq_printf(seq, "mean_delivered_fid_ppm %llu\n",
+		   s.delivered ? div64_u64(s.delivered_fid_sum_ppm,
+					   s.delivered) : 0);
+	seq_printf(seq, "swaps_ok %llu\n", s.swaps_ok);
+	seq_printf(seq, "swaps_failed %llu\n", s.swaps_failed);
+	seq_printf(seq, "purify_ok %llu\n", s.purify_ok);
+	seq_printf(seq, "purify_failed %llu\n", s.purify_failed);
+	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
+		seq_printf(seq, "discards_%s %llu\n", causes[i],
+			   s.discards[i]);
+	return 0;
+}
+
 static int __net_init qnet_circuit_net_init(struct net *net)
 {
 	struct qnet_circuit_net *cn = qnet_cn(net);
@@ -1805,6 +2163,11 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
 				    qnet_circuit_seq_show, NULL))
 		return -ENOMEM;
+	if (!proc_create_net_single("qnet_node", 0444, net->proc_net,
+				    qnet_node_seq_show, NULL)) {
+		remove_proc_entry("qnet_circuit", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -1812,6 +2175,7 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 {
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
+	remove_proc_entry("qnet_node", net->proc_net);
 	remove_proc_entry("qnet_circuit", net->proc_net);
 	qnet_circuit_flush(net, NULL, -ENETDOWN);
 	spin_lock_bh(&cn->lock);

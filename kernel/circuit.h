@@ -59,6 +59,23 @@ int qnet_circuit_release(struct qnet_circuit *c, u32 qubit);
 unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c);
 void qnet_circuit_attach_sock(struct qnet_circuit *c, struct sock *sk);
 
+/*
+ * A node's network-layer counters (netlink QNET_A_NET_STATS and
+ * /proc/net/qnet_node): each event once, at the node where it happened.
+ */
+struct qnet_net_stats {
+	u64	delivered;		/* end-to-end pairs given to sockets */
+	u64	delivered_fid_sum_ppm;
+	u64	swaps_ok;
+	u64	swaps_failed;
+	u64	purify_ok;		/* purification rounds, either end */
+	u64	purify_failed;
+	u64	discards[__QNET_EXPIRE_MAX];	/* qubits given up, by cause */
+};
+
+void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s);
+void qnet_circuit_reset_stats(struct net *net);
+
 /* A network-layer message arrived on a qlink (wire.c; softirq). */
 struct qnet_hdr;
 int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,

@@ -35,6 +35,13 @@ struct qnet_deferred {
 
 /* Far halves a node remembers having bound, to free them on close. */
 #define QNET_PENDING_MAX	8
+/*
+ * Purification rounds one link may run for one circuit (recurrence: a
+ * pair of round n is made of 2^n link pairs, and the binding end holds
+ * at most one pair per round while it waits for the next).
+ */
+#define QNET_PURIFY_MAX_ROUNDS	3
+
 /* Requests queued behind the active one on a head. */
 #define QNET_REQQ_MAX		64
 
@@ -101,6 +108,11 @@ struct qnet_qubit {
 	u64			cutoff_ns;
 	u64			herald_ns;	/* its link pair's herald */
 	u64			known_ns;	/* when its node learned of it */
+	/* binding end: when its node knows the last purification worked */
+	u64			ready_ns;
+	u64			link_id;	/* the link layer's pair id */
+	/* binding end, while purifying: the far half, not yet published */
+	struct qnet_qubit	*far;
 	struct net_device	*dev;		/* the link it came from */
 	struct list_head	node;		/* kept list */
 };
@@ -141,6 +153,12 @@ struct qnet_circuit {
 	struct qnet_qubit	*slot[2];
 	bool			used[2];	/* bound in this attempt */
 	bool			wanting[2];	/* asked the link for one */
+	/*
+	 * Links this node binds: purification rounds the request needs on
+	 * each, and the pairs waiting for a partner, by rounds survived.
+	 */
+	u8			purify_rounds[2];
+	struct qnet_qubit	*purify[2][QNET_PURIFY_MAX_ROUNDS];
 
 	/* ends: the socket (a reference) and the far end's address */
 	struct sock		*sk;

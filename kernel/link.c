@@ -483,6 +483,7 @@ static void qlink_expire(struct qlink *link, unsigned int end,
 	struct qlink_pair *pair = qlink_mem_remove(&e->mem, slot);
 
 	atomic64_inc(&e->cnt.expired);
+	atomic64_inc(&e->cnt.discards[cause]);
 	qlink_ev_add(link, evq, end, QNET_CMD_PAIR_EXPIRED, pair, time_ns,
 		     qlink_pair_fid(pair, time_ns), cause,
 		     tell ? QNET_MSG_EXPIRE : 0, time_ns);
@@ -912,6 +913,7 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		if (pair->gone) {
 			/* heralded, and already discarded at end 0 */
 			atomic64_inc(&e->cnt.expired);
+			atomic64_inc(&e->cnt.discards[pair->gone_cause]);
 			qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_EXPIRED,
 				     pair, pair->gone_ns,
 				     qlink_pair_fid(pair, pair->gone_ns),
@@ -1041,6 +1043,7 @@ void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qlink_end *e = qlink_dev_end(dev);
 	struct qlink_counters *c = &e->cnt;
+	unsigned int i;
 
 	s->attempts = atomic64_read(&c->attempts);
 	s->heralded = atomic64_read(&c->heralded);
@@ -1056,11 +1059,15 @@ void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 	s->rx_packets = atomic64_read(&c->rx_packets);
 	s->tx_packets = atomic64_read(&c->tx_packets);
 	s->rx_dropped = atomic64_read(&c->rx_dropped);
+	s->delivered_fid_sum_ppm = atomic64_read(&c->delivered_fid_sum_ppm);
+	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
+		s->discards[i] = atomic64_read(&c->discards[i]);
 }
 
 void qlink_reset_stats(struct net_device *dev)
 {
 	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+	unsigned int i;
 
 	atomic64_set(&c->attempts, 0);
 	atomic64_set(&c->heralded, 0);
@@ -1074,6 +1081,9 @@ void qlink_reset_stats(struct net_device *dev)
 	atomic64_set(&c->rx_packets, 0);
 	atomic64_set(&c->tx_packets, 0);
 	atomic64_set(&c->rx_dropped, 0);
+	atomic64_set(&c->delivered_fid_sum_ppm, 0);
+	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
+		atomic64_set(&c->discards[i], 0);
 }
 
 u32 qlink_peer_node_addr(struct net_device *dev)
@@ -1087,9 +1097,18 @@ u32 qlink_peer_node_addr(struct net_device *dev)
 	return READ_ONCE(qnet_pernet(dev_net(peer))->node_addr);
 }
 
-void qlink_count_delivered(struct net_device *dev)
+void qlink_count_delivered(struct net_device *dev, u32 fidelity_ppm)
 {
-	atomic64_inc(&qlink_dev_end(dev)->cnt.delivered);
+	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+
+	atomic64_inc(&c->delivered);
+	atomic64_add(fidelity_ppm, &c->delivered_fid_sum_ppm);
+}
+
+void qlink_count_discard(struct net_device *dev, u8 cause)
+{
+	if (!WARN_ON_ONCE(cause >= __QNET_EXPIRE_MAX))
+		atomic64_inc(&qlink_dev_end(dev)->cnt.discards[cause]);
 }
 
 void qlink_count_swap(struct net_device *dev, bool ok)

@@ -66,6 +66,8 @@ struct qlink_counters {
 	atomic64_t	purify_ok;
 	atomic64_t	purify_failed;
 	atomic64_t	fidelity_sum_ppm;
+	atomic64_t	delivered_fid_sum_ppm;
+	atomic64_t	discards[__QNET_EXPIRE_MAX];
 	atomic64_t	rx_packets;
 	atomic64_t	tx_packets;
 	atomic64_t	rx_dropped;

@@ -77,3 +77,22 @@ const u8 *qlink_peer_addr_rcu(const struct net_device *dev)
 
 	return peer ? peer->dev_addr : dev->broadcast;
 }
+
+/*
+ * The state a herald on the link gives, before any waiting (its nominal
+ * Bell state is one of those the scheme heralds). Process or softirq.
+ */
+void qlink_model_state(struct net_device *dev, struct qstate *s)
+{
+	struct qlink *link = qlink_priv(dev)->link;
+
+	spin_lock_bh(&link->lock);
+	*s = link->model.state;
+	spin_unlock_bh(&link->lock);
+}
+
+/* Memory qubits at each end of the link. Any context. */
+u32 qlink_mem_slots(const struct net_device *dev)
+{
+	return READ_ONCE(qlink_priv(dev)->link->params.mem_slots);
+}

@@ -39,6 +39,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
+#include "circuit.h"
 #include "qnet.h"
 #include "qlink.h"
 #include "qnet_netlink.h"
@@ -283,18 +284,42 @@ static const struct {
 	{ QNET_STATS_A_RX_PACKETS, offsetof(struct qlink_stats, rx_packets) },
 	{ QNET_STATS_A_TX_PACKETS, offsetof(struct qlink_stats, tx_packets) },
 	{ QNET_STATS_A_RX_DROPPED, offsetof(struct qlink_stats, rx_dropped) },
+	{ QNET_STATS_A_DELIVERED_FID_SUM_PPM,
+	  offsetof(struct qlink_stats, delivered_fid_sum_ppm) },
 };
+
+/* QNET_STATS_A_DISCARDS: one u64 per cause (enum qnet_discards_attr). */
+static int qnet_nl_put_discards(struct sk_buff *skb,
+				const u64 discards[__QNET_EXPIRE_MAX])
+{
+	struct nlattr *nest;
+	int i;
+
+	BUILD_BUG_ON((int)QNET_DISCARDS_A_MAX != (int)__QNET_EXPIRE_MAX);
+	nest = nla_nest_start(skb, QNET_STATS_A_DISCARDS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < __QNET_EXPIRE_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i + 1, discards[i], 0)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static u32 qnet_nl_mean(u64 sum, u64 n)
+{
+	return n ? div64_u64(sum, n) : 0;
+}
 
 static int qnet_nl_put_stats(struct sk_buff *skb, int attrtype,
 			     const struct qlink_stats *s)
 {
 	const void *base = s;
 	struct nlattr *nest;
-	u32 mean = 0;
 	int i;
-
-	if (s->heralded)
-		mean = div64_u64(s->fidelity_sum_ppm, s->heralded);
 
 	nest = nla_nest_start(skb, attrtype);
 	if (!nest)
@@ -306,7 +331,11 @@ static int qnet_nl_put_stats(struct sk_buff *skb, int attrtype,
 				      QNET_STATS_A_PAD))
 			goto cancel;
 	}
-	if (nla_put_u32(skb, QNET_STATS_A_MEAN_FIDELITY_PPM, mean))
+	if (nla_put_u32(skb, QNET_STATS_A_MEAN_FIDELITY_PPM,
+			qnet_nl_mean(s->fidelity_sum_ppm, s->heralded)) ||
+	    nla_put_u32(skb, QNET_STATS_A_MEAN_DELIVERED_FID_PPM,
+			qnet_nl_mean(s->delivered_fid_sum_ppm, s->delivered)) ||
+	    qnet_nl_put_discards(skb, s->discards))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -326,6 +355,44 @@ static void qnet_nl_stats_add(struct qlink_stats *sum,
 
 		*d += *(const u64 *)((const void *)s + qnet_nl_stats[i].off);
 	}
+	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
+		sum->discards[i] += s->discards[i];
+}
+
+/*
+ * QNET_A_NET_STATS: what the node's network layer did itself, each event
+ * counted once (a swap here uses a qubit of two links, and each of the
+ * two links counts it).
+ */
+static int qnet_nl_put_net_stats(struct sk_buff *skb, struct net *net)
+{
+	struct qnet_net_stats s;
+	struct nlattr *nest;
+
+	qnet_circuit_get_stats(net, &s);
+	nest = nla_nest_start(skb, QNET_A_NET_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, QNET_STATS_A_DELIVERED, s.delivered,
+			      QNET_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, QNET_STATS_A_DELIVERED_FID_SUM_PPM,
+			      s.delivered_fid_sum_ppm, QNET_STATS_A_PAD) ||
+	    nla_put_u32(skb, QNET_STATS_A_MEAN_DELIVERED_FID_PPM,
+			qnet_nl_mean(s.delivered_fid_sum_ppm, s.delivered)) ||
+	    nla_put_u64_64bit(skb, QNET_STATS_A_SWAPS_OK, s.swaps_ok,
+			      QNET_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, QNET_STATS_A_SWAPS_FAILED, s.swaps_failed,
+			      QNET_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, QNET_STATS_A_PURIFY_OK, s.purify_ok,
+			      QNET_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, QNET_STATS_A_PURIFY_FAILED,
+			      s.purify_failed, QNET_STATS_A_PAD) ||
+	    qnet_nl_put_discards(skb, s.discards)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 /* Node totals: the sum over every qlink end in @net. */
@@ -419,7 +486,8 @@ static int qnet_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto nospace;
 	if (nla_put_u32(msg, QNET_A_NODE_ADDR,
 			READ_ONCE(qnet_pernet(net)->node_addr)) ||
-	    qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &sum))
+	    qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &sum) ||
+	    qnet_nl_put_net_stats(msg, net))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -640,7 +708,8 @@ static int qnet_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	else
 		err = nla_put_u32(msg, QNET_A_NODE_ADDR,
 				  READ_ONCE(qnet_pernet(net)->node_addr)) ||
-		      qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &s);
+		      qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &s) ||
+		      qnet_nl_put_net_stats(msg, net);
 	if (err)
 		goto nospace;
 	genlmsg_end(msg, hdr);
@@ -661,6 +730,7 @@ static int qnet_nl_stats_reset_doit(struct sk_buff *skb,
 		qlink_reset_stats(dev);
 		return 0;
 	}
+	qnet_circuit_reset_stats(genl_info_net(info));
 	for_each_netdev(genl_info_net(info), dev)
 		if (qlink_dev_is_qlink(dev))
 			qlink_reset_stats(dev);

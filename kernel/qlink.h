@@ -53,6 +53,9 @@ struct qlink_stats {
 	u64	rx_packets;
 	u64	tx_packets;
 	u64	rx_dropped;
+	u64	delivered_fid_sum_ppm;
+	/* pairs given up here, by either layer, by enum qnet_expire_cause */
+	u64	discards[__QNET_EXPIRE_MAX];
 };
 
 /* Module init/exit of the link code: rtnl_link_ops, packet handler. */
@@ -86,10 +89,11 @@ u32 qlink_peer_node_addr(struct net_device *dev);
 
 /*
  * Counters that the network layer bumps on a link end: a pair it handed
- * to an application, a swap or a purification that used the end's qubit.
- * Any context.
+ * to an application (with its fidelity), a swap or a purification that
+ * used the end's qubit, a qubit of the link it gave up. Any context.
  */
-void qlink_count_delivered(struct net_device *dev);
+void qlink_count_delivered(struct net_device *dev, u32 fidelity_ppm);
+void qlink_count_discard(struct net_device *dev, u8 cause);
 void qlink_count_swap(struct net_device *dev, bool ok);
 void qlink_count_purify(struct net_device *dev, bool ok);
 

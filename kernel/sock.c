@@ -968,7 +968,7 @@ static bool qnet_request_valid(const struct qnet_request *req)
 	       req->priority <= QNET_PRIO_MAX &&
 	       req->type <= QNET_REQ_MEASURE &&
 	       req->basis <= QNET_BASIS_RANDOM &&
-	       !(req->flags & ~QNET_REQ_F_ATOMIC) &&
+	       !(req->flags & ~(QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW)) &&
 	       !req->reserved;
 }
 

@@ -50,6 +50,22 @@ static struct device_attribute dev_attr_##_name = {			\
 	.show = qlink_show_##_name,					\
 }
 
+/* discards_<cause>: the pairs this end gave up for one expire cause */
+#define QLINK_DISCARD_ATTR(_name, _cause)				\
+static ssize_t qlink_show_discards_##_name(struct device *d,		\
+					   struct device_attribute *attr, \
+					   char *buf)			\
+{									\
+	struct qlink_stats s;						\
+									\
+	qlink_get_stats(to_net_dev(d), &s);				\
+	return sysfs_emit(buf, "%llu\n", s.discards[_cause]);		\
+}									\
+static struct device_attribute dev_attr_discards_##_name = {		\
+	.attr = { .name = "discards_" #_name, .mode = 0444 },		\
+	.show = qlink_show_discards_##_name,				\
+}
+
 QLINK_PARAM_ATTR(length_m, "%u");
 QLINK_PARAM_ATTR(atten_mdb_km, "%u");
 QLINK_PARAM_ATTR(index_milli, "%u");
@@ -82,6 +98,16 @@ QLINK_STATS_ATTR(emu_time_ns);
 QLINK_STATS_ATTR(rx_packets);
 QLINK_STATS_ATTR(tx_packets);
 QLINK_STATS_ATTR(rx_dropped);
+QLINK_STATS_ATTR(delivered_fid_sum_ppm);
+
+QLINK_DISCARD_ATTR(cutoff, QNET_EXPIRE_CUTOFF);
+QLINK_DISCARD_ATTR(replaced, QNET_EXPIRE_REPLACED);
+QLINK_DISCARD_ATTR(link_down, QNET_EXPIRE_LINK_DOWN);
+QLINK_DISCARD_ATTR(fidelity, QNET_EXPIRE_FIDELITY);
+QLINK_DISCARD_ATTR(unclaimed, QNET_EXPIRE_UNCLAIMED);
+QLINK_DISCARD_ATTR(deadline, QNET_EXPIRE_DEADLINE);
+QLINK_DISCARD_ATTR(swap_failed, QNET_EXPIRE_SWAP_FAILED);
+QLINK_DISCARD_ATTR(purify_failed, QNET_EXPIRE_PURIFY_FAILED);
 
 /* As QNET_STATS_A_MEAN_FIDELITY_PPM: sum / heralded, 0 if none. */
 static ssize_t mean_fidelity_ppm_show(struct device *d,
@@ -94,6 +120,19 @@ static ssize_t mean_fidelity_ppm_show(struct device *d,
 			  div64_u64(s.fidelity_sum_ppm, s.heralded) : 0);
 }
 static DEVICE_ATTR_RO(mean_fidelity_ppm);
+
+/* As QNET_STATS_A_MEAN_DELIVERED_FID_PPM: sum / delivered, 0 if none. */
+static ssize_t mean_delivered_fid_ppm_show(struct device *d,
+					   struct device_attribute *attr,
+					   char *buf)
+{
+	struct qlink_stats s;
+
+	qlink_get_stats(to_net_dev(d), &s);
+	return sysfs_emit(buf, "%llu\n", s.delivered ?
+			  div64_u64(s.delivered_fid_sum_ppm, s.delivered) : 0);
+}
+static DEVICE_ATTR_RO(mean_delivered_fid_ppm);
 
 static struct attribute *qlink_sysfs_attrs[] = {
 	&dev_attr_length_m.attr,
@@ -128,6 +167,16 @@ static struct attribute *qlink_sysfs_attrs[] = {
 	&dev_attr_rx_packets.attr,
 	&dev_attr_tx_packets.attr,
 	&dev_attr_rx_dropped.attr,
+	&dev_attr_delivered_fid_sum_ppm.attr,
+	&dev_attr_mean_delivered_fid_ppm.attr,
+	&dev_attr_discards_cutoff.attr,
+	&dev_attr_discards_replaced.attr,
+	&dev_attr_discards_link_down.attr,
+	&dev_attr_discards_fidelity.attr,
+	&dev_attr_discards_unclaimed.attr,
+	&dev_attr_discards_deadline.attr,
+	&dev_attr_discards_swap_failed.attr,
+	&dev_attr_discards_purify_failed.attr,
 	NULL,
 };
 

@@ -461,7 +461,7 @@ static int make_pair(struct node *a, struct node *b, bool up)
 	return 0;
 }
 
-TEST_F(qlink, peer_in_other_netns_in_one_request)
+TEST_F_TIMEOUT(qlink, peer_in_other_netns_in_one_request, 120)
 {
 	char kind[64];
 
@@ -489,7 +489,7 @@ TEST_F(qlink, peer_in_other_netns_in_one_request)
 	EXPECT_FALSE(dev_exists(&self->a, "ql9"));
 }
 
-TEST_F(qlink, ip_link_add_without_peer_data)
+TEST_F_TIMEOUT(qlink, ip_link_add_without_peer_data, 120)
 {
 	/* iproute2 has no qlink plugin: no IFLA_INFO_DATA, peer "qlinkN" */
 	ASSERT_EQ(0, run("ip -n %s link add ql0 type qlink", self->a.name));
@@ -515,7 +515,7 @@ TEST_F(qlink, ip_link_add_without_peer_data)
 	EXPECT_FALSE(dev_exists(&self->b, "ql1"));
 }
 
-TEST_F(qlink, carrier_follows_both_ends)
+TEST_F_TIMEOUT(qlink, carrier_follows_both_ends, 120)
 {
 	ASSERT_EQ(0, make_pair(&self->a, &self->b, false));
 
@@ -532,7 +532,7 @@ TEST_F(qlink, carrier_follows_both_ends)
 	EXPECT_EQ(1, sys_num(&self->a, "ql0", "carrier"));
 }
 
-TEST_F(qlink, delete_either_end_deletes_both)
+TEST_F_TIMEOUT(qlink, delete_either_end_deletes_both, 120)
 {
 	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
 	ASSERT_EQ(0, run("ip -n %s link del ql1", self->b.name));
@@ -546,7 +546,7 @@ TEST_F(qlink, delete_either_end_deletes_both)
 }
 
 /* The classical channel: anything but ETH_P_QNET arrives unchanged. */
-TEST_F(qlink, other_frames_pass_unchanged)
+TEST_F_TIMEOUT(qlink, other_frames_pass_unchanged, 120)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct frame f, g;
@@ -598,7 +598,7 @@ static const char *const qlink_stats_files[] = {
 	"tx_packets", "rx_dropped",
 };
 
-TEST_F(qlink, sysfs_has_every_parameter_and_counter)
+TEST_F_TIMEOUT(qlink, sysfs_has_every_parameter_and_counter, 120)
 {
 	static const struct {
 		const char *file;
@@ -689,7 +689,7 @@ static void inject_malformed(struct __test_metadata *_metadata,
 	EXPECT_LE(count, qsys(a, "ql0", "tx_packets"));
 }
 
-TEST_F(qlink, malformed_frames_dropped_and_counted)
+TEST_F_TIMEOUT(qlink, malformed_frames_dropped_and_counted, 120)
 {
 	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
 	/* no pair was ever issued: every message names an unknown pair */
@@ -887,7 +887,7 @@ static void settle(FIXTURE_DATA(gen) *self)
 	}
 }
 
-TEST_F(gen, parameters_belong_to_the_link)
+TEST_F_TIMEOUT(gen, parameters_belong_to_the_link, 120)
 {
 	/* set from B, read at both ends */
 	ASSERT_EQ(0, set_u32(&self->qb, self->if1, QNET_LINK_A_LENGTH_M,
@@ -897,7 +897,7 @@ TEST_F(gen, parameters_belong_to_the_link)
 	EXPECT_EQ(42, qsys(&self->b, "ql1", "seed"));
 }
 
-TEST_F(gen, unreachable_success_probability_is_refused)
+TEST_F_TIMEOUT(gen, unreachable_success_probability_is_refused, 120)
 {
 	int64_t len = qsys(&self->a, "ql0", "length_m");
 
@@ -916,7 +916,7 @@ TEST_F(gen, unreachable_success_probability_is_refused)
 	EXPECT_EQ(QNET_SCHEME_DOUBLE_CLICK, qsys(&self->a, "ql0", "scheme"));
 }
 
-TEST_F(gen, continuous_unpaced_fills_both_memories)
+TEST_F_TIMEOUT(gen, continuous_unpaced_fills_both_memories, 120)
 {
 	struct qstats a, b;
 	struct nl_stats na;
@@ -978,7 +978,7 @@ TEST_F(gen, continuous_unpaced_fills_both_memories)
 }
 
 /* The control plane is real frames: tcpdump on ql1 sees the heralds. */
-TEST_F(gen, tcpdump_sees_the_control_plane)
+TEST_F_TIMEOUT(gen, tcpdump_sees_the_control_plane, 120)
 {
 	char cmd[256], line[512];
 	int n = 0;
@@ -1010,7 +1010,7 @@ TEST_F(gen, tcpdump_sees_the_control_plane)
  * so the emulated clock never runs ahead of the wall clock, and on an
  * idle box it keeps up.
  */
-TEST_F(gen, paced_clock_follows_wall_time)
+TEST_F_TIMEOUT(gen, paced_clock_follows_wall_time, 120)
 {
 	int64_t t0, t1, emu;
 	struct qstats a, b;
@@ -1052,7 +1052,7 @@ static int link_state_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-TEST_F(gen, link_down_discards_and_counts)
+TEST_F_TIMEOUT(gen, link_down_discards_and_counts, 120)
 {
 	struct qstats a, b, a2, b2;
 	int state = -1, i, ret;
@@ -1205,7 +1205,7 @@ static int ev_log_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-TEST_F(gen, cutoff_and_decoherence)
+TEST_F_TIMEOUT(gen, cutoff_and_decoherence, 120)
 {
 	static struct ev_log l;
 	struct qstate_link_model m;
@@ -1319,7 +1319,7 @@ FIXTURE_TEARDOWN(gen_fault)
 	node_fini(&self->b);
 }
 
-TEST_F(gen_fault, delete_mid_generation)
+TEST_F_TIMEOUT(gen_fault, delete_mid_generation, 120)
 {
 	int round;
 
@@ -1371,7 +1371,7 @@ TEST_F(gen_fault, delete_mid_generation)
 /* Module unload with links present, generating: rtnl_link_unregister
  * deletes them all.
  */
-TEST_F(gen_fault, unload_with_links_generating)
+TEST_F_TIMEOUT(gen_fault, unload_with_links_generating, 120)
 {
 	ASSERT_EQ(0, make_pair(&self->a, &self->b, true));
 	self->if0 = ifindex_of(&self->a, "ql0");
@@ -1462,7 +1462,7 @@ FIXTURE_TEARDOWN(stat)
 	node_fini(&self->g.b);
 }
 
-TEST_F(stat, rate_and_fidelity_match_the_model)
+TEST_F_TIMEOUT(stat, rate_and_fidelity_match_the_model, 120)
 {
 	FIXTURE_DATA(gen) *g = &self->g;
 	struct qstate_link_model m;
@@ -1514,7 +1514,7 @@ TEST_F(stat, rate_and_fidelity_match_the_model)
  * The malformed-frame test again with pairs issued: well-formed expiries
  * of issued ids are now valid (and accepted), the rest still dropped.
  */
-TEST_F(gen, malformed_frames_with_pairs_issued)
+TEST_F_TIMEOUT(gen, malformed_frames_with_pairs_issued, 120)
 {
 	int64_t last;
 

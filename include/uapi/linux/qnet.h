@@ -68,6 +68,11 @@ enum qnet_req_type {
 };
 
 #define QNET_REQ_F_ATOMIC	0x1	/* all pairs present at once, or none */
+/*
+ * Purify with BBPSSW instead of DEJMPS when the minimum fidelity needs
+ * link-level purification (Documentation/network.rst, "Purification").
+ */
+#define QNET_REQ_F_BBPSSW	0x2
 
 /*
  * A request for entangled pairs, written with send() on a connected
@@ -173,6 +178,7 @@ enum qnet_attr {
 	QNET_A_FIDELITY_PPM,	/* u32, events */
 	QNET_A_BELL_STATE,	/* u8: enum qnet_bell_state, events */
 	QNET_A_EXPIRE_CAUSE,	/* u8: enum qnet_expire_cause, events */
+	QNET_A_NET_STATS,	/* nest: enum qnet_stats_attr, network layer */
 
 	__QNET_A_MAX,
 	QNET_A_MAX = __QNET_A_MAX - 1
@@ -201,6 +207,7 @@ enum qnet_expire_cause {
 	QNET_EXPIRE_UNCLAIMED,	/* heralded, but no circuit wanted it */
 	QNET_EXPIRE_DEADLINE,	/* a request's deadline passed */
 	QNET_EXPIRE_SWAP_FAILED, /* a Bell-state measurement failed */
+	QNET_EXPIRE_PURIFY_FAILED, /* a purification round failed */
 	__QNET_EXPIRE_MAX,
 };
 
@@ -249,9 +256,28 @@ enum qnet_stats_attr {
 	QNET_STATS_A_RX_PACKETS,
 	QNET_STATS_A_TX_PACKETS,
 	QNET_STATS_A_RX_DROPPED,	/* malformed or unexpected qnet packets */
+	QNET_STATS_A_DELIVERED_FID_SUM_PPM, /* sum over delivered pairs */
+	QNET_STATS_A_MEAN_DELIVERED_FID_PPM, /* u32: that / delivered */
+	QNET_STATS_A_DISCARDS,		/* nest: u64 per cause, type cause + 1 */
 
 	__QNET_STATS_A_MAX,
 	QNET_STATS_A_MAX = __QNET_STATS_A_MAX - 1
+};
+
+/* QNET_STATS_A_DISCARDS: u64 counters, one per enum qnet_expire_cause + 1. */
+enum qnet_discards_attr {
+	QNET_DISCARDS_A_UNSPEC,
+	QNET_DISCARDS_A_CUTOFF,
+	QNET_DISCARDS_A_REPLACED,
+	QNET_DISCARDS_A_LINK_DOWN,
+	QNET_DISCARDS_A_FIDELITY,
+	QNET_DISCARDS_A_UNCLAIMED,
+	QNET_DISCARDS_A_DEADLINE,
+	QNET_DISCARDS_A_SWAP_FAILED,
+	QNET_DISCARDS_A_PURIFY_FAILED,
+
+	__QNET_DISCARDS_A_MAX,
+	QNET_DISCARDS_A_MAX = __QNET_DISCARDS_A_MAX - 1
 };
 
 /*
@@ -288,6 +314,7 @@ enum qnet_msg_type {
 	QNET_MSG_SWAP,		/* a repeater's Bell-state measurement */
 	QNET_MSG_DISCARD,	/* pairs were lost: cutoff, failed swap, ... */
 	QNET_MSG_DELIVER,	/* an end delivered, or gave up on, a pair */
+	QNET_MSG_PURIFY,	/* link pairs used in a purification round */
 	__QNET_MSG_MAX,
 };
 
@@ -385,6 +412,26 @@ struct qnet_msg_swap {
 	__u8	frame;		/* SWAP: Pauli frame for the receiving end */
 	__u8	cause;		/* DISCARD: enum qnet_expire_cause */
 	__u8	pad[5];
+};
+
+/*
+ * QNET_MSG_PURIFY: the binding end of a link ran purification round
+ * @round (1 = on fresh pairs) of protocol @proto on link pairs @kept_id
+ * and @measured_id (the link layer's ids) for this circuit; the measured
+ * pair is gone and, unless @ok, so is the kept one. Round 0 drops
+ * @kept_id alone, for @cause (a pair that waited past the cutoff). Every
+ * link pair the binding end takes is named to the other end once: here
+ * when it is used up, or in the BIND of the pair that is finally used.
+ */
+struct qnet_msg_purify {
+	struct qnet_msg_circuit	c;
+	__be64	kept_id;
+	__be64	measured_id;
+	__u8	ok;
+	__u8	round;
+	__u8	proto;		/* 0 DEJMPS, 1 BBPSSW */
+	__u8	cause;		/* round 0: enum qnet_expire_cause */
+	__u8	pad[4];
 };
 
 /* QNET_MSG_HERALD and QNET_MSG_EXPIRE payload. */
