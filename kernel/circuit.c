@@ -1166,6 +1166,37 @@ static void qnet_circuit_plan(struct qnet_circuit *c)
 /* ---- link layer callbacks ---- */
 
 /*
+ * A waiting circuit's priority on the link on @side: its request's,
+ * raised one level for every QNET_AGE_PAIRS pairs the link gave to other
+ * circuits while it waited, so that a stream of urgent requests delays a
+ * lower one but cannot starve it.
+ */
+static unsigned int qnet_circuit_prio(const struct qnet_circuit *c,
+				      unsigned int side)
+{
+	unsigned int raise = c->passed_over[side] / QNET_AGE_PAIRS;
+
+	return c->req.priority > raise ? c->req.priority - raise : 0;
+}
+
+/*
+ * Does @a (waiting on @as) get the next pair before @b (on @bs)? Higher
+ * priority first; at equal priority the one passed over more often, then
+ * the older request.
+ */
+static bool qnet_circuit_before(const struct qnet_circuit *a, unsigned int as,
+				const struct qnet_circuit *b, unsigned int bs)
+{
+	unsigned int pa = qnet_circuit_prio(a, as), pb = qnet_circuit_prio(b, bs);
+
+	if (pa != pb)
+		return pa < pb;
+	if (a->passed_over[as] != b->passed_over[bs])
+		return a->passed_over[as] > b->passed_over[bs];
+	return a->req.start_ns < b->req.start_ns;
+}
+
+/*
  * A herald at the binding end: give the pair to the circuit that has
  * waited longest at the highest priority. Caller holds cn->lock.
  */
@@ -1184,9 +1215,8 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 			for (side = QNET_UP; side <= QNET_DOWN; side++) {
 				if (c->dev[side] != dev || !c->wanting[side])
 					continue;
-				if (!best || c->req.priority < best->req.priority ||
-				    (c->req.priority == best->req.priority &&
-				     c->req.start_ns < best->req.start_ns)) {
+				if (!best || qnet_circuit_before(c, side, best,
+								 best_side)) {
 					best = c;
 					best_side = side;
 				}
@@ -1195,6 +1225,14 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	}
 	if (!best)
 		return false;
+	/* age the circuits that wait on while this one is served */
+	for (i = 0; i < ARRAY_SIZE(cn->table); i++)
+		hlist_for_each_entry(c, &cn->table[i], hnode)
+			for (side = QNET_UP; side <= QNET_DOWN; side++)
+				if (c->dev[side] == dev && c->wanting[side] &&
+				    c->passed_over[side] < U16_MAX)
+					c->passed_over[side]++;
+	best->passed_over[best_side] = 0;
 
 	pair = qlink_take(dev, id);
 	if (!pair)

@@ -42,6 +42,13 @@ struct qnet_deferred {
  */
 #define QNET_PURIFY_MAX_ROUNDS	3
 
+/*
+ * Pairs a link may give to other circuits while one waits before that
+ * one's priority rises a level (0 is the highest): a priority-7 request
+ * waits at most 7 * QNET_AGE_PAIRS pairs, then competes as priority 0.
+ */
+#define QNET_AGE_PAIRS		4
+
 /* Requests queued behind the active one on a head. */
 #define QNET_REQQ_MAX		64
 
@@ -157,6 +164,7 @@ struct qnet_circuit {
 	 * Links this node binds: purification rounds the request needs on
 	 * each, and the pairs waiting for a partner, by rounds survived.
 	 */
+	u16			passed_over[2];	/* pairs gone to others */
 	u8			purify_rounds[2];
 	struct qnet_qubit	*purify[2][QNET_PURIFY_MAX_ROUNDS];
 

@@ -411,4 +411,86 @@ TEST_F_TIMEOUT(circ, hundred_sockets_all_served, 180)
 		close(s[i]);
 }
 
+/*
+ * Two circuits on one link: priority 0 asks for HI_PAIRS, priority 7 for
+ * LO_PAIRS. Once both wait, the link serves priority 0, and priority 7
+ * rises a level per QNET_AGE_PAIRS (4) pairs it is passed over: after
+ * 7 * 4 = 28 pairs it competes at 0 and, passed over more often, wins
+ * one pair. So between two consecutive priority-7 pairs exactly 28
+ * priority-0 pairs are delivered (kernel/circuit.c, qnet_circuit_before):
+ * urgent requests go first, and the low one is not starved. Unpaced
+ * direct 1-hop pairs are delivered at their herald, one at a time.
+ */
+#define HI_PAIRS	150
+#define LO_PAIRS	4
+#define AGE_GAP		28
+
+TEST_F_TIMEOUT(circ, priorities_age_so_none_starves, 120)
+{
+	struct qnet_request req = { .type = QNET_REQ_MEASURE };
+	static struct qnet_pair hi[HI_PAIRS], lo[LO_PAIRS];
+	int l, s[2], i, j, status, between;
+
+	if (variant->nodes != 2 || variant->link != fast_link)
+		SKIP(return, "runs on one fast link");
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		int c[2], k, n[2] = { HI_PAIRS, LO_PAIRS };
+		struct qnet_pair rec;
+
+		for (k = 0; k < 2; k++)
+			if ((c[k] = accept(l, NULL, NULL)) < 0)
+				_exit(1);
+		for (k = 0; k < 2; k++)
+			for (j = 0; j < n[k]; j++)
+				if (recv(c[k], &rec, sizeof(rec), 0) !=
+				    sizeof(rec) || rec.error)
+					_exit(2);
+		_exit(0);
+	}
+	close(l);
+	for (i = 0; i < 2; i++) {
+		s[i] = connect_head(&self->topo, self->family);
+		ASSERT_LE(0, s[i]);
+	}
+	req.num_pairs = HI_PAIRS;
+	req.priority = 0;
+	ASSERT_EQ((ssize_t)sizeof(req), send(s[0], &req, sizeof(req), 0));
+	req.num_pairs = LO_PAIRS;
+	req.priority = 7;
+	ASSERT_EQ((ssize_t)sizeof(req), send(s[1], &req, sizeof(req), 0));
+	for (i = 0; i < HI_PAIRS; i++)
+		ASSERT_EQ((ssize_t)sizeof(hi[i]),
+			  recv(s[0], &hi[i], sizeof(hi[i]), 0));
+	for (i = 0; i < LO_PAIRS; i++)
+		ASSERT_EQ((ssize_t)sizeof(lo[i]),
+			  recv(s[1], &lo[i], sizeof(lo[i]), 0));
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(s[0]);
+	close(s[1]);
+
+	/* the low request was served before the high one finished */
+	EXPECT_LT(lo[LO_PAIRS - 1].deliver_ns, hi[HI_PAIRS - 1].deliver_ns);
+	for (j = 0; j < LO_PAIRS; j++) {
+		between = 0;
+		for (i = 0; i < HI_PAIRS; i++)
+			if (hi[i].deliver_ns < lo[j].deliver_ns &&
+			    (!j || hi[i].deliver_ns > lo[j - 1].deliver_ns))
+				between++;
+		TH_LOG("priority-7 pair %d after %d priority-0 pairs", j,
+		       between);
+		/* before the first, also what came before both waited */
+		if (j) {
+			EXPECT_EQ(AGE_GAP, between);
+		} else {
+			EXPECT_LE(AGE_GAP, between);
+		}
+	}
+}
+
 TEST_HARNESS_MAIN
