@@ -287,11 +287,27 @@ test_route_add_show_del() {
 test_stats() {
 	run qa -j stats show dev ql0 || return 1
 	jcheck "$out" 'j["ifname"] == "ql0"' \
-		'all(isinstance(v, int) for v in j["stats"].values())' \
-		'"attempts" in j["stats"]' || return 1
+		'all(isinstance(v, int) for k, v in j["stats"].items()
+		     if k != "discards")' \
+		'"attempts" in j["stats"]' \
+		'"mean_delivered_fid_ppm" in j["stats"]' \
+		'sorted(j["stats"]["discards"]) == sorted(("cutoff",
+			"replaced", "link_down", "fidelity", "unclaimed",
+			"deadline", "swap_failed", "purify_failed"))' \
+		'all(isinstance(v, int)
+		     for v in j["stats"]["discards"].values())' || return 1
 	run qa stats reset dev ql0 || return 1
 	run qa -j stats show || return 1
-	jcheck "$out" '"ifname" not in j' '"attempts" in j["stats"]' || return 1
+	# the node: its links' totals and its network layer's own counters
+	jcheck "$out" '"ifname" not in j' '"attempts" in j["stats"]' \
+		'sorted(j["network"]) == sorted(("delivered",
+			"delivered_fid_sum_ppm", "mean_delivered_fid_ppm",
+			"swaps_ok", "swaps_failed", "purify_ok",
+			"purify_failed", "discards"))' \
+		'j["network"]["delivered"] == 0' || return 1
+	run qa stats show || return 1
+	grep -q '^    network:$' <<<"$out" || return 1
+	grep -q '^        discards none$' <<<"$out" || return 1
 	run qa stats reset
 }
 

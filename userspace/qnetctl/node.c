@@ -35,6 +35,9 @@ static int node_show_cb(const struct nlmsghdr *nlh, void *data)
 		print_nl(4);
 		if (qn_stats_print(tb[QNET_A_NODE_STATS], 4))
 			return MNL_CB_ERROR;
+		if (tb[QNET_A_NET_STATS] &&
+		    qn_net_stats_print(tb[QNET_A_NET_STATS], 4))
+			return MNL_CB_ERROR;
 	}
 	print_nl(0);
 	close_json_object();

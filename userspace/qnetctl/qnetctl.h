@@ -87,6 +87,9 @@ int cmd_monitor(struct qn *q);
 
 /* Counters: print a QNET_A_LINK_STATS or QNET_A_NODE_STATS nest. */
 int qn_stats_print(const struct nlattr *nest, int indent);
+int qn_stats_print_as(const char *key, const struct nlattr *nest, int indent);
+/* The node's network-layer counters, QNET_A_NET_STATS. */
+int qn_net_stats_print(const struct nlattr *nest, int indent);
 
 /* Policy of the top-level attributes, for qn_parse_attrs(). */
 extern const enum mnl_attr_data_type qnet_attr_policy[QNET_A_MAX + 1];

@@ -27,6 +27,21 @@ static const enum mnl_attr_data_type stats_policy[QNET_STATS_A_MAX + 1] = {
 	[QNET_STATS_A_RX_PACKETS]	 = MNL_TYPE_U64,
 	[QNET_STATS_A_TX_PACKETS]	 = MNL_TYPE_U64,
 	[QNET_STATS_A_RX_DROPPED]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_DELIVERED_FID_SUM_PPM]	= MNL_TYPE_U64,
+	[QNET_STATS_A_MEAN_DELIVERED_FID_PPM]	= MNL_TYPE_U32,
+	[QNET_STATS_A_DISCARDS]		 = MNL_TYPE_NESTED,
+};
+
+/* QNET_STATS_A_DISCARDS, by enum qnet_discards_attr: JSON keys and labels */
+static const char *const discard_names[QNET_DISCARDS_A_MAX + 1] = {
+	[QNET_DISCARDS_A_CUTOFF]	= "cutoff",
+	[QNET_DISCARDS_A_REPLACED]	= "replaced",
+	[QNET_DISCARDS_A_LINK_DOWN]	= "link_down",
+	[QNET_DISCARDS_A_FIDELITY]	= "fidelity",
+	[QNET_DISCARDS_A_UNCLAIMED]	= "unclaimed",
+	[QNET_DISCARDS_A_DEADLINE]	= "deadline",
+	[QNET_DISCARDS_A_SWAP_FAILED]	= "swap_failed",
+	[QNET_DISCARDS_A_PURIFY_FAILED]	= "purify_failed",
 };
 
 /* One counter: its attribute, names and how it is printed. */
@@ -42,6 +57,10 @@ static const struct qn_counter qn_counters[] = {
 	{ QNET_STATS_A_ATTEMPTS, "attempts", "attempts", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_HERALDED, "heralded", "heralded", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_DELIVERED, "delivered", "delivered", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_MEAN_DELIVERED_FID_PPM, "mean_delivered_fid_ppm",
+	  "delivered-fidelity", QN_UNIT_PROB, false },
+	{ QNET_STATS_A_DELIVERED_FID_SUM_PPM, "delivered_fid_sum_ppm", NULL,
+	  QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_EXPIRED, "expired", "expired", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_STORED, "stored", "stored", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_MEAN_FIDELITY_PPM, "mean_fidelity_ppm", "mean-fidelity",
@@ -64,8 +83,44 @@ static uint64_t qn_attr_get_uint(const struct nlattr *attr)
 		mnl_attr_get_u64(attr) : mnl_attr_get_u32(attr);
 }
 
-/* As a "stats" object in JSON; as indented lines in text. */
-int qn_stats_print(const struct nlattr *nest, int indent)
+/*
+ * "discards": a JSON object of every cause; in text a line of the causes
+ * that are not zero ("discards none" if all are).
+ */
+static int qn_discards_print(const struct nlattr *nest, int indent)
+{
+	const struct nlattr *tb[QNET_DISCARDS_A_MAX + 1] = {};
+	static enum mnl_attr_data_type policy[QNET_DISCARDS_A_MAX + 1];
+	bool any = false;
+	char fmt[48];
+	int i;
+
+	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
+		policy[i] = MNL_TYPE_U64;
+	if (qn_parse_nested(nest, policy, QNET_DISCARDS_A_MAX, tb))
+		return -EINVAL;
+	print_nl(indent);
+	print_string(PRINT_FP, NULL, "%s", "discards");
+	open_json_object("discards");
+	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++) {
+		uint64_t v = tb[i] ? mnl_attr_get_u64(tb[i]) : 0;
+
+		if (!v) {
+			print_u64(PRINT_JSON, discard_names[i], NULL, v);
+			continue;
+		}
+		snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, discard_names[i]);
+		print_u64(PRINT_ANY, discard_names[i], fmt, v);
+		any = true;
+	}
+	if (!any)
+		print_string(PRINT_FP, NULL, " %s", "none");
+	close_json_object();
+	return 0;
+}
+
+/* As a @key object in JSON; as indented lines in text. */
+int qn_stats_print_as(const char *key, const struct nlattr *nest, int indent)
 {
 	const struct nlattr *tb[QNET_STATS_A_MAX + 1] = {};
 	bool line_started = false;
@@ -74,7 +129,7 @@ int qn_stats_print(const struct nlattr *nest, int indent)
 
 	if (qn_parse_nested(nest, stats_policy, QNET_STATS_A_MAX, tb))
 		return -EINVAL;
-	open_json_object("stats");
+	open_json_object(key);
 	for (i = 0; i < ARRAY_SIZE(qn_counters); i++) {
 		const struct qn_counter *c = &qn_counters[i];
 
@@ -92,8 +147,28 @@ int qn_stats_print(const struct nlattr *nest, int indent)
 		print_unit(c->json, fmt, c->unit, qn_attr_get_uint(tb[c->attr]));
 		line_started = true;
 	}
+	if (tb[QNET_STATS_A_DISCARDS] &&
+	    qn_discards_print(tb[QNET_STATS_A_DISCARDS], indent))
+		return -EINVAL;
 	close_json_object();
 	return 0;
+}
+
+int qn_stats_print(const struct nlattr *nest, int indent)
+{
+	return qn_stats_print_as("stats", nest, indent);
+}
+
+/*
+ * QNET_A_NET_STATS: the node's own network-layer counters, as "network"
+ * (text: after a "network:" label).
+ */
+int qn_net_stats_print(const struct nlattr *nest, int indent)
+{
+	print_nl(indent);
+	print_string(PRINT_FP, NULL, "%s", "network:");
+	print_nl(indent + 4);
+	return qn_stats_print_as("network", nest, indent + 4);
 }
 
 static int stats_help(struct qn *q)
@@ -146,6 +221,8 @@ static int stats_show_cb(const struct nlmsghdr *nlh, void *data)
 			  mnl_attr_get_u32(tb[QNET_A_IFINDEX]));
 	print_nl(4);
 	if (nest && qn_stats_print(nest, 4))
+		return MNL_CB_ERROR;
+	if (tb[QNET_A_NET_STATS] && qn_net_stats_print(tb[QNET_A_NET_STATS], 4))
 		return MNL_CB_ERROR;
 	print_nl(0);
 	close_json_object();
