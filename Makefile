@@ -35,7 +35,8 @@ module:
 userspace:
 	$(MAKE) -C userspace
 
-selftests:
+# libqnet_test links userspace/libqnet/libqnet.a
+selftests: userspace
 	$(MAKE) -C selftests
 
 deps:

@@ -173,6 +173,14 @@ static int ctl_fail(int err)
 	return err;
 }
 
+/* A call with a NULL or otherwise unusable argument. */
+static int ctl_einval(struct qnet_ctl *ctl)
+{
+	if (ctl)
+		snprintf(ctl->err, sizeof(ctl->err), "libqnet: invalid argument");
+	return ctl_fail(-EINVAL);
+}
+
 static void ctl_set_error(struct qnet_ctl *ctl, const char *fmt, ...)
 {
 	va_list ap;
@@ -595,7 +603,7 @@ LIBQNET_API int qnet_ctl_node_get(struct qnet_ctl *ctl, uint32_t *addr)
 	int err;
 
 	if (!ctl || !addr)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	msg = ctl_msg(ctl, QNET_CMD_NODE_GET, 0);
 	if (!msg)
 		return ctl_fail(-ENOMEM);
@@ -610,7 +618,7 @@ LIBQNET_API int qnet_ctl_node_set(struct qnet_ctl *ctl, uint32_t addr)
 	struct nl_msg *msg;
 
 	if (!ctl)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	msg = ctl_msg(ctl, QNET_CMD_NODE_SET, 0);
 	if (!msg || nla_put_u32(msg, QNET_A_NODE_ADDR, addr)) {
 		nlmsg_free(msg);
@@ -659,7 +667,7 @@ LIBQNET_API int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
 	int ifindex = 0, err;
 
 	if (!ctl || !st)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	if (ifname) {
 		ifindex = ctl_ifindex(ctl, ifname);
 		if (ifindex < 0)
@@ -737,7 +745,7 @@ LIBQNET_API int qnet_ctl_link_get(struct qnet_ctl *ctl, const char *ifname,
 	int ifindex, err;
 
 	if (!ctl || !info)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	ifindex = ctl_ifindex(ctl, ifname);
 	if (ifindex < 0)
 		return ifindex;
@@ -794,7 +802,7 @@ LIBQNET_API int qnet_ctl_link_list(struct qnet_ctl *ctl,
 	int err;
 
 	if (!ctl || !links || !n)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	err = ctl_dump(ctl, QNET_CMD_LINK_GET, ctl_parse_link_entry, &a,
 		       ctl_array_reset);
 	if (err) {
@@ -818,7 +826,7 @@ LIBQNET_API int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
 	size_t i;
 
 	if (!ctl || !p)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	if (mask & ~CTL_LP_ALL) {
 		ctl_set_error(ctl, "libqnet: unknown bits in the parameter mask");
 		return ctl_fail(-EINVAL);
@@ -870,7 +878,7 @@ LIBQNET_API int qnet_ctl_route_add(struct qnet_ctl *ctl, uint32_t dst,
 	int ifindex;
 
 	if (!ctl)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	ifindex = ctl_ifindex(ctl, ifname);
 	if (ifindex < 0)
 		return ifindex;
@@ -889,7 +897,7 @@ LIBQNET_API int qnet_ctl_route_del(struct qnet_ctl *ctl, uint32_t dst)
 	struct nl_msg *msg;
 
 	if (!ctl)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	msg = ctl_msg(ctl, QNET_CMD_ROUTE_DEL, 0);
 	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst)) {
 		nlmsg_free(msg);
@@ -923,7 +931,7 @@ LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,
 	int err;
 
 	if (!ctl || !routes || !n)
-		return ctl_fail(-EINVAL);
+		return ctl_einval(ctl);
 	err = ctl_dump(ctl, QNET_CMD_ROUTE_GET, ctl_parse_route_entry, &a,
 		       ctl_array_reset);
 	if (err) {
