@@ -7,6 +7,9 @@
 #   make check-debug  same under a KASAN/lockdep/kmemleak kernel built once
 #   make demo         install deps, build, boot the VM and show qnet at work
 #   make lint         checkpatch.pl and sparse over the module
+#   make install      module, headers, libqnet, qnetctl, qnet-model and the
+#                     examples (DESTDIR, PREFIX=/usr/local; tools/install.sh)
+#   make uninstall    remove exactly those files
 #
 # KVER selects the kernel to build against; it defaults to the kernel that
 # Debian's linux-headers-amd64 metapackage points at.
@@ -21,9 +24,12 @@ KVER := $(shell uname -r)
 endif
 KDIR ?= /lib/modules/$(KVER)/build
 
+PREFIX ?= /usr/local
+
 export KVER KDIR
 
-.PHONY: all module userspace selftests deps check check-debug demo lint clean
+.PHONY: all module userspace selftests deps check check-debug demo lint clean \
+	install uninstall
 
 all: module userspace selftests
 
@@ -35,7 +41,8 @@ module:
 userspace:
 	$(MAKE) -C userspace
 
-selftests:
+# libqnet_test links userspace/libqnet/libqnet.a
+selftests: userspace
 	$(MAKE) -C selftests
 
 deps:
@@ -52,6 +59,13 @@ demo: deps
 
 lint:
 	@tools/lint.sh
+
+# Only the module is needed from the kernel side: no selftests.
+install: module userspace
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" tools/install.sh install
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" tools/install.sh uninstall
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libqnet's control API (userspace/libqnet/ctl.c) against the module:
+ * every call, its exact results, its errors with the kernel's extack.
+ *
+ * The test process sits in a netns of its own ("home") and drives two
+ * named namespaces, as `ip netns add` makes them, through handles from
+ * qnet_ctl_open(name):
+ *
+ *     netns A (node 1)                           netns B (node 2)
+ *   +-------------------------+               +-------------------+
+ *   |                     qa0 o+=============+o qa1               |
+ *   |  qx0 o+=====+o qx1      |    qlink      |                   |
+ *   +-------------------------+               +-------------------+
+ *
+ * None of these devices exists in "home", so a name that resolves proves
+ * the handle looks it up in its node's netns.
+ *
+ * The qlinks are made with the rtnetlink helpers of qnet_nl.h (libmnl):
+ * libqnet has no call for that. Linked with libqnet.a (see the Makefile).
+ */
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+/* qnet_util.h has a static qnet_family(); libqnet exports one too */
+#define qnet_family qnet_util_family
+#include "qnet_util.h"
+#undef qnet_family
+#include "qnet_nl.h"
+#include "qnet/libqnet.h"
+
+/* How a kselftest-harness test child reports SKIP to its parent. */
+#define HARNESS_SKIP_EXIT	255
+
+FIXTURE(lib) {
+	char		a[64], b[64];	/* netns names */
+	int		afd, bfd;	/* their fds */
+	struct qnet_ctl	*ca, *cb;	/* handles on A and B */
+};
+
+static int run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ret = system(cmd);
+	if (ret == -1 || !WIFEXITED(ret))
+		return -1;
+	return WEXITSTATUS(ret);
+}
+
+static int open_ns(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * In netns @nsfd: create qlink @name with @peer in @peer_nsfd (-1: the
+ * same netns), and bring @name up if @up. Back to the caller's netns.
+ */
+static int qlink_in(int nsfd, const char *name, const char *peer,
+		    int peer_nsfd, bool up)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct qnet_nl rt;
+	int err;
+
+	if (home < 0)
+		return -errno;
+	if (setns(nsfd, CLONE_NEWNET)) {
+		close(home);
+		return -errno;
+	}
+	err = qnet_nl_open_proto(&rt, NETLINK_ROUTE);
+	if (!err) {
+		err = qnet_rtnl_qlink_add(&rt, name, peer, peer_nsfd);
+		if (!err && up)
+			err = qnet_rtnl_link_up(&rt, name, true);
+		qnet_nl_close(&rt);
+	}
+	if (setns(home, CLONE_NEWNET) && !err)
+		err = -errno;
+	close(home);
+	return err;
+}
+
+static int link_up_in(int nsfd, const char *name, bool up)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct qnet_nl rt;
+	int err;
+
+	if (home < 0 || setns(nsfd, CLONE_NEWNET))
+		return -errno;
+	err = qnet_nl_open_proto(&rt, NETLINK_ROUTE);
+	if (!err) {
+		err = qnet_rtnl_link_up(&rt, name, up);
+		qnet_nl_close(&rt);
+	}
+	if (setns(home, CLONE_NEWNET) && !err)
+		err = -errno;
+	close(home);
+	return err;
+}
+
+FIXTURE_SETUP(lib)
+{
+	int err;
+
+	self->afd = self->bfd = -1;
+	ASSERT_EQ(0, qnet_module_ensure());
+	/* our own mounts (ip netns add) and netns, gone with this process */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS | CLONE_NEWNET));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(self->a, sizeof(self->a), "libqnet-a-%d", getpid());
+	snprintf(self->b, sizeof(self->b), "libqnet-b-%d", getpid());
+	ASSERT_EQ(0, run("ip netns add %s && ip netns add %s", self->a,
+			 self->b));
+	self->afd = open_ns(self->a);
+	self->bfd = open_ns(self->b);
+	ASSERT_LE(0, self->afd);
+	ASSERT_LE(0, self->bfd);
+
+	err = qlink_in(self->afd, "qa0", "qa1", self->bfd, false);
+	if (err == -EOPNOTSUPP)
+		SKIP(_exit(HARNESS_SKIP_EXIT), "no \"qlink\" link type");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, qlink_in(self->afd, "qx0", "qx1", -1, false));
+
+	self->ca = qnet_ctl_open(self->a);
+	ASSERT_NE(NULL, self->ca) TH_LOG("qnet_ctl_open(%s): %m", self->a);
+	self->cb = qnet_ctl_open(self->b);
+	ASSERT_NE(NULL, self->cb) TH_LOG("qnet_ctl_open(%s): %m", self->b);
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	qnet_ctl_close(self->ca);
+	qnet_ctl_close(self->cb);
+	if (self->afd >= 0)
+		close(self->afd);
+	if (self->bfd >= 0)
+		close(self->bfd);
+	run("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+	    self->a, self->b);
+}
+
+/* Expect call result @ret to be -@e, errno @e, and error message @msg. */
+#define EXPECT_CTL_ERR(ctl, ret, e, msg) do {				\
+	EXPECT_EQ(-(e), (ret));						\
+	EXPECT_EQ((e), errno);						\
+	EXPECT_STREQ((msg), qnet_ctl_error(ctl));			\
+} while (0)
+
+static void expect_params_eq(struct __test_metadata *_metadata,
+			     const struct qnet_link_params *x,
+			     const struct qnet_link_params *y)
+{
+	EXPECT_EQ(x->length_m, y->length_m);
+	EXPECT_EQ(x->atten_mdb_km, y->atten_mdb_km);
+	EXPECT_EQ(x->index_milli, y->index_milli);
+	EXPECT_EQ(x->attempt_rate_hz, y->attempt_rate_hz);
+	EXPECT_EQ(x->scheme, y->scheme);
+	EXPECT_EQ(x->alpha_ppm, y->alpha_ppm);
+	EXPECT_EQ(x->source_fid_ppm, y->source_fid_ppm);
+	EXPECT_EQ(x->det_eff_ppm, y->det_eff_ppm);
+	EXPECT_EQ(x->dark_rate_hz, y->dark_rate_hz);
+	EXPECT_EQ(x->visibility_ppm, y->visibility_ppm);
+	EXPECT_EQ(x->mem_slots, y->mem_slots);
+	EXPECT_EQ(x->t1_ns, y->t1_ns);
+	EXPECT_EQ(x->t2_ns, y->t2_ns);
+	EXPECT_EQ(x->cutoff_ns, y->cutoff_ns);
+	EXPECT_EQ(x->seed, y->seed);
+	EXPECT_EQ(x->time_scale, y->time_scale);
+	EXPECT_EQ(x->continuous, y->continuous);
+}
+
+static void expect_stats_eq(struct __test_metadata *_metadata,
+			    const struct qnet_stats *x,
+			    const struct qnet_stats *y)
+{
+	EXPECT_EQ(x->attempts, y->attempts);
+	EXPECT_EQ(x->heralded, y->heralded);
+	EXPECT_EQ(x->delivered, y->delivered);
+	EXPECT_EQ(x->expired, y->expired);
+	EXPECT_EQ(x->swaps_ok, y->swaps_ok);
+	EXPECT_EQ(x->swaps_failed, y->swaps_failed);
+	EXPECT_EQ(x->purify_ok, y->purify_ok);
+	EXPECT_EQ(x->purify_failed, y->purify_failed);
+	EXPECT_EQ(x->fidelity_sum_ppm, y->fidelity_sum_ppm);
+	EXPECT_EQ(x->mean_fidelity_ppm, y->mean_fidelity_ppm);
+	EXPECT_EQ(x->stored, y->stored);
+	EXPECT_EQ(x->emu_time_ns, y->emu_time_ns);
+	EXPECT_EQ(x->rx_packets, y->rx_packets);
+	EXPECT_EQ(x->tx_packets, y->tx_packets);
+	EXPECT_EQ(x->rx_dropped, y->rx_dropped);
+}
+
+/* The defaults of a new link (qlink_params_default() in kernel/link.c). */
+static const struct qnet_link_params defaults = {
+	.length_m = 25000, .atten_mdb_km = 200, .index_milli = 1470,
+	.attempt_rate_hz = 1000000, .scheme = QNET_SCHEME_SINGLE_CLICK,
+	.alpha_ppm = 50000, .source_fid_ppm = 970000, .det_eff_ppm = 800000,
+	.dark_rate_hz = 10, .visibility_ppm = 900000, .mem_slots = 1,
+	.t1_ns = 0, .t2_ns = 1000000000, .cutoff_ns = 0,
+	.time_scale = 0, .continuous = 0,
+};
+
+/* @p has the defaults; the seed of a new link is random. */
+static void expect_defaults(struct __test_metadata *_metadata,
+			    const struct qnet_link_params *p)
+{
+	struct qnet_link_params d = defaults;
+
+	d.seed = p->seed;
+	expect_params_eq(_metadata, &d, p);
+}
+
+/* ---- open ---- */
+
+TEST_F(lib, open_missing_netns_is_enoent)
+{
+	struct qnet_ctl *c;
+
+	errno = 0;
+	c = qnet_ctl_open("libqnet-no-such-netns");
+	EXPECT_EQ(NULL, c);
+	EXPECT_EQ(ENOENT, errno);
+
+	c = qnet_ctl_open("../a");
+	EXPECT_EQ(NULL, c);
+	EXPECT_EQ(EINVAL, errno);
+	c = qnet_ctl_open("");
+	EXPECT_EQ(NULL, c);
+	EXPECT_EQ(EINVAL, errno);
+
+	EXPECT_STREQ("", qnet_ctl_error(NULL));
+	EXPECT_STREQ("", qnet_ctl_error(self->ca));
+}
+
+TEST_F(lib, open_named_netns_stays_there)
+{
+	struct qnet_ctl *here;
+	uint32_t addr = 77;
+
+	/* we are still in "home": none of A's devices here */
+	EXPECT_EQ(0U, if_nametoindex("qa0"));
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	here = qnet_ctl_open(NULL);
+	ASSERT_NE(NULL, here);
+	ASSERT_EQ(0, qnet_ctl_node_get(here, &addr));
+	EXPECT_EQ(0U, addr);
+	ASSERT_EQ(0, qnet_ctl_node_get(self->ca, &addr));
+	EXPECT_EQ(1U, addr);
+	ASSERT_EQ(0, qnet_ctl_node_get(self->cb, &addr));
+	EXPECT_EQ(0U, addr);
+
+	/* home has no qlink at all */
+	struct qnet_link_info *links = (void *)1;
+	size_t n = 99;
+
+	ASSERT_EQ(0, qnet_ctl_link_list(here, &links, &n));
+	EXPECT_EQ(0U, n);
+	free(links);
+	struct qnet_link_info li;
+
+	EXPECT_CTL_ERR(here, qnet_ctl_link_get(here, "qa0", &li), ENODEV,
+		       "libqnet: no device qa0 in this node");
+	EXPECT_CTL_ERR(here, qnet_ctl_link_get(here, "qa0", NULL), EINVAL,
+		       "libqnet: invalid argument");
+	qnet_ctl_close(here);
+}
+
+/* ---- node ---- */
+
+TEST_F(lib, node_set_get)
+{
+	uint32_t addr = 123;
+
+	ASSERT_EQ(0, qnet_ctl_node_get(self->ca, &addr));
+	EXPECT_EQ(0U, addr);
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 42));
+	ASSERT_EQ(0, qnet_ctl_node_get(self->ca, &addr));
+	EXPECT_EQ(42U, addr);
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 0xffffffffU));
+	ASSERT_EQ(0, qnet_ctl_node_get(self->ca, &addr));
+	EXPECT_EQ(0xffffffffU, addr);
+
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_node_set(self->ca, 0), EINVAL,
+		       "qnet: node address 0 is reserved (any): QNET_A_NODE_ADDR");
+	ASSERT_EQ(0, qnet_ctl_node_get(self->ca, &addr));
+	EXPECT_EQ(0xffffffffU, addr);
+	/* a call that works clears the message */
+	EXPECT_STREQ("", qnet_ctl_error(self->ca));
+
+	/* B is another node */
+	ASSERT_EQ(0, qnet_ctl_node_get(self->cb, &addr));
+	EXPECT_EQ(0U, addr);
+}
+
+/* ---- links ---- */
+
+TEST_F(lib, link_list_and_get)
+{
+	struct qnet_link_info *l = NULL, one;
+	int qa0, qx0, qx1, home;
+	size_t n = 0, i;
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	ASSERT_EQ(0, qnet_ctl_node_set(self->cb, 2));
+
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(0, setns(self->afd, CLONE_NEWNET));
+	qa0 = if_nametoindex("qa0");
+	qx0 = if_nametoindex("qx0");
+	qx1 = if_nametoindex("qx1");
+	ASSERT_EQ(0, setns(home, CLONE_NEWNET));
+	close(home);
+	ASSERT_LT(0, qa0);
+	ASSERT_LT(0, qx0);
+	ASSERT_LT(0, qx1);
+
+	ASSERT_EQ(0, qnet_ctl_link_list(self->ca, &l, &n));
+	ASSERT_EQ(3U, n);
+	/* ifindex order (a peer is registered before the device asked for) */
+	EXPECT_EQ(qa0, l[0].ifindex);
+	EXPECT_STREQ("qa0", l[0].ifname);
+	EXPECT_EQ(qx1, l[1].ifindex);
+	EXPECT_STREQ("qx1", l[1].ifname);
+	EXPECT_EQ(qx0, l[2].ifindex);
+	EXPECT_STREQ("qx0", l[2].ifname);
+	EXPECT_LT(qa0, qx1);
+	EXPECT_LT(qx1, qx0);
+	/* qa0 ends in B, node 2; qx0 and qx1 in A, node 1 */
+	EXPECT_EQ(2U, l[0].peer_node);
+	EXPECT_EQ(1U, l[1].peer_node);
+	EXPECT_EQ(1U, l[2].peer_node);
+	for (i = 0; i < n; i++) {
+		EXPECT_FALSE(l[i].oper_up);
+		expect_defaults(_metadata, &l[i].params);
+		EXPECT_EQ(0U, l[i].stats.attempts);
+		EXPECT_EQ(0U, l[i].stats.heralded);
+
+		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, l[i].ifname, &one));
+		EXPECT_EQ(l[i].ifindex, one.ifindex);
+		EXPECT_STREQ(l[i].ifname, one.ifname);
+		EXPECT_EQ(l[i].peer_node, one.peer_node);
+		EXPECT_EQ(l[i].oper_up, one.oper_up);
+		expect_params_eq(_metadata, &l[i].params, &one.params);
+		expect_stats_eq(_metadata, &l[i].stats, &one.stats);
+	}
+	free(l);
+
+	/* B sees its one end */
+	ASSERT_EQ(0, qnet_ctl_link_list(self->cb, &l, &n));
+	ASSERT_EQ(1U, n);
+	EXPECT_STREQ("qa1", l[0].ifname);
+	EXPECT_EQ(1U, l[0].peer_node);
+	free(l);
+
+	/* up on both ends: carrier */
+	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
+	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &one));
+		if (one.oper_up)
+			break;
+		usleep(10000);
+	}
+	EXPECT_TRUE(one.oper_up);
+}
+
+TEST_F(lib, link_get_errors)
+{
+	struct qnet_link_info li;
+
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_get(self->ca, "nope0", &li),
+		       ENODEV, "libqnet: no device nope0 in this node");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_get(self->ca, "lo", &li),
+		       EOPNOTSUPP, "qnet: not a qlink device: QNET_A_IFINDEX");
+	/* qa1 is in B, not in A */
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_get(self->ca, "qa1", &li),
+		       ENODEV, "libqnet: no device qa1 in this node");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_get(self->ca, NULL, &li),
+		       EINVAL, "libqnet: bad device name");
+}
+
+TEST_F(lib, link_set_round_trips)
+{
+	const struct qnet_link_params p = {
+		.length_m = 2500, .atten_mdb_km = 250, .index_milli = 1500,
+		.attempt_rate_hz = 2000000,
+		.scheme = QNET_SCHEME_DOUBLE_CLICK, .alpha_ppm = 70000,
+		.source_fid_ppm = 990000, .det_eff_ppm = 850000,
+		.dark_rate_hz = 25, .visibility_ppm = 970000,
+		.mem_slots = 12, .t1_ns = 5000000000ULL,
+		.t2_ns = 7000000000ULL, .cutoff_ns = 123456789012ULL,
+		.seed = 0x0123456789abcdefULL, .time_scale = 1000,
+		.continuous = 0,
+	};
+	const uint64_t all = QNET_LP_LENGTH | QNET_LP_ATTEN | QNET_LP_INDEX |
+		QNET_LP_RATE | QNET_LP_SCHEME | QNET_LP_ALPHA |
+		QNET_LP_SOURCE_FID | QNET_LP_DET_EFF | QNET_LP_DARK_RATE |
+		QNET_LP_VISIBILITY | QNET_LP_MEM_SLOTS | QNET_LP_T1 |
+		QNET_LP_T2 | QNET_LP_CUTOFF | QNET_LP_SEED |
+		QNET_LP_TIME_SCALE | QNET_LP_CONTINUOUS;
+	struct qnet_link_params q;
+	struct qnet_link_info li;
+
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qa0", &p, all));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+	expect_params_eq(_metadata, &p, &li.params);
+	/* the parameters belong to the link: the far end, in B, has them */
+	ASSERT_EQ(0, qnet_ctl_link_get(self->cb, "qa1", &li));
+	expect_params_eq(_metadata, &p, &li.params);
+	/* other links keep theirs */
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qx0", &li));
+	expect_defaults(_metadata, &li.params);
+
+	/* only what the mask says: the rest of @q is ignored */
+	memset(&q, 0xff, sizeof(q));
+	q.length_m = 3000;
+	q.seed = 7;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->cb, "qa1", &q,
+				       QNET_LP_LENGTH | QNET_LP_SEED));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+	q = p;
+	q.length_m = 3000;
+	q.seed = 7;
+	expect_params_eq(_metadata, &q, &li.params);
+
+	/* the extremes of the ranges */
+	q.length_m = 1;
+	q.atten_mdb_km = 0;
+	q.index_milli = 10000;
+	q.attempt_rate_hz = 1000000000;
+	q.scheme = QNET_SCHEME_DIRECT;
+	q.alpha_ppm = 1000000;
+	q.source_fid_ppm = 250000;
+	q.det_eff_ppm = 1000000;
+	q.dark_rate_hz = 0;
+	q.visibility_ppm = 0;
+	q.mem_slots = 64;
+	q.t1_ns = UINT64_MAX;
+	q.t2_ns = 0;
+	q.cutoff_ns = 1;
+	q.seed = UINT64_MAX;
+	q.time_scale = UINT32_MAX;
+	q.continuous = 0;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qx1", &q, all))
+		TH_LOG("%s", qnet_ctl_error(self->ca));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qx0", &li));
+	expect_params_eq(_metadata, &q, &li.params);
+}
+
+TEST_F(lib, link_set_bad_values)
+{
+	struct qnet_link_params p = defaults;
+	struct qnet_link_info before, after;
+
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &before));
+
+	/* out of the policy's range: ERANGE, the attribute named */
+	p.mem_slots = 65;
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   QNET_LP_MEM_SLOTS),
+		       ERANGE,
+		       "integer out of range: QNET_LINK_A_MEM_SLOTS (valid: 1..64)");
+	p.length_m = 0;
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   QNET_LP_LENGTH),
+		       ERANGE,
+		       "integer out of range: QNET_LINK_A_LENGTH_M (valid: 1..1000000)");
+	p.scheme = QNET_SCHEME_MAX + 1;
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   QNET_LP_SCHEME),
+		       ERANGE,
+		       "integer out of range: QNET_LINK_A_SCHEME (valid: 0..2)");
+	p.source_fid_ppm = 249999;
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   QNET_LP_SOURCE_FID |
+						   QNET_LP_DARK_RATE),
+		       ERANGE,
+		       "integer out of range: QNET_LINK_A_SOURCE_FID_PPM (valid: 250000..1000000)");
+	EXPECT_NE(NULL, strstr(qnet_ctl_error(self->ca), "SOURCE_FID"));
+
+	/* valid one by one, refused together by the link: EINVAL */
+	p = defaults;
+	p.alpha_ppm = 0;
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   QNET_LP_ALPHA),
+		       EINVAL,
+		       "qnet: alpha_ppm must be above 0 for single-click");
+	p.scheme = QNET_SCHEME_DOUBLE_CLICK;
+	p.length_m = 1000000;
+	EXPECT_EQ(-EINVAL, qnet_ctl_link_set(self->ca, "qa0", &p,
+					     QNET_LP_SCHEME | QNET_LP_LENGTH));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_NE(NULL, strstr(qnet_ctl_error(self->ca), "length_m"))
+		TH_LOG("\"%s\"", qnet_ctl_error(self->ca));
+
+	/* no parameter at all: the kernel wants the nest */
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p, 0),
+		       EINVAL, "qnet: missing attribute QNET_A_LINK_PARAMS");
+	/* a mask bit that is no parameter */
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   1ULL << 40),
+		       EINVAL, "libqnet: unknown bits in the parameter mask");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "qa0", &p,
+						   1ULL << QNET_LINK_A_PAD),
+		       EINVAL, "libqnet: unknown bits in the parameter mask");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_link_set(self->ca, "lo", &p,
+						   QNET_LP_LENGTH),
+		       EOPNOTSUPP, "qnet: not a qlink device: QNET_A_IFINDEX");
+
+	/* nothing changed */
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &after));
+	expect_params_eq(_metadata, &before.params, &after.params);
+}
+
+/* ---- routes ---- */
+
+TEST_F(lib, routes_add_del_list)
+{
+	struct qnet_route *r = NULL;
+	struct qnet_link_info qa0, qx0;
+	size_t n = 99;
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &qa0));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qx0", &qx0));
+
+	ASSERT_EQ(0, qnet_ctl_route_list(self->ca, &r, &n));
+	EXPECT_EQ(0U, n);
+	free(r);
+
+	ASSERT_EQ(0, qnet_ctl_route_add(self->ca, 5, "qx0", 0));
+	ASSERT_EQ(0, qnet_ctl_route_add(self->ca, 2, "qa0", 7));
+	ASSERT_EQ(0, qnet_ctl_route_add(self->ca, 0xfffffffeU, "qa0",
+					0xffffffffU));
+	ASSERT_EQ(0, qnet_ctl_route_list(self->ca, &r, &n));
+	ASSERT_EQ(3U, n);
+	/* destination order */
+	EXPECT_EQ(2U, r[0].dst);
+	EXPECT_EQ(qa0.ifindex, r[0].ifindex);
+	EXPECT_STREQ("qa0", r[0].ifname);
+	EXPECT_EQ(7U, r[0].metric);
+	EXPECT_EQ(5U, r[1].dst);
+	EXPECT_EQ(qx0.ifindex, r[1].ifindex);
+	EXPECT_STREQ("qx0", r[1].ifname);
+	EXPECT_EQ(0U, r[1].metric);
+	EXPECT_EQ(0xfffffffeU, r[2].dst);
+	EXPECT_EQ(qa0.ifindex, r[2].ifindex);
+	EXPECT_EQ(0xffffffffU, r[2].metric);
+	free(r);
+
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 2, "qx0", 0),
+		       EEXIST,
+		       "qnet: a route to this destination exists: QNET_A_ROUTE_DST");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 1, "qx0", 0),
+		       EINVAL,
+		       "qnet: route to this node's own address: QNET_A_ROUTE_DST");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 0, "qx0", 0),
+		       EINVAL,
+		       "qnet: route destination 0 is reserved (any): QNET_A_ROUTE_DST");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 9, "lo", 0),
+		       EOPNOTSUPP, "qnet: not a qlink device: QNET_A_IFINDEX");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 9, "nope0", 0),
+		       ENODEV, "libqnet: no device nope0 in this node");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_node_set(self->ca, 5), EEXIST,
+		       "qnet: a route points at this address; delete it first: QNET_A_NODE_ADDR");
+
+	/* B's table is its own */
+	ASSERT_EQ(0, qnet_ctl_route_list(self->cb, &r, &n));
+	EXPECT_EQ(0U, n);
+	free(r);
+
+	ASSERT_EQ(0, qnet_ctl_route_del(self->ca, 2));
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_del(self->ca, 2), ENOENT,
+		       "qnet: no route to this destination: QNET_A_ROUTE_DST");
+	ASSERT_EQ(0, qnet_ctl_route_list(self->ca, &r, &n));
+	ASSERT_EQ(2U, n);
+	EXPECT_EQ(5U, r[0].dst);
+	EXPECT_EQ(0xfffffffeU, r[1].dst);
+	free(r);
+
+	/* a route through a deleted device goes with it */
+	ASSERT_EQ(0, run("ip -n %s link del qx0", self->a));
+	ASSERT_EQ(0, qnet_ctl_route_list(self->ca, &r, &n));
+	ASSERT_EQ(1U, n);
+	EXPECT_EQ(0xfffffffeU, r[0].dst);
+	free(r);
+}
+
+TEST_F(lib, many_routes_dump_in_parts)
+{
+	struct qnet_route *r = NULL;
+	size_t n = 0, i;
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	for (i = 0; i < 600; i++)
+		ASSERT_EQ(0, qnet_ctl_route_add(self->ca, 1000 + i,
+						i % 2 ? "qa0" : "qx0", i));
+	ASSERT_EQ(0, qnet_ctl_route_list(self->ca, &r, &n));
+	ASSERT_EQ(600U, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(1000 + i, r[i].dst);
+		EXPECT_EQ(i, r[i].metric);
+		EXPECT_STREQ(i % 2 ? "qa0" : "qx0", r[i].ifname);
+	}
+	free(r);
+}
+
+/* ---- counters ---- */
+
+static void stats_add(struct qnet_stats *sum, const struct qnet_stats *s)
+{
+	sum->attempts += s->attempts;
+	sum->heralded += s->heralded;
+	sum->delivered += s->delivered;
+	sum->expired += s->expired;
+	sum->swaps_ok += s->swaps_ok;
+	sum->swaps_failed += s->swaps_failed;
+	sum->purify_ok += s->purify_ok;
+	sum->purify_failed += s->purify_failed;
+	sum->fidelity_sum_ppm += s->fidelity_sum_ppm;
+	sum->stored += s->stored;
+	sum->emu_time_ns += s->emu_time_ns;
+	sum->rx_packets += s->rx_packets;
+	sum->tx_packets += s->tx_packets;
+	sum->rx_dropped += s->rx_dropped;
+}
+
+TEST_F(lib, stats_of_links_and_node)
+{
+	struct qnet_link_params p = defaults;
+	struct qnet_stats a, a2, b, sum, node;
+	struct qnet_link_info *l, li;
+	size_t n, i;
+	int tries;
+
+	/* nothing has run yet */
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, NULL, &node));
+	EXPECT_EQ(0U, node.attempts);
+	EXPECT_EQ(0U, node.heralded);
+	EXPECT_EQ(0U, node.mean_fidelity_ppm);
+
+	/* a short link, run unpaced until it heralded some pairs */
+	p.length_m = 1000;
+	p.mem_slots = 4;
+	p.seed = 42;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qa0", &p,
+				       QNET_LP_LENGTH | QNET_LP_MEM_SLOTS |
+				       QNET_LP_SEED));
+	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
+	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+		if (li.oper_up)
+			break;
+		usleep(10000);
+	}
+	ASSERT_TRUE(li.oper_up);
+	p.continuous = 1;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qa0", &p,
+				       QNET_LP_CONTINUOUS));
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, "qa0", &a));
+		if (a.heralded >= 100)
+			break;
+		usleep(20000);
+	}
+	ASSERT_LE(100U, a.heralded);
+	p.continuous = 0;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qa0", &p,
+				       QNET_LP_CONTINUOUS));
+
+	/* settle: both ends agree and nothing moves between two reads */
+	for (tries = 0; tries < 300; tries++) {
+		usleep(20000);
+		ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, "qa0", &a));
+		ASSERT_EQ(0, qnet_ctl_stats_get(self->cb, "qa1", &b));
+		usleep(20000);
+		ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, "qa0", &a2));
+		if (a.heralded == b.heralded && a.stored == b.stored &&
+		    !memcmp(&a, &a2, sizeof(a)))
+			break;
+	}
+	TH_LOG("qa0: %llu attempts, %llu heralded, %llu expired, %llu stored, mean fidelity %u ppm",
+	       (unsigned long long)a.attempts,
+	       (unsigned long long)a.heralded,
+	       (unsigned long long)a.expired, (unsigned long long)a.stored,
+	       a.mean_fidelity_ppm);
+	EXPECT_EQ(a.heralded, b.heralded);
+	EXPECT_EQ(a.stored, b.stored);
+	EXPECT_LE(a.heralded, a.attempts);
+	EXPECT_EQ(0U, b.attempts);
+	EXPECT_EQ(a.heralded - a.stored, a.expired);
+	EXPECT_EQ(a.fidelity_sum_ppm / a.heralded, a.mean_fidelity_ppm);
+	EXPECT_EQ(a.fidelity_sum_ppm, b.fidelity_sum_ppm);
+	EXPECT_EQ(a.tx_packets, b.rx_packets);
+
+	/* LINK_GET carries the same counters */
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+	expect_stats_eq(_metadata, &a, &li.stats);
+
+	/* the node's totals are the sum over its link ends */
+	ASSERT_EQ(0, qnet_ctl_link_list(self->ca, &l, &n));
+	ASSERT_EQ(3U, n);
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < n; i++)
+		stats_add(&sum, &l[i].stats);
+	free(l);
+	sum.mean_fidelity_ppm = sum.fidelity_sum_ppm / sum.heralded;
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, NULL, &node));
+	expect_stats_eq(_metadata, &sum, &node);
+	expect_stats_eq(_metadata, &a, &node);	/* qx0, qx1 never ran */
+
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->cb, NULL, &node));
+	expect_stats_eq(_metadata, &b, &node);
+
+	/* an idle link */
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, "qx1", &a));
+	memset(&sum, 0, sizeof(sum));
+	expect_stats_eq(_metadata, &sum, &a);
+
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_stats_get(self->ca, "lo", &a),
+		       EOPNOTSUPP, "qnet: not a qlink device: QNET_A_IFINDEX");
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_stats_get(self->ca, "nope0", &a),
+		       ENODEV, "libqnet: no device nope0 in this node");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make install` / `make uninstall`: put the built module, headers, libqnet,
+# qnetctl, qnet-model and the example programs in place, or take exactly
+# those files away again. Builds nothing: the Makefile builds first.
+#
+#   tools/install.sh install|uninstall|list
+#
+# Environment (the Makefile passes its variables):
+#   DESTDIR  staging root, empty for a real install
+#   PREFIX   default /usr/local
+#   KVER     kernel release of the module (default: uname -r)
+#
+# The module goes to $DESTDIR/lib/modules/$KVER/updates/qnet.ko (outside
+# PREFIX, where modprobe looks). depmod and ldconfig run only for a real
+# install (DESTDIR empty). libqnet.pc is generated here from
+# userspace/libqnet/libqnet.pc.in for the PREFIX given, whatever the
+# build-tree copy says.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+DESTDIR=${DESTDIR:-}
+PREFIX=${PREFIX:-/usr/local}
+KVER=${KVER:-$(uname -r)}
+
+case "$PREFIX" in
+/*) ;;
+*) echo "install: PREFIX must be an absolute path: $PREFIX" >&2; exit 2 ;;
+esac
+
+libdir=$PREFIX/lib
+incdir=$PREFIX/include
+
+# A variable of a sub-Makefile (the Makefiles are the one place they live).
+# shellcheck disable=SC2016
+make_var() {	# dir var
+	make -s --no-print-directory -C "$top/$1" -f Makefile \
+		-f <(printf 'qnet-print-%%:\n\t@echo $(%s)\n' '$*') \
+		"qnet-print-$2"
+}
+
+libver=$(make_var userspace/libqnet VERSION)
+libmajor=${libver%%.*}
+examples=$(make_var userspace/examples PROGS)
+
+# The files: "mode source destination" (destination without DESTDIR;
+# "pc" as mode for the generated pkg-config file).
+manifest() {
+	echo "644 kernel/qnet.ko /lib/modules/$KVER/updates/qnet.ko"
+	echo "644 include/uapi/linux/qnet.h $incdir/linux/qnet.h"
+	echo "644 userspace/libqnet/include/qnet/libqnet.h $incdir/qnet/libqnet.h"
+	echo "755 userspace/libqnet/libqnet.so.$libver $libdir/libqnet.so.$libver"
+	echo "644 userspace/libqnet/libqnet.a $libdir/libqnet.a"
+	echo "pc userspace/libqnet/libqnet.pc.in $libdir/pkgconfig/libqnet.pc"
+	echo "755 userspace/qnetctl/qnetctl $PREFIX/sbin/qnetctl"
+	echo "644 userspace/qnetctl/qnetctl.8 $PREFIX/share/man/man8/qnetctl.8"
+	echo "755 userspace/model/qnet-model $PREFIX/bin/qnet-model"
+	for p in $examples; do
+		echo "755 userspace/examples/$p $PREFIX/bin/$p"
+	done
+}
+
+# The symlinks: "target link".
+links() {
+	echo "libqnet.so.$libver $libdir/libqnet.so.$libmajor"
+	echo "libqnet.so.$libmajor $libdir/libqnet.so"
+}
+
+# Directories of our own, removed when empty on uninstall.
+own_dirs() {
+	echo "$incdir/qnet"
+}
+
+do_list() {
+	manifest | while read -r _ _ dst; do echo "$dst"; done
+	links | while read -r _ l; do echo "$l"; done
+}
+
+do_install() {
+	local mode src dst missing=0
+
+	while read -r mode src dst; do
+		if [ ! -e "$top/$src" ]; then
+			echo "install: $src missing; run make first" >&2
+			missing=1
+		fi
+	done < <(manifest)
+	[ "$missing" = 0 ] || exit 1
+
+	while read -r mode src dst; do
+		echo "  INSTALL $DESTDIR$dst"
+		if [ "$mode" = pc ]; then
+			install -d "$(dirname "$DESTDIR$dst")"
+			sed -e "s|@PREFIX@|$PREFIX|" -e "s|@LIBDIR@|$libdir|" \
+			    -e "s|@INCLUDEDIR@|$incdir|" -e "s|@VERSION@|$libver|" \
+			    "$top/$src" >"$DESTDIR$dst"
+			chmod 644 "$DESTDIR$dst"
+		else
+			install -D -m "$mode" "$top/$src" "$DESTDIR$dst"
+		fi
+	done < <(manifest)
+	while read -r target link; do
+		echo "  LN      $DESTDIR$link -> $target"
+		ln -sfn "$target" "$DESTDIR$link"
+	done < <(links)
+
+	if [ -z "$DESTDIR" ]; then
+		depmod -a "$KVER"
+		ldconfig
+	fi
+}
+
+do_uninstall() {
+	local f d
+
+	while read -r f; do
+		if [ -e "$DESTDIR$f" ] || [ -L "$DESTDIR$f" ]; then
+			echo "  RM      $DESTDIR$f"
+			rm -f "$DESTDIR$f"
+		fi
+	done < <(do_list)
+	while read -r d; do
+		rmdir "$DESTDIR$d" 2>/dev/null || true
+	done < <(own_dirs)
+
+	if [ -z "$DESTDIR" ]; then
+		depmod -a "$KVER"
+		ldconfig
+	fi
+}
+
+case "${1:-}" in
+install) do_install ;;
+uninstall) do_uninstall ;;
+list) do_list ;;
+*) echo "usage: tools/install.sh install|uninstall|list" >&2; exit 2 ;;
+esac
