@@ -257,4 +257,172 @@ TEST_F_TIMEOUT(chain, fidelity_and_qber_match_composition, 180)
 	EXPECT_GE(bound, fabs(errors - n * p));
 }
 
+/*
+ * Memory decoherence during the waits: the same chains with a depolarising
+ * memory (T1 = 100 us, no dephasing) at every node. Every input is a
+ * Werner pair, and swapping and depolarising keep Werner form, so each
+ * delivered pair is a Werner state and its recorded fidelity F says all:
+ *
+ * - No qubit of a pair waited longer than D = deliver_ns - create_ns
+ *   (create_ns is the first herald the pair is made of), and decoherence
+ *   only lowers fidelity, so F lies between the composition of the link
+ *   states with every qubit decohered for D and the composition without
+ *   decoherence (both from the physics core; +-1 ppm rounding).
+ * - Outcomes in X disagree (after the Bell-frame correction) with
+ *   probability q = 2(1 - F)/3, F being the tail's record, whose state
+ *   has each qubit decohered to its own end's measurement. The number of
+ *   disagreements is a sum of independent Bernoulli(q_i): it is checked
+ *   within 5 standard deviations, sqrt(sum q_i (1 - q_i)), plus 1.
+ */
+#define DECAY_T1_NS	1000000
+
+static const struct qnet_topo_param decay_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
+	{ QNET_LINK_A_LENGTH_M,		2000,			4 },
+	{ QNET_LINK_A_SOURCE_FID_PPM,	950000,			4 },
+	{ QNET_LINK_A_DET_EFF_PPM,	800000,			4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
+	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
+	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
+	{ QNET_LINK_A_T1_NS,		DECAY_T1_NS,		8 },
+	{ QNET_LINK_A_T2_NS,		0,			8 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		43,			8 },
+	{ 0 }
+};
+
+/* The chain's state with each of its 2 * @links qubits decayed for @d_ns. */
+static uint32_t decayed_chain_ppm(int links, uint64_t d_ns)
+{
+	struct qstate link, acc, tmp;
+	int i;
+
+	chain_link_state(&link);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
+	acc = link;
+	for (i = 1; i < links; i++) {
+		qstate_swap(&tmp, &acc, &link, QSTATE_PHI_PLUS, NULL);
+		acc = tmp;
+	}
+	return qprob_to_ppm(qstate_fidelity(&acc));
+}
+
+FIXTURE(decay) {
+	struct qnet_topo topo;
+	struct qnet_pair *tail_recs;
+	int family;
+};
+
+FIXTURE_VARIANT(decay) {
+	int nodes;
+};
+
+FIXTURE_VARIANT_ADD(decay, three_nodes) { .nodes = 3 };
+FIXTURE_VARIANT_ADD(decay, five_nodes) { .nodes = 5 };
+
+FIXTURE_SETUP(decay)
+{
+	ASSERT_EQ(0, qnet_module_ensure());
+	self->family = qnet_family();
+	ASSERT_LT(0, self->family);
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, decay_link));
+	self->tail_recs = mmap(NULL, CHAIN_PAIRS * sizeof(struct qnet_pair),
+			       PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->tail_recs);
+}
+
+FIXTURE_TEARDOWN(decay)
+{
+	munmap(self->tail_recs, CHAIN_PAIRS * sizeof(struct qnet_pair));
+	qnet_topo_destroy(&self->topo);
+}
+
+TEST_F_TIMEOUT(decay, fidelity_within_wait_bounds_and_qber_follows_it, 180)
+{
+	struct sockaddr_qnet a = chain_addr(self->family, variant->nodes);
+	struct qnet_request req = {
+		.num_pairs = CHAIN_PAIRS,
+		.type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_X,
+	};
+	struct timeval tv = { .tv_sec = 60 };
+	static struct qnet_pair recs[CHAIN_PAIRS];
+	int links = variant->nodes - 1, ready[2], s, i, status, errors = 0;
+	double mean = 0, var = 0, fsum = 0, bound;
+	struct qstate fresh;
+	uint32_t hi_ppm;
+	pid_t pid;
+
+	chain_state(links, &fresh);
+	hi_ppm = qprob_to_ppm(qstate_fidelity(&fresh));
+
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(chain_tail(&self->topo, self->family, ready[1],
+				 self->tail_recs));
+	ASSERT_EQ(1, read(ready[0], &i, 1));
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	s = socket(self->family, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)))
+		TH_LOG("connect: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < CHAIN_PAIRS; i++) {
+		ssize_t got = recv(s, &recs[i], sizeof(recs[i]), 0);
+
+		if (got != sizeof(recs[i])) {
+			TH_LOG("pair %d: recv %zd: %s", i, got,
+			       got < 0 ? strerror(errno) : "end of stream");
+			break;
+		}
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(CHAIN_PAIRS, i);
+	close(s);
+
+	for (i = 0; i < CHAIN_PAIRS; i++) {
+		const struct qnet_pair *h = &recs[i], *t = &self->tail_recs[i];
+		uint32_t lo_h, lo_t;
+		double q;
+
+		ASSERT_EQ(0, h->error);
+		ASSERT_EQ(0, t->error);
+		ASSERT_EQ(h->pair_id, t->pair_id);
+		ASSERT_EQ(h->bell_state, t->bell_state);
+		lo_h = decayed_chain_ppm(links, h->deliver_ns - h->create_ns);
+		lo_t = decayed_chain_ppm(links, t->deliver_ns - t->create_ns);
+		ASSERT_GE(hi_ppm + 1, h->fidelity_ppm);
+		ASSERT_LE(lo_h, h->fidelity_ppm + 1)
+			TH_LOG("pair %d: F %u below %u after %llu ns", i,
+			       h->fidelity_ppm, lo_h,
+			       (unsigned long long)(h->deliver_ns -
+						    h->create_ns));
+		ASSERT_GE(hi_ppm + 1, t->fidelity_ppm);
+		ASSERT_LE(lo_t, t->fidelity_ppm + 1);
+		/* the tail measures later: its qubit decayed longer */
+		ASSERT_GE(h->fidelity_ppm + 1, t->fidelity_ppm);
+
+		q = 2.0 * (1e6 - t->fidelity_ppm) / 3e6;
+		mean += q;
+		var += q * (1 - q);
+		fsum += t->fidelity_ppm;
+		errors += (h->outcome ^ t->outcome) ^ anti(h->bell_state,
+							   QNET_BASIS_X);
+	}
+	bound = CHAIN_Z * sqrt(var) + 1;
+	TH_LOG("%d links: mean F %.0f ppm (fresh %u); %d X errors, expected %.1f +- %.1f",
+	       links, fsum / CHAIN_PAIRS, hi_ppm, errors, mean, bound);
+	/* the memories did decay: the mean is below the fresh composition */
+	EXPECT_GT(hi_ppm, fsum / CHAIN_PAIRS);
+	EXPECT_GE(bound, fabs(errors - mean));
+}
+
 TEST_HARNESS_MAIN
