@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <qnet/libqnet.h>
 
@@ -97,6 +98,18 @@ static void summary(const struct stats *st, unsigned int asked)
 		       st->fmin, avg, st->fmax, mdev,
 		       st->lat_sum / 1e6 / st->n);
 	fflush(stdout);
+}
+
+/*
+ * Records that do not fit in SO_RCVBUF are dropped (about 768 bytes
+ * each: Documentation/sockets.rst): room for @count at once.
+ */
+static void rcvbuf_for(int fd, unsigned long count)
+{
+	int size = count > 200000 ? 256 << 20 : (int)count * 1024 + 65536;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 static double now_s(void)
@@ -282,6 +295,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		close(lfd);
+		rcvbuf_for(fd, count);
 		ret = run(fd, NULL, count, -1, deadline, quiet, &st);
 	} else {
 		node = strtoul(argv[optind], &end, 0);
@@ -296,6 +310,7 @@ int main(int argc, char **argv)
 				node, port, strerror(-fd));
 			return 2;
 		}
+		rcvbuf_for(fd, count);
 		printf("QPING node %lu port %lu: %lu pairs, minimum fidelity %.6f",
 		       node, port, count, req.min_fidelity_ppm / 1e6);
 		if (interval >= 0)
