@@ -88,3 +88,16 @@ apps_main() {
 	echo "# $((n - failed)) passed, $failed failed"
 	[ "$failed" = 0 ]
 }
+
+# wait_listen NS PORT: until an AF_QNET socket listens on PORT in NS
+# (a program started in the background may not be listening yet)
+wait_listen() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$1" cat /proc/net/qnet 2>/dev/null |
+			awk -v p=":$2" '$2 == "LISTEN" && $3 ~ p "$" { f = 1 } END { exit !f }' &&
+			return 0
+		sleep 0.1
+	done
+	fail "nothing listens on port $2 in $1"
+}

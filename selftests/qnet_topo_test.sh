@@ -27,28 +27,26 @@ for ns in nodes:
 got.sort()
 for l in sorted(set(got) ^ set(want)):
     print("# FAIL: route %s: %s" % (l, "unexpected" if l in got else "missing"))
-sys.exit(got != want)' "$QNETCTL" "$(awk '$1 == "node" { print $2 }' "$file"; \
-		sed -n 's/.*"nodes": *{\(.*\)}.*/\1/p' "$file" | tr -d '",' | tr ':' '\n' | \
-		awk 'NF == 1 && $1 !~ /^[0-9]+$/ { print $1 }')" "$@"
+sys.exit(got != want)' "$QNETCTL" "$(printf '%s\n' "$@" | awk '{ print $1 }' | sort -u)" "$@"
 }
 
 # gone NS...: none of the namespaces exists, and no qlink is left in any
 # namespace that still does (namespaces and devices go asynchronously)
 gone() {
-	local ns left i
-	for i in $(seq 50); do
+	local ns left end=$((SECONDS + 10))
+	while :; do
 		left=
 		for ns in "$@"; do
 			ip netns list | grep -qw "$ns" && left="$left netns:$ns"
 		done
-		for ns in "" $(ip netns list | awk '{ print $1 }'); do
-			[ -n "$(ip ${ns:+-n "$ns"} -o link show type qlink 2>/dev/null)" ] &&
-				left="$left qlink-in:${ns:-init}"
-		done
-		[ -z "$left" ] && return 0
+		[ -z "$left" ] || [ $SECONDS -ge $end ] && break
 		sleep 0.2
 	done
-	fail "left behind:$left"
+	for ns in "" $(ip netns list | awk '{ print $1 }'); do
+		[ -n "$(ip ${ns:+-n "$ns"} -o link show type qlink 2>/dev/null)" ] &&
+			left="$left qlink-in:${ns:-init}"
+	done
+	[ -z "$left" ] || fail "left behind:$left"
 }
 
 test_chain3() {
@@ -73,7 +71,9 @@ test_star() {
 	# leaf1 -> leaf4 through the hub: two hops, one swap
 	ip netns exec leaf4 "$QPING" -l -q -c 5 >/dev/null 2>&1 &
 	bob=$!
-	ip netns exec leaf1 "$QPING" -c 5 14 >"$tmp/ping" 2>&1 || { cat "$tmp/ping"; return 1; }
+	wait_listen leaf4 7 || return 1
+	ip netns exec leaf1 "$QPING" -c 5 14 >"$tmp/ping" 2>&1 ||
+		{ kill "$bob"; sed 's/^/# /' "$tmp/ping"; return 1; }
 	wait "$bob" || return 1
 	[ "$(grep -c 'hops=2 swaps=1' "$tmp/ping")" = 5 ] || fail "not 5 pairs over 2 hops" || return 1
 	topo_down "$T/star" && gone hub leaf1 leaf2 leaf3 leaf4

@@ -41,6 +41,7 @@ test_two_hops_fidelity() {
 	echo "# predicted F $want (closed form 0.903333...)"
 	ip netns exec p-b "$QPING" -l -q -c $n >"$tmp/bob" 2>&1 &
 	bob=$!
+	wait_listen p-b 7 || return 1
 	ip netns exec p-a "$QPING" -q -c $n 3 >"$tmp/alice" 2>&1 || rc=$?
 	wait "$bob" || rc=$((rc + 16 * $?))
 	sed 's/^/# /' "$tmp/alice"
@@ -67,6 +68,7 @@ test_interval_and_deadline() {
 	local t0 t1 bob rc=0 got
 	ip netns exec p-b "$QPING" -l -q -c 3 >"$tmp/bob" 2>&1 &
 	bob=$!
+	wait_listen p-b 7 || return 1
 	t0=$(date +%s%N)
 	ip netns exec p-a "$QPING" -c 3 -i 0.4 3 >"$tmp/alice" 2>&1 || rc=$?
 	t1=$(date +%s%N)
@@ -77,6 +79,7 @@ test_interval_and_deadline() {
 
 	ip netns exec p-b "$QPING" -l -q -w 3 >/dev/null 2>&1 &
 	bob=$!
+	wait_listen p-b 7 || return 1
 	rc=0
 	ip netns exec p-a "$QPING" -q -c 5 -i 1 -w 1.2 3 >"$tmp/alice" 2>&1 || rc=$?
 	wait "$bob"
