@@ -5,9 +5,11 @@
 #
 #   alice (node 1) --25 km-- repeater (node 2) --25 km-- bob (node 3)
 #
-# loads qnet, builds that chain with qnetctl in three network namespaces,
-# pings entanglement from alice to bob through the repeater with qping,
-# and shows the links' counters in qnetctl and sysfs.
+# loads qnet, builds that chain with tools/qnet-topo (tools/topologies/
+# chain3: three network namespaces, qlinks, addresses, routes), pings
+# entanglement from alice to bob through the repeater with qping, makes a
+# BBM92 key with qkd, and shows the links' counters in qnet-top, qnetctl
+# and sysfs.
 set -euo pipefail
 
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -19,6 +21,11 @@ top=${QNET_TOP:-.}
 ko=${QNET_KO:-$top/kernel/qnet.ko}
 qnetctl=$top/userspace/qnetctl/qnetctl
 qping=$top/userspace/examples/qping
+qkd=$top/userspace/examples/qkd
+qtopo=$top/tools/qnet-topo
+qtop=$top/tools/qnet-top
+# transmittance of the 50 km path at 0.2 dB/km, for the PLOB bound
+eta=0.1
 
 step() { printf '\n### %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -27,31 +34,13 @@ step "kernel $(uname -r); loading $ko"
 insmod "$ko"
 echo "AF_QNET is socket family $(cat /sys/module/qnet/parameters/family)"
 
-step "three nodes, one network namespace each"
-for ns in alice repeater bob; do
-	run ip netns add "$ns"
-done
-run "$qnetctl" -n alice node set addr 1
-run "$qnetctl" -n repeater node set addr 2
-run "$qnetctl" -n bob node set addr 3
+step "three nodes and two 25 km single-click links from tools/topologies/chain3"
+cat "$top/tools/topologies/chain3"
+run "$qtopo" up "$top/tools/topologies/chain3"
 
-step "two 25 km links, single-click heralding with a midpoint station"
-params=(length 25km atten 0.2dB/km scheme single-click alpha 0.05
-	t2 100ms time-scale 0)
-run "$qnetctl" -n alice link add ql-r peer ql-a peer-netns repeater "${params[@]}" seed 1
-run "$qnetctl" -n repeater link add ql-b peer ql-r peer-netns bob "${params[@]}" seed 2
-for pair in alice:ql-r repeater:ql-a repeater:ql-b bob:ql-r; do
-	ip -n "${pair%%:*}" link set dev "${pair#*:}" up
-done
-
-step "routes: every node knows its next hop"
-run "$qnetctl" -n alice route add 2 dev ql-r
-run "$qnetctl" -n alice route add 3 dev ql-r
-run "$qnetctl" -n repeater route add 1 dev ql-a
-run "$qnetctl" -n repeater route add 3 dev ql-b
-run "$qnetctl" -n bob route add 1 dev ql-r
-run "$qnetctl" -n bob route add 2 dev ql-r
+step "routes: every node knows its next hop (shortest paths, by qnet-topo)"
 run "$qnetctl" -n repeater route show
+run "$qnetctl" -n alice route show
 
 step "qping: 20 entangled pairs alice -> bob, swapped at the repeater"
 ip netns exec bob "$qping" -l -q -c 20 >/tmp/bob.out &
@@ -62,6 +51,16 @@ wait "$bob"
 echo "bob's side:"
 cat /tmp/bob.out
 
+step "qkd: BBM92 key from 400 pairs measured in random bases"
+ip netns exec bob "$qkd" -l -o /tmp/bob.key >/tmp/bob.qkd &
+bob=$!
+run ip netns exec alice "$qkd" -n 400 -e "$eta" -o /tmp/alice.key 3
+wait "$bob"
+cmp /tmp/alice.key /tmp/bob.key && echo "alice's and bob's key files are identical ($(stat -c %s /tmp/alice.key) bytes)"
+
+step "qnet-top: one frame of the live view"
+run "$qtop" --once alice repeater bob
+
 step "the repeater's links, with counters"
 run "$qnetctl" -n repeater -s link show
 
@@ -71,9 +70,7 @@ for f in attempts heralded delivered swaps_ok swaps_failed expired mean_fidelity
 done
 
 step "tearing down"
-for ns in alice repeater bob; do
-	ip netns del "$ns"
-done
+run "$qtopo" down "$top/tools/topologies/chain3"
 sleep 1
 rmmod qnet
 echo "done"

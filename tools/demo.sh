@@ -10,8 +10,8 @@ usage() {
 Usage: tools/demo.sh [--no-build] [VM-RUN-OPTION...]
 
 Build everything (make all), then boot the test VM (tools/vm-run) and run
-tools/demo-guest.sh in it: load qnet, show its socket family, open an
-AF_QNET socket, unload. Extra options go to tools/vm-run (e.g. --console).
+tools/demo-guest.sh in it: load qnet, build alice - repeater - bob with
+tools/qnet-topo, run qping and qkd across it, show the counters, unload. Extra options go to tools/vm-run (e.g. --console).
 
   --no-build  use what is already built
   -h, --help  this text

@@ -1,61 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qping: ping for entanglement. One end listens (-l), the other connects
- * to NODE and asks for COUNT pairs, measured at once in Z; both print a
- * line per pair and ping-style statistics: pairs per emulated second,
- * latency from the first herald to delivery, and the delivered fidelity
- * min/avg/max/mdev. (An error rate needs both ends' outcomes; that is
- * what a QKD application exchanges classically, not qping.)
+ * qping: ping for entanglement, on libqnet. One end listens (-l), the
+ * other connects to NODE and asks for COUNT pairs, measured at once in Z;
+ * both print a line per pair and ping-style statistics: pairs per
+ * emulated second, latency from the first herald to delivery, and the
+ * delivered fidelity min/avg/max/mdev. (An error rate needs both ends'
+ * outcomes; that is what a QKD application exchanges classically: see
+ * qkd.)
+ *
+ * Without -i the COUNT pairs are one request; with -i INTERVAL they are
+ * COUNT requests of one pair each, INTERVAL wall-clock seconds apart, as
+ * ping sends its echo requests. -w DEADLINE stops after that many
+ * wall-clock seconds whatever was received. Neither touches the emulated
+ * deadline of the requests (max_time_ns stays 0).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include <linux/qnet.h>
-
-static const char *bell_names[] = { "phi+", "psi+", "psi-", "phi-" };
+#include <qnet/libqnet.h>
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: qping [-c COUNT] [-F MIN_FIDELITY] [-p PORT] [-q] NODE\n"
-		"       qping -l [-c COUNT] [-p PORT] [-q]\n"
+		"Usage: qping [-c COUNT] [-i INTERVAL] [-w DEADLINE] [-F MIN_FIDELITY]\n"
+		"             [-p PORT] [-q] NODE\n"
+		"       qping -l [-c COUNT] [-w DEADLINE] [-p PORT] [-q]\n"
 		"\n"
 		"Ask the quantum network for COUNT entangled pairs with NODE\n"
-		"(a qnet node address) and report them like ping does.\n"
+		"(a qnet node address), measured at once in Z at both ends, and\n"
+		"report them like ping does.\n"
 		"\n"
 		"  -c COUNT          pairs to ask for (default 10)\n"
+		"  -i INTERVAL       one request of one pair every INTERVAL seconds\n"
+		"                    (wall clock; default: all COUNT pairs in one request)\n"
+		"  -w DEADLINE       stop after DEADLINE seconds (wall clock)\n"
 		"  -F MIN_FIDELITY   minimum fidelity, 0..1 (default 0)\n"
 		"  -p PORT           port (default 7)\n"
 		"  -l                listen: accept one connection, print its pairs\n"
 		"  -q                quiet: statistics only\n"
-		"  -h                this help\n");
-}
-
-static int qnet_family(void)
-{
-	FILE *f = fopen(QNET_FAMILY_SYSFS, "re");
-	int family = -1;
-
-	if (!f) {
-		fprintf(stderr, "qping: qnet is not loaded (%s: %s)\n",
-			QNET_FAMILY_SYSFS, strerror(errno));
-		return -1;
-	}
-	if (fscanf(f, "%d", &family) != 1)
-		family = -1;
-	fclose(f);
-	return family;
+		"  -h, --help        this help\n"
+		"\n"
+		"Exit status: 0 if COUNT pairs arrived, 1 if fewer (deadline, end of\n"
+		"stream, an error record), 2 on bad usage or a failed call.\n");
 }
 
 struct stats {
-	unsigned int n;
+	unsigned int n, sent;
 	double fmin, fmax, fsum, fsq;
 	uint64_t t_first, t_last, lat_sum;
 };
@@ -79,7 +78,7 @@ static void account(struct stats *st, const struct qnet_pair *p, int quiet)
 	if (!quiet)
 		printf("pair %llu: %s F=%.6f hops=%u swaps=%u latency=%.3f ms outcome=%u t=%.6f s\n",
 		       (unsigned long long)p->pair_id,
-		       bell_names[p->bell_state & 3], f, p->hops, p->swaps,
+		       qnet_bell_name(p->bell_state), f, p->hops, p->swaps,
 		       lat / 1e6, p->outcome, p->deliver_ns / 1e9);
 }
 
@@ -98,64 +97,165 @@ static void summary(const struct stats *st, unsigned int asked)
 		printf("fidelity min/avg/max/mdev = %.6f/%.6f/%.6f/%.6f, latency avg %.3f ms\n",
 		       st->fmin, avg, st->fmax, mdev,
 		       st->lat_sum / 1e6 / st->n);
+	fflush(stdout);
 }
 
-static int recv_pairs(int fd, unsigned int count, int quiet, struct stats *st)
+/*
+ * Records that do not fit in SO_RCVBUF are dropped (about 768 bytes
+ * each: Documentation/sockets.rst): room for @count at once.
+ */
+static void rcvbuf_for(int fd, unsigned long count)
 {
-	struct qnet_pair p;
-	ssize_t n;
+	int size = count > 200000 ? 256 << 20 : (int)count * 1024 + 65536;
 
-	while (st->n < count) {
-		n = recv(fd, &p, sizeof(p), 0);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* milliseconds until @t (rounded up), 0 if past, -1 if @t is infinite */
+static int ms_until(double t)
+{
+	double d;
+
+	if (isinf(t))
+		return -1;
+	d = t - now_s();
+	return d <= 0 ? 0 : (int)ceil(d * 1000);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/*
+ * Receive until @count pairs arrived, the deadline passed or the stream
+ * ended; on the connecting end (@req) with an interval, send one request
+ * of one pair every @interval seconds until @count were sent.
+ * Returns 0 if @count arrived, 1 if fewer, 2 on a failed call.
+ */
+static int run(int fd, const struct qnet_request *req, unsigned int count,
+	       double interval, double deadline, int quiet, struct stats *st)
+{
+	double next_send = now_s();
+	struct qnet_pair p[32];
+	ssize_t n, i;
+	int tmo, t2, err;
+
+	while (st->n < count && !interrupted) {
+		if (req && interval >= 0 && st->sent < count &&
+		    now_s() >= next_send) {
+			err = qnet_request(fd, req);
+			if (err == -ENOBUFS) {
+				next_send = now_s() + 0.01;	/* queue full */
+			} else if (err) {
+				fprintf(stderr, "qping: request: %s\n",
+					strerror(-err));
+				return 2;
+			} else {
+				st->sent++;
+				next_send += interval;
+			}
+			continue;
+		}
+		tmo = ms_until(deadline);
+		if (req && interval >= 0 && st->sent < count) {
+			t2 = ms_until(next_send);
+			if (tmo < 0 || t2 < tmo)
+				tmo = t2;
+		}
+		if (!tmo && ms_until(deadline) == 0)
+			return 1;
+		n = qnet_recv_pairs(fd, p, sizeof(p) / sizeof(p[0]), tmo);
+		if (n == -EAGAIN || n == -EINTR)
+			continue;
 		if (n < 0) {
-			fprintf(stderr, "qping: recv: %s\n", strerror(errno));
-			return -1;
+			fprintf(stderr, "qping: recv: %s\n", strerror(-n));
+			return 2;
 		}
 		if (n == 0)
-			break;
-		if (p.error) {
-			fprintf(stderr, "qping: request ended: %s\n",
-				strerror(p.error));
-			return -1;
+			return 1;	/* end of stream */
+		for (i = 0; i < n && st->n < count; i++) {
+			if (p[i].error) {
+				fprintf(stderr, "qping: request ended: %s\n",
+					strerror(p[i].error));
+				return 1;
+			}
+			account(st, &p[i], quiet);
 		}
-		account(st, &p, quiet);
 	}
+	return st->n < count;
+}
+
+static int parse_double(const char *s, double lo, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v >= lo) || isinf(v))
+		return -1;
+	*out = v;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_qnet a = { 0 };
-	struct qnet_request req = {
-		.num_pairs = 10,
-		.type = QNET_REQ_MEASURE,
-		.basis = QNET_BASIS_Z,
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
+	struct qnet_request req;
 	struct stats st = { 0 };
-	int c, fd, s, listen_mode = 0, quiet = 0, family, err;
-	unsigned int port = 7;
-	double fmin;
+	unsigned long count = 10, port = 7, node;
+	double interval = -1, deadline = INFINITY, wsecs, fmin;
+	int c, lfd, fd, listen_mode = 0, quiet = 0, ret;
+	char *end;
 
-	while ((c = getopt(argc, argv, "c:F:p:lqh")) != -1) {
+	qnet_request_init(&req, 1);
+	while ((c = getopt_long(argc, argv, "c:i:w:F:p:lqh", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			req.num_pairs = strtoul(optarg, NULL, 0);
-			if (!req.num_pairs || req.num_pairs > 1000000) {
+			count = strtoul(optarg, &end, 0);
+			if (*end || !count || count > 1000000) {
 				fprintf(stderr, "qping: -c takes 1..1000000\n");
 				return 2;
 			}
 			break;
+		case 'i':
+			if (parse_double(optarg, 0, &interval)) {
+				fprintf(stderr, "qping: -i takes seconds >= 0\n");
+				return 2;
+			}
+			break;
+		case 'w':
+			if (parse_double(optarg, 0, &wsecs)) {
+				fprintf(stderr, "qping: -w takes seconds >= 0\n");
+				return 2;
+			}
+			deadline = now_s() + wsecs;
+			break;
 		case 'F':
-			fmin = strtod(optarg, NULL);
-			if (fmin < 0 || fmin > 1) {
+			if (parse_double(optarg, 0, &fmin) || fmin > 1) {
 				fprintf(stderr, "qping: -F takes 0..1\n");
 				return 2;
 			}
 			req.min_fidelity_ppm = (uint32_t)(fmin * 1e6 + 0.5);
 			break;
 		case 'p':
-			port = strtoul(optarg, NULL, 0);
-			if (!port || port > 65535) {
+			port = strtoul(optarg, &end, 0);
+			if (*end || !port || port > 65535) {
 				fprintf(stderr, "qping: -p takes 1..65535\n");
 				return 2;
 			}
@@ -174,49 +274,61 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (listen_mode == (optind < argc)) {
+	if (listen_mode == (optind < argc) || optind + 1 < argc ||
+	    (listen_mode && interval >= 0)) {
 		usage(stderr);
 		return 2;
 	}
-	family = qnet_family();
-	if (family < 0)
-		return 1;
+	signal(SIGINT, on_sigint);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	a.sq_family = family;
-	a.sq_port = port;
-	fd = socket(family, SOCK_SEQPACKET, 0);
-	if (fd < 0) {
-		perror("qping: socket");
-		return 1;
-	}
 	if (listen_mode) {
-		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-		    listen(fd, 1)) {
-			perror("qping: bind/listen");
-			return 1;
+		lfd = qnet_listen(port, 1);
+		if (lfd < 0) {
+			fprintf(stderr, "qping: listen on port %lu: %s\n",
+				port, strerror(-lfd));
+			return 2;
 		}
-		s = accept(fd, NULL, NULL);
-		if (s < 0) {
-			perror("qping: accept");
-			return 1;
+		fd = qnet_accept(lfd, NULL);
+		if (fd < 0) {
+			fprintf(stderr, "qping: accept: %s\n", strerror(-fd));
+			return 2;
 		}
+		close(lfd);
+		rcvbuf_for(fd, count);
+		ret = run(fd, NULL, count, -1, deadline, quiet, &st);
 	} else {
-		a.sq_node = strtoul(argv[optind], NULL, 0);
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-			fprintf(stderr, "qping: connect to node %u port %u: %s\n",
-				a.sq_node, port, strerror(errno));
-			return 1;
+		node = strtoul(argv[optind], &end, 0);
+		if (*end || !node || node > UINT32_MAX) {
+			fprintf(stderr, "qping: bad node address '%s'\n",
+				argv[optind]);
+			return 2;
 		}
-		if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
-			perror("qping: send");
-			return 1;
+		fd = qnet_connect(node, port);
+		if (fd < 0) {
+			fprintf(stderr, "qping: connect to node %lu port %lu: %s\n",
+				node, port, strerror(-fd));
+			return 2;
 		}
-		s = fd;
-		printf("QPING node %u port %u: %u pairs, minimum fidelity %.6f\n",
-		       a.sq_node, port, req.num_pairs,
-		       req.min_fidelity_ppm / 1e6);
+		rcvbuf_for(fd, count);
+		printf("QPING node %lu port %lu: %lu pairs, minimum fidelity %.6f",
+		       node, port, count, req.min_fidelity_ppm / 1e6);
+		if (interval >= 0)
+			printf(", one every %g s", interval);
+		printf("\n");
+		if (interval < 0) {
+			req.num_pairs = count;
+			ret = qnet_request(fd, &req);
+			if (ret) {
+				fprintf(stderr, "qping: request: %s\n",
+					strerror(-ret));
+				return 2;
+			}
+			st.sent = count;
+		}
+		ret = run(fd, &req, count, interval, deadline, quiet, &st);
 	}
-	err = recv_pairs(s, req.num_pairs, quiet, &st);
-	summary(&st, req.num_pairs);
-	return err ? 1 : 0;
+	summary(&st, count);
+	close(fd);
+	return ret;
 }
