@@ -365,6 +365,22 @@ TEST_F(nl, node_set_get)
 	ASSERT_EQ(0, qnet_nl_node_set(&self->q, 7));
 }
 
+/* QNET_STATS_A_DISCARDS: a u64 for every cause, all zero. */
+static void expect_zero_discards(struct __test_metadata *_metadata,
+				 const struct nlattr *nest)
+{
+	const struct nlattr *d[QNET_DISCARDS_A_MAX + 1];
+	int i;
+
+	ASSERT_NE(NULL, nest);
+	ASSERT_EQ(0, qnet_nl_parse_nested(nest, d, QNET_DISCARDS_A_MAX));
+	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++) {
+		ASSERT_NE(NULL, d[i]) TH_LOG("discards attribute %d missing", i);
+		EXPECT_EQ(8, mnl_attr_get_payload_len(d[i]));
+		EXPECT_EQ(0U, attr_uint(d[i]));
+	}
+}
+
 TEST_F(nl, node_get_has_totals)
 {
 	const struct nlattr *st[QNET_STATS_A_MAX + 1];
@@ -382,9 +398,32 @@ TEST_F(nl, node_get_has_totals)
 					  QNET_STATS_A_MAX));
 	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
 		ASSERT_NE(NULL, st[i]) TH_LOG("stats attribute %d missing", i);
+		if (i == QNET_STATS_A_DISCARDS)
+			continue;	/* a nest, below */
 		/* A node without links has nothing to count. */
 		EXPECT_EQ(0U, attr_uint(st[i])) TH_LOG("stats attribute %d", i);
 	}
+	expect_zero_discards(_metadata, st[QNET_STATS_A_DISCARDS]);
+
+	/* nor has its network layer: every counter of it, and only those */
+	ASSERT_NE(NULL, r.tb[QNET_A_NET_STATS]);
+	ASSERT_EQ(0, qnet_nl_parse_nested(r.tb[QNET_A_NET_STATS], st,
+					  QNET_STATS_A_MAX));
+	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
+		bool net = i == QNET_STATS_A_DELIVERED ||
+			   i == QNET_STATS_A_DELIVERED_FID_SUM_PPM ||
+			   i == QNET_STATS_A_MEAN_DELIVERED_FID_PPM ||
+			   i == QNET_STATS_A_SWAPS_OK ||
+			   i == QNET_STATS_A_SWAPS_FAILED ||
+			   i == QNET_STATS_A_PURIFY_OK ||
+			   i == QNET_STATS_A_PURIFY_FAILED ||
+			   i == QNET_STATS_A_DISCARDS;
+
+		EXPECT_EQ(net, st[i] != NULL) TH_LOG("net stats attribute %d", i);
+		if (st[i] && i != QNET_STATS_A_DISCARDS)
+			EXPECT_EQ(0U, attr_uint(st[i]));
+	}
+	expect_zero_discards(_metadata, st[QNET_STATS_A_DISCARDS]);
 }
 
 TEST_F(nl, node_set_bad_input)

@@ -312,7 +312,7 @@ static const struct bad_req bad_reqs[] = {
 	{ "priority 8", { .num_pairs = 1, .priority = 8 } },
 	{ "type 2", { .num_pairs = 1, .type = 2 } },
 	{ "basis 4", { .num_pairs = 1, .type = QNET_REQ_MEASURE, .basis = 4 } },
-	{ "flags 0x2", { .num_pairs = 1, .flags = 0x2 } },
+	{ "flags 0x4", { .num_pairs = 1, .flags = 0x4 } },
 	{ "flags 0x80", { .num_pairs = 1, .flags = 0x80 } },
 	{ "reserved", { .num_pairs = 1, .reserved = 1 } },
 };
@@ -324,7 +324,8 @@ TEST_F(qsock, sendmsg_validation_einval)
 	struct qnet_request edge = {
 		.num_pairs = 1000000, .min_fidelity_ppm = 1000000,
 		.priority = 7, .type = QNET_REQ_MEASURE,
-		.basis = QNET_BASIS_RANDOM, .flags = QNET_REQ_F_ATOMIC,
+		.basis = QNET_BASIS_RANDOM,
+		.flags = QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW,
 	};
 	size_t i;
 
