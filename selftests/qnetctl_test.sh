@@ -477,6 +477,25 @@ test_link_del() {
 	jcheck "$out" 'j == []'
 }
 
+# qnetctl model: qnet-model's figures (the kernel's physics core), the
+# same bytes in JSON; -p indents; bad input exits non-zero, names it.
+test_model() {
+	local model=$top/userspace/model/qnet-model
+	local args=(link length 25km scheme double-click hops 2 purify 1)
+
+	run "$QNETCTL" -j model "${args[@]}" || return 1
+	[ "$out" = "$("$model" -j "${args[@]}")" ] ||
+		fail "qnetctl -j model differs from qnet-model -j" || return 1
+	jcheck "$out" 'j["path"]["links"] == 2' \
+		'0 < j["path"]["fidelity"] <= 1' || return 1
+	run "$QNETCTL" -j -p model "${args[@]}" || return 1
+	[ "$(wc -l <<<"$out")" -gt 10 ] || fail "-p did not indent" || return 1
+	run "$QNETCTL" model help || return 1
+	grep -q '^Usage: qnetctl model ' <<<"$out" || return 1
+	refused '^qnetctl model: unknown option "lenght"' \
+		"$QNETCTL" model link lenght 3km
+}
+
 tests=(
 	link_add_peer_netns
 	link_show_json
@@ -493,6 +512,7 @@ tests=(
 	link_dump
 	monitor
 	link_del
+	model
 )
 
 # ---- setup and run ----------------------------------------------------------

@@ -19,10 +19,13 @@
 #include "qmodel.h"
 #include "units.h"
 
+/* "qnet-model", or "qnetctl model" when qnetctl runs the same code */
+static const char *prog = "qnet-model";
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: qnet-model [-j] [-p] [LINK]... [PATH OPTIONS]\n"
+"Usage: %s [-j] [-p] [LINK]... [PATH OPTIONS]\n"
 "\n"
 "Print the expected per-attempt success probability, attempt period, pair\n"
 "rate, heralded fidelity, fidelity after storage, end-to-end fidelity over\n"
@@ -62,7 +65,8 @@ static void usage(FILE *f)
 "  readout P     readout error probability per bit (default 0)\n"
 "\n"
 "Units: m km, dB/km mdB/km, Hz kHz MHz GHz, ns us ms s, %% ppm.\n"
-"See Documentation/physics.rst for the models and their sources.\n");
+"See Documentation/physics.rst for the models and their sources.\n",
+		prog);
 }
 
 /* ------------------------------------------------------------------ */
@@ -239,7 +243,7 @@ static void print_result(const struct qmodel_path *path,
 
 static int bad(const char *what, const char *arg)
 {
-	fprintf(stderr, "qnet-model: invalid %s \"%s\"\n", what, arg);
+	fprintf(stderr, "%s: invalid %s \"%s\"\n", prog, what, arg);
 	return -EINVAL;
 }
 
@@ -353,14 +357,15 @@ static int parse_path_opt(struct qmodel_path *path, unsigned int *hops,
 			return -EINVAL;
 		path->purify.readout_err = path->swap.readout_err;
 	} else {
-		fprintf(stderr, "qnet-model: unknown option \"%s\"; try --help\n",
+		fprintf(stderr, "%s: unknown option \"%s\"; try --help\n", prog,
 			key);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The whole command line tool; argv[0] names it in messages. */
+int qmodel_main(int argc, char **argv)
 {
 	static struct qmodel_path path;
 	static struct qmodel_result res;
@@ -368,6 +373,9 @@ int main(int argc, char **argv)
 	const char *err;
 	int i, r;
 
+	prog = argv[0];
+	memset(&out, 0, sizeof(out));
+	out.first = 1;
 	qmodel_path_init(&path);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -382,7 +390,7 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "link")) {
 			if (nlinks == QMODEL_MAX_LINKS) {
-				fprintf(stderr, "qnet-model: at most %d links\n",
+				fprintf(stderr, "%s: at most %d links\n", prog,
 					QMODEL_MAX_LINKS);
 				return 1;
 			}
@@ -393,12 +401,12 @@ int main(int argc, char **argv)
 				qstate_link_params_init(&path.link[nlinks - 1].p);
 			}
 		} else if (a[0] == '-') {
-			fprintf(stderr, "qnet-model: unknown flag \"%s\"; try --help\n",
+			fprintf(stderr, "%s: unknown flag \"%s\"; try --help\n", prog,
 				a);
 			return 1;
 		} else {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "qnet-model: \"%s\" needs a value\n",
+				fprintf(stderr, "%s: \"%s\" needs a value\n", prog,
 					a);
 				return 1;
 			}
@@ -419,12 +427,12 @@ int main(int argc, char **argv)
 		path.nlinks++;
 	}
 	if (hops && path.nlinks > hops) {
-		fprintf(stderr, "qnet-model: %u links given but hops %u\n",
+		fprintf(stderr, "%s: %u links given but hops %u\n", prog,
 			path.nlinks, hops);
 		return 1;
 	}
 	if (qmodel_compute(&path, &res, &err)) {
-		fprintf(stderr, "qnet-model: %s\n", err);
+		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
 	print_result(&path, &res);

@@ -111,4 +111,11 @@ int qmodel_compute(const struct qmodel_path *path, struct qmodel_result *res,
 double qmodel_fix(qfix x);
 double qmodel_prob(qprob p);
 
+/*
+ * The command line tool (model.c): parse @argv ("link length 25km ...",
+ * -j, -p), print the figures; argv[0] names the tool in messages.
+ * Returns the exit status.
+ */
+int qmodel_main(int argc, char **argv);
+
 #endif /* _QNET_QMODEL_H */

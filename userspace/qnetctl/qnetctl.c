@@ -24,7 +24,7 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"Usage: %s [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       %s [ OPTIONS ] -b[atch] FILE\n"
-		"where  OBJECT := { node | link | route | stats | monitor }\n"
+		"where  OBJECT := { node | link | route | stats | monitor | model }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
 		"                    -n[etns] NAME | -V[ersion] | -h[elp] }\n",
 		prog, prog);
@@ -45,6 +45,7 @@ static int qn_run_cmd(struct qn *q)
 		{ "route",	cmd_route },
 		{ "stats",	cmd_stats },
 		{ "monitor",	cmd_monitor },
+		{ "model",	cmd_model },
 		{ "help",	cmd_help },
 		{ NULL,		NULL },
 	};

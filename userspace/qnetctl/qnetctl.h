@@ -84,6 +84,7 @@ int cmd_link(struct qn *q);
 int cmd_route(struct qn *q);
 int cmd_stats(struct qn *q);
 int cmd_monitor(struct qn *q);
+int cmd_model(struct qn *q);
 
 /* Counters: print a QNET_A_LINK_STATS or QNET_A_NODE_STATS nest. */
 int qn_stats_print(const struct nlattr *nest, int indent);
