@@ -394,6 +394,12 @@ static void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
 	netdev_hold(dev, &c->dev_tracker[side], GFP_ATOMIC);
 }
 
+struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c)
+{
+	refcount_inc(&c->refcnt);
+	return c;
+}
+
 void qnet_circuit_put(struct qnet_circuit *c)
 {
 	if (c && refcount_dec_and_test(&c->refcnt))
@@ -1445,8 +1451,11 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 
 	switch (type) {
 	case QNET_MSG_ACCEPT:
-		if (side != QNET_DOWN || c->state != QNET_C_CONNECTING ||
-		    len != sizeof(*a))
+		if (side != QNET_DOWN || len != sizeof(*a))
+			return -EINVAL;
+		if (c->state == QNET_C_UP)
+			return 0;	/* a CONNECT sent again was answered twice */
+		if (c->state != QNET_C_CONNECTING)
 			return -EINVAL;
 		c->state = QNET_C_UP;
 		c->hops = a->hops;
@@ -1628,6 +1637,50 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	return err;
 }
 
+/*
+ * A CONNECT for a circuit this node already has: the head sent it again
+ * because it heard nothing. Pass it on if this node is still waiting for
+ * the answer too, or answer again if it has one (ACCEPT was lost behind
+ * it). Caller holds cn->lock.
+ */
+static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct net_device *dev,
+					const struct qnet_msg_connect *m,
+					u64 t, struct sk_buff_head *acts)
+{
+	struct qnet_msg_answer *a;
+	void *f;
+
+	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
+		return -EEXIST;
+	if (c->state == QNET_C_CONNECTING) {
+		if (c->role != QNET_ROLE_MID)
+			return 0;
+		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
+				     sizeof(*m), t);
+		if (f) {
+			struct qnet_msg_connect *fc = f;
+
+			memcpy(f + sizeof(fc->c), (const void *)m + sizeof(m->c),
+			       sizeof(*m) - sizeof(m->c));
+			fc->hops = c->hops + 1;
+			fc->delay_ns = cpu_to_be64(c->path_delay_ns +
+					qlink_delay_ns(c->dev[QNET_DOWN]));
+		}
+		return 0;
+	}
+	if (c->state != QNET_C_UP)
+		return 0;
+	/* up here: hops and delay are the whole path's since ACCEPT */
+	a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT, sizeof(*a), t);
+	if (a) {
+		a->hops = c->hops;
+		a->delay_ns = cpu_to_be64(c->path_delay_ns);
+	}
+	return 0;
+}
+
 /* CONNECT at this node: answer as the tail, or install and route on. */
 static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 				   struct net_device *dev,
@@ -1644,8 +1697,9 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 
 	if (m->c.dir != QNET_DIR_DOWN || !head || !dst)
 		return -EINVAL;
-	if (__qnet_circuit_find(cn, head, id))
-		return -EEXIST;
+	c = __qnet_circuit_find(cn, head, id);
+	if (c)
+		return __qnet_circuit_connect_again(cn, c, dev, m, t, acts);
 
 	c = qnet_circuit_alloc(net, QNET_ROLE_MID);
 	if (!c)
@@ -1833,13 +1887,30 @@ static const struct qlink_net_ops qnet_circuit_net_rx = {
 
 /* ---- the socket layer's side ---- */
 
+/* The head's CONNECT, first or again. Caller holds cn->lock. */
+static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct sk_buff_head *acts)
+{
+	struct qnet_msg_connect *m;
+
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
+			     cn->clock_ns);
+	if (!m)
+		return;
+	m->dst_node = htonl(c->peer_node);
+	m->src_port = htons(c->local_port);
+	m->dst_port = htons(c->peer_port);
+	m->hops = 1;
+	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
+}
+
 int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 			 u16 dst_port, struct qnet_circuit **cp)
 {
 	struct net *net = sock_net(sk);
 	struct qnet_circuit_net *cn = qnet_cn(net);
 	u32 self = READ_ONCE(qnet_pernet(net)->node_addr);
-	struct qnet_msg_connect *m;
 	struct sk_buff_head acts;
 	struct net_device *dev;
 	struct qnet_circuit *c;
@@ -1878,19 +1949,24 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
 	cn->count++;
-	m = qnet_circuit_msg(c, &acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
-			     cn->clock_ns);
-	if (m) {
-		m->dst_node = htonl(dst_node);
-		m->src_port = htons(src_port);
-		m->dst_port = htons(dst_port);
-		m->hops = 1;
-		m->delay_ns = cpu_to_be64(qlink_delay_ns(dev));
-	}
+	__qnet_circuit_send_connect(cn, c, &acts);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
 	*cp = c;
 	return 0;
+}
+
+void qnet_circuit_resend_connect(struct qnet_circuit *c)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
+		__qnet_circuit_send_connect(cn, c, &acts);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
 }
 
 /*

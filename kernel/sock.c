@@ -87,6 +87,13 @@
  * a non-blocking one fails with ETIMEDOUT after it.
  */
 #define QNET_CONNECT_TIMEOUT	(10 * HZ)
+/*
+ * A CONNECT or its ACCEPT may be lost (a device whose queueing discipline
+ * linkwatch has not attached yet drops what it is given, as any Linux
+ * device does): like a SYN, it is sent again after 1 s, then 2 s, 4 s, up
+ * to the timeout.
+ */
+#define QNET_CONNECT_RTO	HZ
 
 #define QNET_REQ_MAX_PAIRS	1000000
 #define QNET_PPM_MAX		1000000
@@ -364,20 +371,43 @@ void qnet_sock_connected(struct sock *sk, int err)
 	}
 }
 
+/* Arm the connect timer: retransmissions, then the timeout. Under @lock. */
+static void qnet_sock_connect_timer_start(struct sock *sk)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+
+	qs->connect_deadline = jiffies + QNET_CONNECT_TIMEOUT;
+	qs->connect_rto = QNET_CONNECT_RTO;
+	sk_reset_timer(sk, &sk->sk_timer, jiffies + qs->connect_rto);
+}
+
 static void qnet_sock_connect_timeout(struct timer_list *t)
 {
 	struct sock *sk = from_timer(sk, t, sk_timer);
 	struct qnet_sock *qs = qnet_sk(sk);
+	struct qnet_circuit *resend = NULL;
 	bool changed = false;
 
 	spin_lock_bh(&qs->lock);
 	if (sk->sk_state == TCP_SYN_SENT) {
-		sk->sk_err = ETIMEDOUT;
-		sk->sk_state = TCP_CLOSE;
-		changed = true;
+		if (time_before(jiffies, qs->connect_deadline) && qs->circuit) {
+			resend = qnet_circuit_get(qs->circuit);
+			qs->connect_rto *= 2;
+			sk_reset_timer(sk, &sk->sk_timer,
+				       min(jiffies + qs->connect_rto,
+					   qs->connect_deadline));
+		} else {
+			sk->sk_err = ETIMEDOUT;
+			sk->sk_state = TCP_CLOSE;
+			changed = true;
+		}
 	}
 	spin_unlock_bh(&qs->lock);
 
+	if (resend) {
+		qnet_circuit_resend_connect(resend);
+		qnet_circuit_put(resend);
+	}
 	/* The circuit is closed in process context: next connect() or close. */
 	if (changed)
 		sk->sk_state_change(sk);
@@ -605,14 +635,12 @@ static int qnet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		spin_unlock_bh(&qs->lock);
 		sock->state = SS_CONNECTING;
 		err = -EINPROGRESS;
-		if (flags & O_NONBLOCK) {
-			spin_lock_bh(&qs->lock);
-			if (sk->sk_state == TCP_SYN_SENT)
-				sk_reset_timer(sk, &sk->sk_timer,
-					       jiffies + QNET_CONNECT_TIMEOUT);
-			spin_unlock_bh(&qs->lock);
+		spin_lock_bh(&qs->lock);
+		if (sk->sk_state == TCP_SYN_SENT)
+			qnet_sock_connect_timer_start(sk);
+		spin_unlock_bh(&qs->lock);
+		if (flags & O_NONBLOCK)
 			goto out;
-		}
 	}
 
 	timeo = sk->sk_sndtimeo;

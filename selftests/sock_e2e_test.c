@@ -456,4 +456,73 @@ TEST_F(e2e, close_listener_with_children_queued)
 	close(b);
 }
 
+/*
+ * The first CONNECT is lost (the black hole), then the path heals: the
+ * head sends CONNECT again after 1 s and 2 s more, like a SYN, and the
+ * blocking connect() succeeds well inside its 10 s. The hole is lifted
+ * 1.5 s in, after the first retransmission was lost too, so success
+ * needs the second.
+ */
+TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_connect, 60)
+{
+	int fd = qsocket(self->family), status;
+	double t0;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	E2E_BLACK_HOLE(_metadata, self);
+	t0 = now_s();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-qconnect(fd, self->family, 2, E2E_PORT));
+	usleep(1500000);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 2));
+	ASSERT_EQ(0, system("tc qdisc del dev ql clsact"));
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("connect: %s", strerror(WEXITSTATUS(status)));
+	TH_LOG("connected after %.1f s", now_s() - t0);
+	close(fd);
+}
+
+/*
+ * The ACCEPT is lost instead (node 1 drops what arrives on qr): the tail
+ * has the circuit and its child socket; each CONNECT sent again finds
+ * the circuit there and is answered again, without a second child.
+ */
+TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_accept, 60)
+{
+	int fd = qsocket(self->family), status, child;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	if (system("tc qdisc add dev qr clsact 2>/dev/null && "
+		   "tc filter add dev qr ingress matchall action drop "
+		   "2>/dev/null"))
+		SKIP(return, "no tc matchall drop for a black hole");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-qconnect(fd, self->family, 2, E2E_PORT));
+	usleep(1500000);
+	ASSERT_EQ(0, system("tc qdisc del dev qr clsact"));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("connect: %s", strerror(WEXITSTATUS(status)));
+	/* one connection, one child */
+	ASSERT_EQ(0, set_timeo(self->lfd, SO_RCVTIMEO, 2000));
+	child = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, child);
+	ASSERT_EQ(0, set_timeo(self->lfd, SO_RCVTIMEO, 300));
+	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	close(child);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
