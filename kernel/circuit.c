@@ -382,6 +382,7 @@ static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	c->role = role;
 	c->state = QNET_C_CONNECTING;
 	INIT_LIST_HEAD(&c->kept);
+	INIT_LIST_HEAD(&c->deferred);
 	c->next_handle = 1;
 	c->next_req_id = 1;
 	return c;
@@ -402,8 +403,13 @@ struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c)
 
 void qnet_circuit_put(struct qnet_circuit *c)
 {
-	if (c && refcount_dec_and_test(&c->refcnt))
-		kfree(c);
+	struct qnet_deferred *d, *tmp;
+
+	if (!c || !refcount_dec_and_test(&c->refcnt))
+		return;
+	list_for_each_entry_safe(d, tmp, &c->deferred, node)
+		kfree(d);
+	kfree(c);
 }
 
 /* Drop the qubit held on side @side, if any, counted for @cause. */
@@ -1591,19 +1597,21 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 {
 	u32 epoch = qnet_msg_epoch(type, payload);
 	struct qnet_deferred *d;
-	unsigned int i;
 	bool again;
 	int err;
 
 	if (epoch > c->epoch) {
 		if (len > QNET_DEFER_LEN)
 			return -EINVAL;
-		if (c->ndeferred >= QNET_DEFER_MAX) {
+		d = c->ndeferred < QNET_DEFER_MAX ?
+		    kmalloc(sizeof(*d), GFP_ATOMIC) : NULL;
+		if (!d) {
 			/* losing it would wedge the circuit: end it instead */
 			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
 			return 0;
 		}
-		d = &c->deferred[c->ndeferred++];
+		list_add_tail(&d->node, &c->deferred);
+		c->ndeferred++;
 		d->type = type;
 		d->side = side;
 		d->len = len;
@@ -1617,18 +1625,20 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
 				    acts);
 
-	/* replay what the node's attempt has caught up with */
+	/* replay, in arrival order, what the node's attempt caught up with */
 	do {
 		again = false;
-		for (i = 0; i < c->ndeferred && c->state == QNET_C_UP; i++) {
-			struct qnet_deferred m = c->deferred[i];
-
-			if (m.epoch > c->epoch)
+		list_for_each_entry(d, &c->deferred, node) {
+			if (c->state != QNET_C_UP)
+				break;
+			if (d->epoch > c->epoch)
 				continue;
-			c->deferred[i] = c->deferred[--c->ndeferred];
-			__qnet_circuit_rx_one(cn, c, m.side, c->dev[m.side],
-					      m.type, m.payload, m.len,
-					      max(m.time_ns, t), acts);
+			list_del(&d->node);
+			c->ndeferred--;
+			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
+					      d->type, d->payload, d->len,
+					      max(d->time_ns, t), acts);
+			kfree(d);
 			again = true;
 			break;
 		}

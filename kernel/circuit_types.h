@@ -21,10 +21,16 @@
  * ends the node's attempt arrives: a qlink hands frames to the peer's
  * per-CPU backlog, so two messages on one link may swap places.
  */
-#define QNET_DEFER_MAX		64
+/*
+ * Up to QNET_DEFER_MAX per circuit: a binding end with unpaced links can
+ * run many attempts ahead of a node whose CPU the host stalled, so the
+ * bound is generous; the entries are allocated only while they wait.
+ */
+#define QNET_DEFER_MAX		1024
 #define QNET_DEFER_LEN		48	/* the largest epoch-carrying message */
 
 struct qnet_deferred {
+	struct list_head	node;
 	u8			type;
 	u8			side;
 	u8			len;
@@ -177,7 +183,7 @@ struct qnet_circuit {
 	/* attempts: an epoch ends with a delivery or a discard */
 	u32			epoch;
 	unsigned int		swaps_seen;	/* SWAP ok in this epoch */
-	struct qnet_deferred	deferred[QNET_DEFER_MAX];
+	struct list_head	deferred;	/* in arrival order */
 	unsigned int		ndeferred;
 	u8			frame;		/* composed from SWAP frames */
 	bool			verdict;	/* tail: DELIVER received */
