@@ -9,9 +9,10 @@
 #
 #  - install into a temporary DESTDIR with PREFIX=/opt/qnet, then with the
 #    default PREFIX; the file lists are exact
-#  - libqnet: soname, symlinks, every exported function in the version
-#    node libqnet.map names it in (qnet_ctl_net_stats_get in LIBQNET_1.1,
-#    the rest in LIBQNET_1.0), generated libqnet.pc
+#  - libqnet: soname, symlinks, every exported function in a version
+#    node libqnet.map names it in (qnet_ctl_net_stats_get in LIBQNET_1.1;
+#    the functions that fill struct qnet_stats in 1.1 and, for programs
+#    built against 1.0, in 1.0; the rest in 1.0), generated libqnet.pc
 #  - a program built against the installed header and library through
 #    `pkg-config --cflags --libs libqnet` (PKG_CONFIG_SYSROOT_DIR points
 #    into DESTDIR), linked shared and static, runs
@@ -95,23 +96,28 @@ check_links() {	# libdir
 	local syms bad
 	syms=$(nm -D --defined-only "$d/libqnet.so.$libver" | awk '$2 == "T" {print $3}')
 	[ -n "$syms" ] || { echo "no exported functions"; return 1; }
-	bad=$(printf '%s\n' "$syms" | grep -vxF -f <(map_symbols))
+	# name@@NODE (the default) or name@NODE (an older one)
+	bad=$(printf '%s\n' "$syms" | sed 's/@@*/ /' | grep -vxF -f <(map_symbols))
 	if [ -n "$bad" ]; then
 		printf '%s\n' "$bad"
-		echo "^ exported in no node of libqnet.map, or in another one"
+		echo "^ exported in a node of libqnet.map that does not name it"
 		return 1
 	fi
-	# the functions of 1.1, and none of 1.0 moved
-	printf '%s\n' "$syms" | grep -qx 'qnet_ctl_net_stats_get@@LIBQNET_1\.1' ||
-		{ echo "qnet_ctl_net_stats_get is not in LIBQNET_1.1"; return 1; }
-	printf '%s\n' "$syms" | grep -qx 'qnet_ctl_stats_get@@LIBQNET_1\.0' ||
-		{ echo "qnet_ctl_stats_get is not in LIBQNET_1.0"; return 1; }
+	local want
+	for want in qnet_ctl_net_stats_get@@LIBQNET_1.1 \
+		    qnet_ctl_stats_get@@LIBQNET_1.1 qnet_ctl_stats_get@LIBQNET_1.0 \
+		    qnet_ctl_link_get@@LIBQNET_1.1 qnet_ctl_link_get@LIBQNET_1.0 \
+		    qnet_ctl_link_list@@LIBQNET_1.1 qnet_ctl_link_list@LIBQNET_1.0 \
+		    qnet_ctl_open@@LIBQNET_1.0 qnet_ctl_route_list@@LIBQNET_1.0; do
+		printf '%s\n' "$syms" | grep -qxF "$want" ||
+			{ echo "$want is not exported"; return 1; }
+	done
 	# the minor version of the file name is the newest node's
-	[ "$(map_symbols | sed 's/.*@@LIBQNET_//' | sort -V | tail -n1)" = "${libver%.*}" ] ||
+	[ "$(map_symbols | sed 's/.* LIBQNET_//' | sort -V | tail -n1)" = "${libver%.*}" ] ||
 		{ echo "newest node of libqnet.map is not LIBQNET_${libver%.*}"; return 1; }
 }
 
-# "name@@NODE" for every name the global part of each node of libqnet.map lists.
+# "name NODE" for every name the global part of each node of libqnet.map lists.
 map_symbols() {
 	sed -e 's|/\*.*\*/||' "$top/userspace/libqnet/libqnet.map" | awk '
 		/^[A-Za-z_0-9.]+[ \t]*\{/ { node = $1; sub(/\{.*/, "", node); glob = 0; next }
@@ -119,7 +125,7 @@ map_symbols() {
 		/local:/ { glob = 0; next }
 		/^}/ { glob = 0; next }
 		glob && /^[ \t]*[A-Za-z_][A-Za-z_0-9]*;/ {
-			s = $1; sub(/;.*/, "", s); print s "@@" node }'
+			s = $1; sub(/;.*/, "", s); print s " " node }'
 }
 
 check_pc() {	# destdir prefix
@@ -143,6 +149,11 @@ cat >"$tmp/prog.c" <<'EOF'
 #include <string.h>
 #include <qnet/libqnet.h>
 
+#ifdef BIND_1_0
+int qnet_ctl_stats_get_1_0(struct qnet_ctl *ctl, const char *ifname, void *st);
+__asm__(".symver qnet_ctl_stats_get_1_0, qnet_ctl_stats_get@LIBQNET_1.0");
+#endif
+
 int main(void)
 {
 	struct qnet_ctl *ctl = qnet_ctl_open("qnet-install-test-no-such-netns");
@@ -156,11 +167,19 @@ int main(void)
 		printf("qnet_ctl_error(NULL) is not \"\"\n");
 		return 1;
 	}
-	/* a 1.1 function links and runs */
-	if (qnet_ctl_net_stats_get(NULL, &st) != -EINVAL || errno != EINVAL) {
-		printf("qnet_ctl_net_stats_get(NULL): not EINVAL\n");
+	/* 1.1 functions link and run */
+	if (qnet_ctl_net_stats_get(NULL, &st) != -EINVAL || errno != EINVAL ||
+	    qnet_ctl_stats_get(NULL, NULL, &st) != -EINVAL) {
+		printf("qnet_ctl_net_stats_get/stats_get(NULL): not EINVAL\n");
 		return 1;
 	}
+#ifdef BIND_1_0
+	/* as a program built against 1.0 binds it */
+	if (qnet_ctl_stats_get_1_0(NULL, NULL, &st) != -EINVAL) {
+		printf("qnet_ctl_stats_get@LIBQNET_1.0(NULL): not EINVAL\n");
+		return 1;
+	}
+#endif
 	printf("libqnet %d.%d, genl family \"%s\"\n", LIBQNET_VERSION_MAJOR,
 	       LIBQNET_VERSION_MINOR, QNET_GENL_NAME);
 	return 0;
@@ -196,6 +215,15 @@ build_and_run() {	# destdir prefix static
 		# the program asks for the 1.1 node by name
 		nm -D "$tmp/prog-$3" | grep -q 'qnet_ctl_net_stats_get@LIBQNET_1\.1' ||
 			{ echo "prog does not bind qnet_ctl_net_stats_get@LIBQNET_1.1"; return 1; }
+		nm -D "$tmp/prog-$3" | grep -q 'qnet_ctl_stats_get@LIBQNET_1\.1' ||
+			{ echo "prog does not bind qnet_ctl_stats_get@LIBQNET_1.1"; return 1; }
+		# and one built against 1.0 still finds its version
+		# shellcheck disable=SC2086
+		gcc -std=gnu11 -Wall -Wextra -Werror -DBIND_1_0 -o "$tmp/prog-1.0" \
+			"$tmp/prog.c" $flags || return 1
+		nm -D "$tmp/prog-1.0" | grep -q 'qnet_ctl_stats_get@LIBQNET_1\.0' ||
+			{ echo "prog-1.0 does not bind qnet_ctl_stats_get@LIBQNET_1.0"; return 1; }
+		out=$(LD_LIBRARY_PATH="$1$2/lib" "$tmp/prog-1.0") || { echo "$out"; return 1; }
 	fi
 	[ "$out" = "libqnet ${libver%.*}, genl family \"qnet\"" ] || { echo "$out"; return 1; }
 }

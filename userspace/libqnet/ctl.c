@@ -41,6 +41,22 @@
 
 #define LIBQNET_API	__attribute__((visibility("default")))
 
+/*
+ * Version @ver of exported function @name (libqnet.map names @name in
+ * that node); "@@" marks the version new programs bind.
+ */
+#define LIBQNET_SYMVER(name, ver)	__attribute__((symver(name ver)))
+
+/*
+ * 1.1 appended counters to struct qnet_stats, which struct qnet_link_info
+ * ends with. Programs built against 1.0 pass the shorter structures and
+ * bind the functions that fill them at version LIBQNET_1.0: those write
+ * only the 1.0 part (a prefix of the 1.1 structure).
+ */
+#define CTL_STATS_1_0_SIZE	offsetof(struct qnet_stats, delivered_fid_sum_ppm)
+#define CTL_LINK_INFO_1_0_SIZE	(offsetof(struct qnet_link_info, stats) + \
+				 CTL_STATS_1_0_SIZE)
+
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
 #endif
@@ -682,8 +698,9 @@ static int ctl_parse_stats_reply(struct nlattr **tb, void *arg)
 	return ctl_parse_stats(nest, arg);
 }
 
-LIBQNET_API int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
-				   struct qnet_stats *st)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@@LIBQNET_1.1")
+int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			   struct qnet_stats *st)
 {
 	struct qnet_stats s;
 	struct nl_msg *msg;
@@ -786,8 +803,9 @@ static int ctl_parse_link_one(struct nlattr **tb, void *arg)
 	return ctl_parse_link(tb, arg);
 }
 
-LIBQNET_API int qnet_ctl_link_get(struct qnet_ctl *ctl, const char *ifname,
-				  struct qnet_link_info *info)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@@LIBQNET_1.1")
+int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			  struct qnet_link_info *info)
 {
 	struct qnet_link_info li;
 	struct nl_msg *msg;
@@ -844,8 +862,9 @@ static int ctl_parse_link_entry(struct nlattr **tb, void *arg)
 	return li ? ctl_parse_link(tb, li) : -ENOMEM;
 }
 
-LIBQNET_API int qnet_ctl_link_list(struct qnet_ctl *ctl,
-				   struct qnet_link_info **links, size_t *n)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@@LIBQNET_1.1")
+int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
+			   size_t *n)
 {
 	struct ctl_array a = { .size = sizeof(**links) };
 	int err;
@@ -989,5 +1008,64 @@ LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,
 	}
 	*routes = a.v;
 	*n = a.n;
+	return 0;
+}
+
+/* ---- LIBQNET_1.0: the counters without the 1.1 fields ---- */
+
+int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			   struct qnet_stats *st);
+int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			  struct qnet_link_info *info);
+int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
+			   size_t *n);
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@LIBQNET_1.0")
+int qnet_ctl_stats_get_1_0(struct qnet_ctl *ctl, const char *ifname,
+			   void *st)
+{
+	struct qnet_stats s;
+	int err;
+
+	if (!st)
+		return ctl_einval(ctl);
+	err = qnet_ctl_stats_get_1_1(ctl, ifname, &s);
+	if (!err)
+		memcpy(st, &s, CTL_STATS_1_0_SIZE);
+	return err;
+}
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@LIBQNET_1.0")
+int qnet_ctl_link_get_1_0(struct qnet_ctl *ctl, const char *ifname,
+			  void *info)
+{
+	struct qnet_link_info li;
+	int err;
+
+	if (!info)
+		return ctl_einval(ctl);
+	err = qnet_ctl_link_get_1_1(ctl, ifname, &li);
+	if (!err)
+		memcpy(info, &li, CTL_LINK_INFO_1_0_SIZE);
+	return err;
+}
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@LIBQNET_1.0")
+int qnet_ctl_link_list_1_0(struct qnet_ctl *ctl, void **links, size_t *n)
+{
+	struct qnet_link_info *l;
+	size_t i;
+	int err;
+
+	if (!links)
+		return ctl_einval(ctl);
+	err = qnet_ctl_link_list_1_1(ctl, &l, n);
+	if (err)
+		return err;
+	/* pack the entries to the 1.0 stride, in place: each moves down */
+	for (i = 0; i < *n; i++)
+		memmove((char *)l + i * CTL_LINK_INFO_1_0_SIZE, &l[i],
+			CTL_LINK_INFO_1_0_SIZE);
+	*links = l;
 	return 0;
 }
