@@ -743,4 +743,226 @@ TEST_F(lib, stats_of_links_and_node)
 		       ENODEV, "libqnet: no device nope0 in this node");
 }
 
+/* ---- delivered pairs: delivered fidelity, discards, the node's counters ---- */
+
+#define DELIV_PORT	7
+#define DELIV_PAIRS	20
+
+/*
+ * In netns @nsfd: listen on DELIV_PORT, say so on @ready, accept, read
+ * @n records and write their fidelities' sum (u64) and the number with
+ * an error (u64) to @out. Runs in a child process.
+ */
+static int deliv_tail(int nsfd, int family, int n, int ready, int out)
+{
+	struct sockaddr_qnet a = { .sq_family = family,
+				   .sq_port = DELIV_PORT };
+	struct timeval tv = { .tv_sec = 60 };
+	uint64_t res[2] = { 0, 0 };
+	struct qnet_pair p;
+	int s, c, i;
+
+	if (setns(nsfd, CLONE_NEWNET))
+		return 1;
+	s = socket(family, SOCK_SEQPACKET, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(s, 4))
+		return 2;
+	if (write(ready, "r", 1) != 1)
+		return 3;
+	c = accept(s, NULL, NULL);
+	if (c < 0)
+		return 4;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < n; i++) {
+		if (recv(c, &p, sizeof(p), 0) != sizeof(p))
+			return 5;
+		if (p.error)
+			res[1]++;
+		else
+			res[0] += p.fidelity_ppm;
+	}
+	if (write(out, res, sizeof(res)) != sizeof(res))
+		return 6;
+	close(c);
+	close(s);
+	return 0;
+}
+
+/* Every discard the network layer counts is also counted by a link end. */
+static void expect_discards_le(struct __test_metadata *_metadata,
+			       const struct qnet_stats *net,
+			       const struct qnet_stats *links)
+{
+	int i;
+
+	for (i = 0; i < QNET_DISCARDS_A_MAX; i++)
+		EXPECT_LE(net->discards[i], links->discards[i])
+			TH_LOG("cause %d", i);
+}
+
+TEST_F(lib, delivered_fidelity_discards_net_stats)
+{
+	struct qnet_link_params p = defaults;
+	struct qnet_stats na, nb, la, lb, tot;
+	struct qnet_link_info li;
+	struct qnet_request req = {
+		.num_pairs = DELIV_PAIRS,
+		.type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_Z,
+	};
+	struct sockaddr_qnet b_addr;
+	struct timeval tv = { .tv_sec = 60 };
+	uint64_t head_sum = 0, tail_res[2];
+	int family, ready[2], out[2], s, i, status;
+	struct qnet_pair rec;
+	uint64_t disc = 0;
+	pid_t pid;
+	char c;
+
+	family = qnet_util_family();
+	ASSERT_LT(0, family);
+
+	/* nothing yet: the 1.1 fields read 0 too */
+	ASSERT_EQ(0, qnet_ctl_net_stats_get(self->ca, &na));
+	EXPECT_EQ(0U, na.delivered);
+	EXPECT_EQ(0U, na.delivered_fid_sum_ppm);
+	EXPECT_EQ(0U, na.mean_delivered_fid_ppm);
+	for (i = 0; i < QNET_DISCARDS_A_MAX; i++)
+		EXPECT_EQ(0U, na.discards[i]);
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_net_stats_get(self->ca, NULL),
+		       EINVAL, "libqnet: invalid argument");
+	EXPECT_EQ(-EINVAL, qnet_ctl_net_stats_get(NULL, &na));
+
+	/* node 1 (A) --qa0==qa1-- node 2 (B): direct, 2 km, ideal memories */
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	ASSERT_EQ(0, qnet_ctl_node_set(self->cb, 2));
+	ASSERT_EQ(0, qnet_ctl_route_add(self->ca, 2, "qa0", 0));
+	ASSERT_EQ(0, qnet_ctl_route_add(self->cb, 1, "qa1", 0));
+	p.scheme = QNET_SCHEME_DIRECT;
+	p.length_m = 2000;
+	p.source_fid_ppm = 950000;
+	p.dark_rate_hz = 0;
+	p.visibility_ppm = 1000000;
+	p.t1_ns = p.t2_ns = 0;
+	p.seed = 42;
+	ASSERT_EQ(0, qnet_ctl_link_set(self->ca, "qa0", &p,
+				       QNET_LP_SCHEME | QNET_LP_LENGTH |
+				       QNET_LP_SOURCE_FID | QNET_LP_DARK_RATE |
+				       QNET_LP_VISIBILITY | QNET_LP_T1 |
+				       QNET_LP_T2 | QNET_LP_SEED))
+		TH_LOG("%s", qnet_ctl_error(self->ca));
+	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
+	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+		if (li.oper_up)
+			break;
+		usleep(10000);
+	}
+	ASSERT_TRUE(li.oper_up);
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, qnet_ctl_link_get(self->cb, "qa1", &li));
+		if (li.oper_up)
+			break;
+		usleep(10000);
+	}
+	ASSERT_TRUE(li.oper_up);
+	usleep(20000);	/* linkwatch attaches the qdisc after the carrier */
+
+	/* raw AF_QNET sockets: the tail in B, the head here in A */
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(out));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(deliv_tail(self->bfd, family, DELIV_PAIRS + 1, ready[1],
+				 out[1]));
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, setns(self->afd, CLONE_NEWNET));
+	s = socket(family, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, s);
+	memset(&b_addr, 0, sizeof(b_addr));
+	b_addr.sq_family = family;
+	b_addr.sq_port = DELIV_PORT;
+	b_addr.sq_node = 2;
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&b_addr, sizeof(b_addr)))
+		TH_LOG("connect: %m");
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < DELIV_PAIRS; i++) {
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0))
+			TH_LOG("pair %d: %m", i);
+		ASSERT_EQ(0, rec.error);
+		head_sum += rec.fidelity_ppm;
+	}
+
+	/*
+	 * A request nothing can meet: above the source's fidelity, with no
+	 * purification (one memory slot). Every pair is discarded for its
+	 * fidelity until the deadline (emulated) ends it.
+	 */
+	req.num_pairs = 1;
+	req.min_fidelity_ppm = 990000;
+	req.max_time_ns = 2000000;
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0));
+	EXPECT_EQ(ETIMEDOUT, rec.error);
+
+	ASSERT_EQ((ssize_t)sizeof(tail_res), read(out[0], tail_res,
+						  sizeof(tail_res)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(1U, tail_res[1]);
+	close(s);
+
+	/* the node's own counters: each end delivered every pair once */
+	ASSERT_EQ(0, qnet_ctl_net_stats_get(self->ca, &na));
+	ASSERT_EQ(0, qnet_ctl_net_stats_get(self->cb, &nb));
+	TH_LOG("head: %llu delivered, mean F %u ppm; tail: mean F %u ppm",
+	       (unsigned long long)na.delivered, na.mean_delivered_fid_ppm,
+	       nb.mean_delivered_fid_ppm);
+	EXPECT_EQ((uint64_t)DELIV_PAIRS, na.delivered);
+	EXPECT_EQ((uint64_t)DELIV_PAIRS, nb.delivered);
+	EXPECT_EQ(head_sum, na.delivered_fid_sum_ppm);
+	EXPECT_EQ(tail_res[0], nb.delivered_fid_sum_ppm);
+	EXPECT_EQ(head_sum / DELIV_PAIRS, na.mean_delivered_fid_ppm);
+	EXPECT_EQ(tail_res[0] / DELIV_PAIRS, nb.mean_delivered_fid_ppm);
+	/* no decoherence: 0.95 from the source, to the ppm */
+	EXPECT_GE(1, abs((int)na.mean_delivered_fid_ppm - 950000));
+	/* no swaps on one link; the link-layer counters are not in it */
+	EXPECT_EQ(0U, na.swaps_ok);
+	EXPECT_EQ(0U, na.attempts);
+	EXPECT_EQ(0U, na.heralded);
+	/* the hopeless request's pairs, discarded for their fidelity */
+	disc = na.discards[QNET_EXPIRE_FIDELITY] +
+	       nb.discards[QNET_EXPIRE_FIDELITY];
+	TH_LOG("fidelity discards: %llu at the head, %llu at the tail",
+	       (unsigned long long)na.discards[QNET_EXPIRE_FIDELITY],
+	       (unsigned long long)nb.discards[QNET_EXPIRE_FIDELITY]);
+	EXPECT_LT(0U, disc);
+
+	/* the link ends count the same deliveries, and every discard */
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, "qa0", &la));
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->cb, "qa1", &lb));
+	EXPECT_EQ(na.delivered, la.delivered);
+	EXPECT_EQ(na.delivered_fid_sum_ppm, la.delivered_fid_sum_ppm);
+	EXPECT_EQ(na.mean_delivered_fid_ppm, la.mean_delivered_fid_ppm);
+	EXPECT_EQ(nb.delivered_fid_sum_ppm, lb.delivered_fid_sum_ppm);
+	expect_discards_le(_metadata, &na, &la);
+	expect_discards_le(_metadata, &nb, &lb);
+	/* LINK_GET carries them too */
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
+	EXPECT_EQ(la.delivered_fid_sum_ppm, li.stats.delivered_fid_sum_ppm);
+	EXPECT_EQ(la.mean_delivered_fid_ppm, li.stats.mean_delivered_fid_ppm);
+	/* and the node's totals over its link ends (qx0, qx1 idle) */
+	ASSERT_EQ(0, qnet_ctl_stats_get(self->ca, NULL, &tot));
+	EXPECT_EQ(la.delivered, tot.delivered);
+	EXPECT_EQ(la.delivered_fid_sum_ppm, tot.delivered_fid_sum_ppm);
+	EXPECT_EQ(la.mean_delivered_fid_ppm, tot.mean_delivered_fid_ppm);
+	for (i = 0; i < QNET_DISCARDS_A_MAX; i++)
+		EXPECT_EQ(la.discards[i], tot.discards[i]);
+}
+
 TEST_HARNESS_MAIN

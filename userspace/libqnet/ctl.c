@@ -41,6 +41,22 @@
 
 #define LIBQNET_API	__attribute__((visibility("default")))
 
+/*
+ * Version @ver of exported function @name (libqnet.map names @name in
+ * that node); "@@" marks the version new programs bind.
+ */
+#define LIBQNET_SYMVER(name, ver)	__attribute__((symver(name ver)))
+
+/*
+ * 1.1 appended counters to struct qnet_stats, which struct qnet_link_info
+ * ends with. Programs built against 1.0 pass the shorter structures and
+ * bind the functions that fill them at version LIBQNET_1.0: those write
+ * only the 1.0 part (a prefix of the 1.1 structure).
+ */
+#define CTL_STATS_1_0_SIZE	offsetof(struct qnet_stats, delivered_fid_sum_ppm)
+#define CTL_LINK_INFO_1_0_SIZE	(offsetof(struct qnet_link_info, stats) + \
+				 CTL_STATS_1_0_SIZE)
+
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
 #endif
@@ -67,6 +83,7 @@ static const char *const ctl_attr_names[QNET_A_MAX + 1] = {
 	NAME(QNET_A_ROUTE_METRIC), NAME(QNET_A_OPER_UP), NAME(QNET_A_PAIR_ID),
 	NAME(QNET_A_TIME_NS), NAME(QNET_A_FIDELITY_PPM),
 	NAME(QNET_A_BELL_STATE), NAME(QNET_A_EXPIRE_CAUSE),
+	NAME(QNET_A_NET_STATS),
 };
 
 static const char *const ctl_link_attr_names[QNET_LINK_A_MAX + 1] = {
@@ -112,7 +129,7 @@ static const struct {
 #undef P
 };
 
-/* Counters: every one u64 but the mean fidelity. */
+/* Counters: every one u64 but the mean fidelities (and the nest). */
 static const struct {
 	uint16_t	attr;
 	uint16_t	off;
@@ -132,6 +149,7 @@ static const struct {
 	S(QNET_STATS_A_RX_PACKETS, rx_packets),
 	S(QNET_STATS_A_TX_PACKETS, tx_packets),
 	S(QNET_STATS_A_RX_DROPPED, rx_dropped),
+	S(QNET_STATS_A_DELIVERED_FID_SUM_PPM, delivered_fid_sum_ppm),
 #undef S
 };
 
@@ -144,6 +162,7 @@ static struct nla_policy ctl_policy[QNET_A_MAX + 1] = {
 	[QNET_A_LINK_PARAMS]	= { .type = NLA_NESTED },
 	[QNET_A_LINK_STATS]	= { .type = NLA_NESTED },
 	[QNET_A_NODE_STATS]	= { .type = NLA_NESTED },
+	[QNET_A_NET_STATS]	= { .type = NLA_NESTED },
 	[QNET_A_ROUTE_DST]	= { .type = NLA_U32 },
 	[QNET_A_ROUTE_METRIC]	= { .type = NLA_U32 },
 	[QNET_A_OPER_UP]	= { .type = NLA_U8 },
@@ -151,6 +170,7 @@ static struct nla_policy ctl_policy[QNET_A_MAX + 1] = {
 
 static struct nla_policy ctl_link_policy[QNET_LINK_A_MAX + 1];
 static struct nla_policy ctl_stats_policy[QNET_STATS_A_MAX + 1];
+static struct nla_policy ctl_discards_policy[QNET_DISCARDS_A_MAX + 1];
 
 static void __attribute__((constructor)) ctl_policies_init(void)
 {
@@ -163,6 +183,10 @@ static void __attribute__((constructor)) ctl_policies_init(void)
 	for (i = 0; i < sizeof(ctl_stats) / sizeof(ctl_stats[0]); i++)
 		ctl_stats_policy[ctl_stats[i].attr].type = NLA_U64;
 	ctl_stats_policy[QNET_STATS_A_MEAN_FIDELITY_PPM].type = NLA_U32;
+	ctl_stats_policy[QNET_STATS_A_MEAN_DELIVERED_FID_PPM].type = NLA_U32;
+	ctl_stats_policy[QNET_STATS_A_DISCARDS].type = NLA_NESTED;
+	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
+		ctl_discards_policy[i].type = NLA_U64;
 }
 
 /* ---- errors ---- */
@@ -647,6 +671,21 @@ static int ctl_parse_stats(struct nlattr *nest, struct qnet_stats *st)
 	if (tb[QNET_STATS_A_MEAN_FIDELITY_PPM])
 		st->mean_fidelity_ppm =
 			nla_get_u32(tb[QNET_STATS_A_MEAN_FIDELITY_PPM]);
+	if (tb[QNET_STATS_A_MEAN_DELIVERED_FID_PPM])
+		st->mean_delivered_fid_ppm =
+			nla_get_u32(tb[QNET_STATS_A_MEAN_DELIVERED_FID_PPM]);
+	if (tb[QNET_STATS_A_DISCARDS]) {
+		struct nlattr *dtb[QNET_DISCARDS_A_MAX + 1];
+
+		/* one u64 per cause, type cause + 1; newer causes skipped */
+		if (nla_parse_nested(dtb, QNET_DISCARDS_A_MAX,
+				     tb[QNET_STATS_A_DISCARDS],
+				     ctl_discards_policy))
+			return -EBADMSG;
+		for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
+			if (dtb[i])
+				st->discards[i - 1] = nla_get_u64(dtb[i]);
+	}
 	return 0;
 }
 
@@ -659,8 +698,9 @@ static int ctl_parse_stats_reply(struct nlattr **tb, void *arg)
 	return ctl_parse_stats(nest, arg);
 }
 
-LIBQNET_API int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
-				   struct qnet_stats *st)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@@LIBQNET_1.1")
+int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			   struct qnet_stats *st)
 {
 	struct qnet_stats s;
 	struct nl_msg *msg;
@@ -679,6 +719,32 @@ LIBQNET_API int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
 		return ctl_fail(-ENOMEM);
 	}
 	err = ctl_exchange(ctl, msg, ctl_parse_stats_reply, &s);
+	if (!err)
+		*st = s;
+	return err;
+}
+
+static int ctl_parse_net_stats_reply(struct nlattr **tb, void *arg)
+{
+	if (!tb[QNET_A_NET_STATS])
+		return -EBADMSG;
+	return ctl_parse_stats(tb[QNET_A_NET_STATS], arg);
+}
+
+LIBQNET_API int qnet_ctl_net_stats_get(struct qnet_ctl *ctl,
+				       struct qnet_stats *st)
+{
+	struct qnet_stats s;
+	struct nl_msg *msg;
+	int err;
+
+	if (!ctl || !st)
+		return ctl_einval(ctl);
+	/* STATS_GET without a device: the node's totals and QNET_A_NET_STATS */
+	msg = ctl_msg(ctl, QNET_CMD_STATS_GET, 0);
+	if (!msg)
+		return ctl_fail(-ENOMEM);
+	err = ctl_exchange(ctl, msg, ctl_parse_net_stats_reply, &s);
 	if (!err)
 		*st = s;
 	return err;
@@ -737,8 +803,9 @@ static int ctl_parse_link_one(struct nlattr **tb, void *arg)
 	return ctl_parse_link(tb, arg);
 }
 
-LIBQNET_API int qnet_ctl_link_get(struct qnet_ctl *ctl, const char *ifname,
-				  struct qnet_link_info *info)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@@LIBQNET_1.1")
+int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			  struct qnet_link_info *info)
 {
 	struct qnet_link_info li;
 	struct nl_msg *msg;
@@ -795,8 +862,9 @@ static int ctl_parse_link_entry(struct nlattr **tb, void *arg)
 	return li ? ctl_parse_link(tb, li) : -ENOMEM;
 }
 
-LIBQNET_API int qnet_ctl_link_list(struct qnet_ctl *ctl,
-				   struct qnet_link_info **links, size_t *n)
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@@LIBQNET_1.1")
+int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
+			   size_t *n)
 {
 	struct ctl_array a = { .size = sizeof(**links) };
 	int err;
@@ -940,5 +1008,64 @@ LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,
 	}
 	*routes = a.v;
 	*n = a.n;
+	return 0;
+}
+
+/* ---- LIBQNET_1.0: the counters without the 1.1 fields ---- */
+
+int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			   struct qnet_stats *st);
+int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
+			  struct qnet_link_info *info);
+int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
+			   size_t *n);
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@LIBQNET_1.0")
+int qnet_ctl_stats_get_1_0(struct qnet_ctl *ctl, const char *ifname,
+			   void *st)
+{
+	struct qnet_stats s;
+	int err;
+
+	if (!st)
+		return ctl_einval(ctl);
+	err = qnet_ctl_stats_get_1_1(ctl, ifname, &s);
+	if (!err)
+		memcpy(st, &s, CTL_STATS_1_0_SIZE);
+	return err;
+}
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@LIBQNET_1.0")
+int qnet_ctl_link_get_1_0(struct qnet_ctl *ctl, const char *ifname,
+			  void *info)
+{
+	struct qnet_link_info li;
+	int err;
+
+	if (!info)
+		return ctl_einval(ctl);
+	err = qnet_ctl_link_get_1_1(ctl, ifname, &li);
+	if (!err)
+		memcpy(info, &li, CTL_LINK_INFO_1_0_SIZE);
+	return err;
+}
+
+LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@LIBQNET_1.0")
+int qnet_ctl_link_list_1_0(struct qnet_ctl *ctl, void **links, size_t *n)
+{
+	struct qnet_link_info *l;
+	size_t i;
+	int err;
+
+	if (!links)
+		return ctl_einval(ctl);
+	err = qnet_ctl_link_list_1_1(ctl, &l, n);
+	if (err)
+		return err;
+	/* pack the entries to the 1.0 stride, in place: each moves down */
+	for (i = 0; i < *n; i++)
+		memmove((char *)l + i * CTL_LINK_INFO_1_0_SIZE, &l[i],
+			CTL_LINK_INFO_1_0_SIZE);
+	*links = l;
 	return 0;
 }

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBQNET_VERSION_MAJOR	1
-#define LIBQNET_VERSION_MINOR	0
+#define LIBQNET_VERSION_MINOR	1
 
 /* ---- sockets ---- */
 
@@ -139,7 +139,10 @@ struct qnet_link_params {
 #define QNET_LP_TIME_SCALE	(1ULL << QNET_LINK_A_TIME_SCALE)
 #define QNET_LP_CONTINUOUS	(1ULL << QNET_LINK_A_CONTINUOUS)
 
-/* Counters: the QNET_STATS_A_* values; absent ones read 0. */
+/*
+ * Counters: the QNET_STATS_A_* values; absent ones read 0. Fields added
+ * after 1.0 are at the end (the structure only grows).
+ */
 struct qnet_stats {
 	uint64_t attempts;
 	uint64_t heralded;
@@ -156,6 +159,13 @@ struct qnet_stats {
 	uint64_t rx_packets;
 	uint64_t tx_packets;
 	uint64_t rx_dropped;
+	/* since 1.1 */
+	uint64_t delivered_fid_sum_ppm;	/* sum over delivered pairs */
+	uint32_t mean_delivered_fid_ppm;	/* that / delivered, 0 if none */
+	/* pairs discarded, by cause: index enum qnet_expire_cause
+	 * (QNET_DISCARDS_A_* - 1)
+	 */
+	uint64_t discards[QNET_DISCARDS_A_MAX];
 };
 
 struct qnet_link_info {
@@ -195,6 +205,14 @@ int qnet_ctl_route_list(struct qnet_ctl *ctl, struct qnet_route **routes,
 /* A link's counters, or the node's totals if @ifname is NULL. */
 int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
 		       struct qnet_stats *st);
+
+/*
+ * Since 1.1: the node's own network-layer counters (QNET_A_NET_STATS),
+ * each event once: delivered, delivered_fid_sum_ppm,
+ * mean_delivered_fid_ppm, swaps_*, purify_*, discards[]; the other
+ * fields read 0.
+ */
+int qnet_ctl_net_stats_get(struct qnet_ctl *ctl, struct qnet_stats *st);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build what the benchmark needs (the module and tools/bench/qnet-bench)
+# and run it once in the test VM (tools/vm-run, Debian's kernel), printing
+# its table. Arguments after the options go to qnet-bench (-j for JSON,
+# sizes: qnet-bench -h). See Documentation/testing.rst, "Benchmarks".
+set -euo pipefail
+
+usage() {
+	cat <<EOF2
+Usage: tools/bench.sh [--no-build] [--timeout SECS] [-- QNET-BENCH-ARGS]
+
+Builds the module and tools/bench/qnet-bench (plain make), boots the VM
+once and runs qnet-bench there: a UDP-over-loopback baseline, AF_QNET over
+two nodes, and chains of 2, 3, 5, 9, 17, 33 and 65 nodes, printed as a
+table of rates and ratios against the baseline of the same run.
+
+  --no-build      use what is built
+  --timeout SECS  VM timeout (default 600)
+  -h, --help      this text
+
+Examples:
+  tools/bench.sh                 # the table
+  tools/bench.sh -- -j           # JSON
+  tools/bench.sh -- -p 100 -n 2,5,33
+EOF2
+}
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=1
+timeout=600
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-build) build=0 ;;
+	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
+	-h|--help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+cd "$top"
+if [ "$build" = 1 ]; then
+	make -s module >/dev/null
+	make -s -C tools/bench >/dev/null
+fi
+[ -x tools/bench/qnet-bench ] || { echo "bench: tools/bench/qnet-bench not built" >&2; exit 1; }
+exec tools/vm-run --timeout "$timeout" -- tools/bench/qnet-bench "$@"
