@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -491,6 +492,97 @@ TEST_F_TIMEOUT(circ, priorities_age_so_none_starves, 120)
 			EXPECT_LE(AGE_GAP, between);
 		}
 	}
+}
+
+/*
+ * The tail's process is killed mid-request (SIGKILL: its sockets close on
+ * exit): the head reads what was delivered, then the end of the stream or
+ * ECONNRESET, and every node frees the circuit (the teardown checks).
+ */
+TEST_F_TIMEOUT(circ, killed_peer_ends_the_circuit, 90)
+{
+	struct qnet_request req = {
+		.num_pairs = 1000000, .type = QNET_REQ_MEASURE,
+	};
+	struct qnet_pair rec;
+	int s, l, i, recs = 0, status;
+
+	if (variant->link != fast_link)
+		SKIP(return, "runs on the fast link");
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		int c = accept(l, NULL, NULL);
+
+		for (;;)	/* read until killed */
+			if (recv(c, &rec, sizeof(rec), 0) <= 0)
+				_exit(1);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0));
+	ASSERT_EQ(0, kill(self->tail, SIGKILL));
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	ASSERT_TRUE(WIFSIGNALED(status));
+
+	i = drain(s, &recs);
+	EXPECT_TRUE(i == 0 || i == -ECONNRESET || i == ECONNRESET)
+		TH_LOG("drain: %d after %d records", i, recs);
+	close(s);
+}
+
+/*
+ * The repeater's namespace goes away mid-request (its last reference, the
+ * topology's fd, is closed): its qlinks are deleted with it, both ends'
+ * links lose their carrier, and both end sockets see ENETDOWN.
+ */
+TEST_F_TIMEOUT(circ, repeater_netns_deleted_mid_request, 90)
+{
+	struct qnet_request req = {
+		.num_pairs = 1000000, .type = QNET_REQ_MEASURE,
+	};
+	struct qnet_pair rec;
+	int s, c, l, i, recs = 0, status;
+
+	if (variant->nodes != 3 || variant->link != fast_link)
+		SKIP(return, "runs on three nodes over the fast link");
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		struct timeval tv = { .tv_sec = 60 };
+		int tail_recs = 0, err;
+
+		close(self->topo.ns[1]);
+		c = accept(l, NULL, NULL);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		err = drain(c, &tail_recs);
+		_exit(err == -ENETDOWN || err == ENETDOWN ? 0 : 1);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0));
+
+	/* node 2: nothing else holds it (we are in node 1) */
+	ASSERT_EQ(0, close(self->topo.ns[1]));
+	self->topo.ns[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	i = drain(s, &recs);
+	EXPECT_TRUE(i == -ENETDOWN || i == ENETDOWN) TH_LOG("drain: %d", i);
+	ASSERT_EQ(self->tail, waitpid(self->tail, &status, 0));
+	self->tail = -1;
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(s);
 }
 
 TEST_HARNESS_MAIN
