@@ -15,15 +15,10 @@
  * QBER of that state, checked within a binomial bound.
  */
 #include <math.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "qnet_util.h"
-#include "qnet_topo.h"
-
-#include "qlinkmodel.h"
+#include "qnet_chain.h"
 
 #define CHAIN_PORT	7
 #define CHAIN_PAIRS	400
@@ -53,22 +48,7 @@ static const struct qnet_topo_param chain_link[] = {
 /* The heralded state of chain_link, as the kernel's qlink computes it. */
 static void chain_link_state(struct qstate *s)
 {
-	struct qstate_link_params lp;
-	struct qstate_link_model m;
-
-	qstate_link_params_init(&lp);
-	lp.scheme = QSTATE_DIRECT;
-	lp.length_m = 2000;
-	lp.atten_mdb_km = QSTATE_DEFAULT_ATTEN_MDB_KM;
-	lp.index_milli = QSTATE_DEFAULT_INDEX_MILLI;
-	lp.attempt_rate_hz = 1000000;
-	lp.alpha = qprob_from_ppm(50000);
-	lp.det_eff = qprob_from_ppm(800000);
-	lp.dark_rate_hz = 0;
-	lp.visibility = qprob_from_ppm(1000000);
-	lp.source_fid = qprob_from_ppm(950000);
-	qstate_link_compute(&lp, &m);
-	*s = m.state;
+	qnet_direct_link_state(2000, 950000, 800000, 1000000, s);
 }
 
 /* The end-to-end state over @links links swapped with ideal BSMs. */
@@ -111,58 +91,14 @@ FIXTURE_SETUP(chain)
 	self->family = qnet_family();
 	ASSERT_LT(0, self->family);
 	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, chain_link));
-	self->tail_recs = mmap(NULL, CHAIN_PAIRS * sizeof(struct qnet_pair),
-			       PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->tail_recs);
+	self->tail_recs = qnet_chain_shared(CHAIN_PAIRS);
+	ASSERT_NE(NULL, self->tail_recs);
 }
 
 FIXTURE_TEARDOWN(chain)
 {
 	munmap(self->tail_recs, CHAIN_PAIRS * sizeof(struct qnet_pair));
 	qnet_topo_destroy(&self->topo);
-}
-
-static struct sockaddr_qnet chain_addr(int family, uint32_t node)
-{
-	struct sockaddr_qnet a = {
-		.sq_family = family,
-		.sq_port = CHAIN_PORT,
-		.sq_node = node,
-	};
-
-	return a;
-}
-
-/*
- * The tail: accept one connection, read CHAIN_PAIRS records into @recs.
- * Writes a byte to @ready once listening. Exit status 0 on success.
- */
-static int chain_tail(struct qnet_topo *t, int family, int ready,
-		      struct qnet_pair *recs)
-{
-	struct sockaddr_qnet a = chain_addr(family, QNET_ADDR_ANY);
-	struct timeval tv = { .tv_sec = 60 };
-	int s, c, i;
-
-	if (qnet_topo_enter(t, t->n))
-		return 1;
-	s = socket(family, SOCK_SEQPACKET, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(s, 4))
-		return 2;
-	if (write(ready, "r", 1) != 1)
-		return 3;
-	c = accept(s, NULL, NULL);
-	if (c < 0)
-		return 4;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (i = 0; i < CHAIN_PAIRS; i++)
-		if (recv(c, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
-			return 5;
-	close(c);
-	close(s);
-	return 0;
 }
 
 /* Bell frame correction: do the raw outcomes of @bell differ in @basis? */
@@ -174,20 +110,18 @@ static int anti(uint8_t bell, uint8_t basis)
 /* 400 pairs over 4 links take about 10 s in a TCG guest */
 TEST_F_TIMEOUT(chain, fidelity_and_qber_match_composition, 180)
 {
-	struct sockaddr_qnet a = chain_addr(self->family, variant->nodes);
 	struct qnet_request req = {
 		.num_pairs = CHAIN_PAIRS,
 		.type = QNET_REQ_MEASURE,
 		.basis = QNET_BASIS_Z,
 	};
-	struct timeval tv = { .tv_sec = 60 };
 	static struct qnet_pair recs[CHAIN_PAIRS];
-	int ready[2], s, i, status, errors = 0, ones = 0;
+	int i, errors = 0, ones = 0;
+	char why[128];
 	uint64_t delay_ns = 0;
 	double p, n = CHAIN_PAIRS, bound;
 	struct qstate want;
 	uint32_t want_ppm;
-	pid_t pid;
 
 	chain_state(variant->nodes - 1, &want);
 	want_ppm = qprob_to_ppm(qstate_fidelity(&want));
@@ -196,29 +130,10 @@ TEST_F_TIMEOUT(chain, fidelity_and_qber_match_composition, 180)
 	TH_LOG("%d links: predicted F %u ppm, Z QBER %.5f, bound +-%.1f",
 	       variant->nodes - 1, want_ppm, p, bound);
 
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(chain_tail(&self->topo, self->family, ready[1],
-				 self->tail_recs));
-	ASSERT_EQ(1, read(ready[0], &i, 1));
-
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
-	s = socket(self->family, SOCK_SEQPACKET, 0);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)))
-		TH_LOG("connect: %s", strerror(errno));
-	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
-	for (i = 0; i < CHAIN_PAIRS; i++)
-		ASSERT_EQ((ssize_t)sizeof(recs[i]),
-			  recv(s, &recs[i], sizeof(recs[i]), 0))
-			TH_LOG("pair %d: %s", i, strerror(errno));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	close(s);
+	ASSERT_EQ(0, qnet_chain_request(&self->topo, self->family,
+					CHAIN_PORT, &req, recs,
+					self->tail_recs, CHAIN_PAIRS, why,
+					sizeof(why))) TH_LOG("%s", why);
 
 	/* one-way light delay over the path: 2 km at n = 1.47 per link,
 	 * less a nanosecond a link for the kernel's rounding
@@ -327,10 +242,8 @@ FIXTURE_SETUP(decay)
 	self->family = qnet_family();
 	ASSERT_LT(0, self->family);
 	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, decay_link));
-	self->tail_recs = mmap(NULL, CHAIN_PAIRS * sizeof(struct qnet_pair),
-			       PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->tail_recs);
+	self->tail_recs = qnet_chain_shared(CHAIN_PAIRS);
+	ASSERT_NE(NULL, self->tail_recs);
 }
 
 FIXTURE_TEARDOWN(decay)
@@ -341,52 +254,25 @@ FIXTURE_TEARDOWN(decay)
 
 TEST_F_TIMEOUT(decay, fidelity_within_wait_bounds_and_qber_follows_it, 180)
 {
-	struct sockaddr_qnet a = chain_addr(self->family, variant->nodes);
 	struct qnet_request req = {
 		.num_pairs = CHAIN_PAIRS,
 		.type = QNET_REQ_MEASURE,
 		.basis = QNET_BASIS_X,
 	};
-	struct timeval tv = { .tv_sec = 60 };
 	static struct qnet_pair recs[CHAIN_PAIRS];
-	int links = variant->nodes - 1, ready[2], s, i, status, errors = 0;
+	int links = variant->nodes - 1, i, errors = 0;
+	char why[128];
 	double mean = 0, var = 0, fsum = 0, bound;
 	struct qstate fresh;
 	uint32_t hi_ppm;
-	pid_t pid;
 
 	chain_state(links, &fresh);
 	hi_ppm = qprob_to_ppm(qstate_fidelity(&fresh));
 
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(chain_tail(&self->topo, self->family, ready[1],
-				 self->tail_recs));
-	ASSERT_EQ(1, read(ready[0], &i, 1));
-
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
-	s = socket(self->family, SOCK_SEQPACKET, 0);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)))
-		TH_LOG("connect: %s", strerror(errno));
-	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
-	for (i = 0; i < CHAIN_PAIRS; i++) {
-		ssize_t got = recv(s, &recs[i], sizeof(recs[i]), 0);
-
-		if (got != sizeof(recs[i])) {
-			TH_LOG("pair %d: recv %zd: %s", i, got,
-			       got < 0 ? strerror(errno) : "end of stream");
-			break;
-		}
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	ASSERT_EQ(CHAIN_PAIRS, i);
-	close(s);
+	ASSERT_EQ(0, qnet_chain_request(&self->topo, self->family,
+					CHAIN_PORT, &req, recs,
+					self->tail_recs, CHAIN_PAIRS, why,
+					sizeof(why))) TH_LOG("%s", why);
 
 	for (i = 0; i < CHAIN_PAIRS; i++) {
 		const struct qnet_pair *h = &recs[i], *t = &self->tail_recs[i];

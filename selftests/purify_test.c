@@ -20,15 +20,10 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "qnet_util.h"
-#include "qnet_topo.h"
-
-#include "qlinkmodel.h"
+#include "qnet_chain.h"
 
 #define PUR_PORT	9
 #define PUR_PAIRS	150
@@ -54,21 +49,7 @@ static const struct qnet_topo_param pur_link[] = {
 /* The heralded state of pur_link, as the kernel's qlink computes it. */
 static void pur_link_state(struct qstate *s)
 {
-	struct qstate_link_params lp;
-	struct qstate_link_model m;
-
-	qstate_link_params_init(&lp);
-	lp.scheme = QSTATE_DIRECT;
-	lp.length_m = 2000;
-	lp.atten_mdb_km = QSTATE_DEFAULT_ATTEN_MDB_KM;
-	lp.index_milli = QSTATE_DEFAULT_INDEX_MILLI;
-	lp.attempt_rate_hz = 1000000;
-	lp.det_eff = qprob_from_ppm(800000);
-	lp.dark_rate_hz = 0;
-	lp.visibility = qprob_from_ppm(1000000);
-	lp.source_fid = qprob_from_ppm(800000);
-	qstate_link_compute(&lp, &m);
-	*s = m.state;
+	qnet_direct_link_state(2000, 800000, 800000, 1000000, s);
 }
 
 /* @rounds recurrence rounds on identical pairs; success prob of the last */
@@ -189,10 +170,8 @@ FIXTURE_SETUP(pur)
 	self->family = qnet_family();
 	ASSERT_LT(0, self->family);
 	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, pur_link));
-	self->tail_recs = mmap(NULL, PUR_PAIRS * sizeof(struct qnet_pair),
-			       PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->tail_recs);
+	self->tail_recs = qnet_chain_shared(PUR_PAIRS);
+	ASSERT_NE(NULL, self->tail_recs);
 }
 
 FIXTURE_TEARDOWN(pur)
@@ -201,55 +180,20 @@ FIXTURE_TEARDOWN(pur)
 	qnet_topo_destroy(&self->topo);
 }
 
-static int pur_tail(struct qnet_topo *t, int family, int ready,
-		    struct qnet_pair *recs)
-{
-	struct sockaddr_qnet a = {
-		.sq_family = family, .sq_port = PUR_PORT,
-	};
-	struct timeval tv = { .tv_sec = 60 };
-	int s, c, i;
-
-	if (qnet_topo_enter(t, t->n))
-		return 1;
-	s = socket(family, SOCK_SEQPACKET, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(s, 4))
-		return 2;
-	if (write(ready, "r", 1) != 1)
-		return 3;
-	c = accept(s, NULL, NULL);
-	if (c < 0)
-		return 4;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (i = 0; i < PUR_PAIRS; i++)
-		if (recv(c, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
-			return errno == EAGAIN ? 6 : 5;
-	close(c);
-	close(s);
-	return 0;
-}
-
 TEST_F_TIMEOUT(pur, fidelity_cost_and_timing_match_the_protocol, 240)
 {
-	struct sockaddr_qnet a = {
-		.sq_family = self->family, .sq_port = PUR_PORT,
-		.sq_node = variant->nodes,
-	};
 	struct qnet_request req = {
 		.num_pairs = PUR_PAIRS,
 		.type = QNET_REQ_MEASURE,
 		.basis = QNET_BASIS_Z,
 	};
-	int links = variant->nodes - 1, n = variant->rounds, i, s, status;
+	int links = variant->nodes - 1, n = variant->rounds, i;
 	static struct qnet_pair recs[PUR_PAIRS];
-	struct timeval tv = { .tv_sec = 60 };
 	struct qstate link0, below, at, want;
 	long long ok, failed, ok2, failed2;
 	u32 f_below, f_at, want_ppm;
 	double rtt_ns, p1, bound;
-	int ready[2];
-	pid_t pid;
+	char why[128];
 
 	/* the minimum fidelity: halfway between n - 1 and n rounds */
 	pur_link_state(&link0);
@@ -271,37 +215,10 @@ TEST_F_TIMEOUT(pur, fidelity_cost_and_timing_match_the_protocol, 240)
 	ASSERT_EQ(n, plan(req.min_fidelity_ppm, links, variant->proto));
 	ASSERT_LT(f_below, f_at);
 
-	ASSERT_EQ(0, pipe(ready));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(pur_tail(&self->topo, self->family, ready[1],
-			       self->tail_recs));
-	ASSERT_EQ(1, read(ready[0], &i, 1));
-
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
-	s = socket(self->family, SOCK_SEQPACKET, 0);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)))
-		TH_LOG("connect: %s", strerror(errno));
-	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
-	for (i = 0; i < PUR_PAIRS; i++) {
-		ssize_t got = recv(s, &recs[i], sizeof(recs[i]), 0);
-
-		if (got != sizeof(recs[i])) {
-			TH_LOG("pair %d: recv %zd: %s", i, got,
-			       got < 0 ? strerror(errno) : "end of stream");
-			break;
-		}
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("tail: exit %d",
-						 WEXITSTATUS(status));
-	ASSERT_EQ(PUR_PAIRS, i);
-	close(s);
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 0));
+	ASSERT_EQ(0, qnet_chain_request(&self->topo, self->family, PUR_PORT,
+					&req, recs, self->tail_recs,
+					PUR_PAIRS, why, sizeof(why)))
+		TH_LOG("%s", why);
 
 	/* each round waits for the other end's parity: a round trip */
 	rtt_ns = 2 * 2000.0 * 1.47 / 299792458.0 * 1e9 - 2;
