@@ -39,6 +39,7 @@
 #include "kselftest_harness.h"
 #include "qnet_util.h"
 #include "qnet_nl.h"
+#include "qnet_topo.h"
 
 /* the physics core itself, compiled from kernel/ (see the Makefile) */
 #include "qlinkmodel.h"
@@ -458,7 +459,16 @@ static int make_pair(struct node *a, struct node *b, bool up)
 	if (run("ip -n %s link set ql0 up", a->name) ||
 	    run("ip -n %s link set ql1 up", b->name))
 		return -1;
-	return 0;
+	/* both can send: up, and their qdiscs attached (qnet_topo.h) */
+	if (enter(a))
+		return -1;
+	ret = qnet_topo_wait_running("ql0");
+	leave();
+	if (ret || enter(b))
+		return -1;
+	ret = qnet_topo_wait_running("ql1");
+	leave();
+	return ret;
 }
 
 TEST_F_TIMEOUT(qlink, peer_in_other_netns_in_one_request, 120)

@@ -110,17 +110,29 @@ static inline int qnet_topo_link(struct qnet_topo *t, int i,
 	return err;
 }
 
+static inline int qnet_topo_qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+		if (mnl_attr_get_type(a) == IFLA_QDISC)
+			snprintf(data, IFNAMSIZ, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
 /*
- * Wait until @dev in the current netns is operationally up. The kernel's
- * linkwatch turns the carrier on and attaches the device's queueing
- * discipline up to a second after `ip link set up`; frames sent before
- * that are dropped, as on any Linux device, so a test must not send
- * before it.
+ * Wait until @dev in the current netns can send: operationally up, and
+ * with its queueing discipline attached. The kernel's linkwatch turns the
+ * carrier on and then attaches the qdisc (dev_activate()) up to a second
+ * after `ip link set up`; until then the device has "noop", which drops
+ * every frame, as on any Linux device, so a test must not send before.
  */
 static inline int qnet_topo_wait_running(const char *dev)
 {
+	char buf[MNL_SOCKET_BUFFER_SIZE], qdisc[IFNAMSIZ];
 	struct ifreq ifr = { 0 };
 	int fd, i, err = -ETIMEDOUT;
+	struct qnet_nl rt;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -138,8 +150,25 @@ static inline int qnet_topo_wait_running(const char *dev)
 		usleep(10000);
 	}
 	close(fd);
-	/* dev_activate() follows the operstate change in linkwatch */
-	usleep(20000);
+	if (err)
+		return err;
+
+	err = qnet_nl_open_proto(&rt, NETLINK_ROUTE);
+	if (err)
+		return err;
+	err = -ETIMEDOUT;
+	for (i = 0; i < 500; i++) {
+		strcpy(qdisc, "noop");
+		if (qnet_nl_do(&rt, qnet_rtnl_req(&rt, buf, RTM_GETLINK, 0, dev),
+			       qnet_topo_qdisc_cb, qdisc))
+			break;
+		if (strcmp(qdisc, "noop")) {
+			err = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	qnet_nl_close(&rt);
 	return err;
 }
 
