@@ -343,6 +343,14 @@ static void qnet_link_take(struct qnet_circuit_net *cn,
 	}
 }
 
+/* Move @c's clock to @t if later; the time @c acts at. */
+static u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
+{
+	if (t > c->clock_ns)
+		c->clock_ns = t;
+	return c->clock_ns;
+}
+
 static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
 {
 	if (t > cn->clock_ns)
@@ -1252,6 +1260,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	c = best;
 	side = best_side;
 	c->wanting[side] = false;
+	t = qnet_circuit_clock(c, t);
 
 	/*
 	 * The pair exists at both ends from its herald on: make both
@@ -1454,6 +1463,8 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
 	const struct qnet_msg_answer *a = payload;
 	const struct qnet_msg_swap *s = payload;
+
+	t = qnet_circuit_clock(c, t);
 
 	switch (type) {
 	case QNET_MSG_ACCEPT:

@@ -180,6 +180,13 @@ struct qnet_circuit {
 	u32			peer_node;
 	u16			peer_port;
 
+	/*
+	 * The latest emulated time of any event of this circuit here: the
+	 * circuit acts at it, never before what it has already seen (events
+	 * are handled in arrival order, not in timestamp order).
+	 */
+	u64			clock_ns;
+
 	/* attempts: an epoch ends with a delivery or a discard */
 	u32			epoch;
 	unsigned int		swaps_seen;	/* SWAP ok in this epoch */
