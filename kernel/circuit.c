@@ -390,6 +390,7 @@ static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	c->role = role;
 	c->state = QNET_C_CONNECTING;
 	INIT_LIST_HEAD(&c->kept);
+	INIT_LIST_HEAD(&c->staged);
 	INIT_LIST_HEAD(&c->deferred);
 	c->next_handle = 1;
 	c->next_req_id = 1;
@@ -432,6 +433,24 @@ static void __qnet_circuit_drop_side(struct qnet_circuit_net *cn,
 	qnet_count_discard(cn, q->dev ? q->dev : c->dev[side], cause);
 	qnet_qubit_free(q);
 	c->slot[side] = NULL;
+}
+
+/*
+ * An atomic request's pairs wait here until the last one is made, then
+ * go to the socket together, at the time of the last; or are given up,
+ * counted for @cause, if the request ends first. Caller holds cn->lock.
+ */
+static void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
+				   struct qnet_circuit *c, u8 cause)
+{
+	struct qnet_qubit *q, *tmp;
+
+	list_for_each_entry_safe(q, tmp, &c->staged, node) {
+		list_del(&q->node);
+		qnet_count_discard(cn, q->dev, cause);
+		qnet_qubit_free(q);
+	}
+	c->nstaged = 0;
 }
 
 /*
@@ -478,6 +497,8 @@ static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 		qnet_qubit_free(q);
 	}
 	c->nkept = 0;
+	__qnet_circuit_unstage(cn, c, err == -ENETDOWN ? QNET_EXPIRE_LINK_DOWN :
+							 QNET_CAUSE_NONE);
 	for (i = 0; i < QNET_PENDING_MAX; i++) {
 		q = c->pending[i] ? xa_erase(&qnet_pending, c->pending[i]) :
 		    NULL;
@@ -592,19 +613,19 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 }
 
 /*
- * Hand the qubit in the end's slot to the socket at emulated @t: a record
- * with its state, measured or kept. Caller holds cn->lock.
+ * Hand qubit @q (its end-to-end Bell state @bell, from the link on @dev)
+ * to the socket at emulated @t: a record with its state there, measured
+ * or kept. Caller holds cn->lock.
  */
-static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
-				   struct qnet_circuit *c,
-				   struct sk_buff_head *acts, unsigned int side,
-				   u64 t)
+static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
+				     struct qnet_circuit *c,
+				     struct sk_buff_head *acts,
+				     struct qnet_qubit *q,
+				     struct net_device *dev, u8 bell, u64 t)
 {
-	struct qnet_qubit *q = c->slot[side];
 	struct qnet_pair rec;
 	struct qnet_ent *e;
 	struct qstate s;
-	u8 bell;
 
 	qnet_record_init(&rec, c);
 	spin_lock_bh(&qnet_ent_lock);
@@ -616,15 +637,13 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	rec.purifications = e->purifications;
 	spin_unlock_bh(&qnet_ent_lock);
 
-	bell = qstate_bell_compose(q->bell, c->frame);
 	WARN_ON_ONCE(bell != s.bell);
 	rec.bell_state = bell;
 	rec.fidelity_ppm = qprob_to_ppm(s.c[bell]);
 	rec.deliver_ns = t;
 
-	c->slot[side] = NULL;
 	/* before a measurement frees the qubit */
-	qlink_count_delivered(q->dev ? q->dev : c->dev[side], rec.fidelity_ppm);
+	qlink_count_delivered(dev, rec.fidelity_ppm);
 	cn->stats.delivered++;
 	cn->stats.delivered_fid_sum_ppm += rec.fidelity_ppm;
 	if (c->req.type == QNET_REQ_MEASURE) {
@@ -644,6 +663,40 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 		c->nkept++;
 	}
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
+}
+
+
+/*
+ * Hand the qubit in the end's slot to the socket at emulated @t, or
+ * stage it if the request is atomic. Caller holds cn->lock.
+ */
+static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
+				   struct qnet_circuit *c,
+				   struct sk_buff_head *acts, unsigned int side,
+				   u64 t)
+{
+	struct qnet_qubit *q = c->slot[side], *tmp;
+	u8 bell = qstate_bell_compose(q->bell, c->frame);
+
+	c->slot[side] = NULL;
+	if (!q->dev) {
+		q->dev = c->dev[side];
+		dev_hold(q->dev);
+	}
+	if (!(c->req.flags & QNET_REQ_F_ATOMIC)) {
+		__qnet_circuit_hand_over(cn, c, acts, q, q->dev, bell, t);
+		return;
+	}
+	/* the attempt's frame goes with the next attempt: keep the result */
+	q->bell = bell;
+	list_add_tail(&q->node, &c->staged);
+	if (++c->nstaged < c->req.num_pairs)
+		return;
+	list_for_each_entry_safe(q, tmp, &c->staged, node) {
+		list_del(&q->node);
+		__qnet_circuit_hand_over(cn, c, acts, q, q->dev, q->bell, t);
+	}
+	c->nstaged = 0;
 }
 
 static void qnet_circuit_error_record(struct qnet_circuit *c,
@@ -666,6 +719,10 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
 				    struct qnet_circuit *c,
 				    struct sk_buff_head *acts, int err, u64 now)
 {
+	if (err)
+		__qnet_circuit_unstage(cn, c, err == -ETIMEDOUT ?
+					      QNET_EXPIRE_DEADLINE :
+					      QNET_CAUSE_NONE);
 	if (err && c->sk)
 		qnet_circuit_error_record(c, acts, err, now);
 	c->req.active = false;
@@ -1549,6 +1606,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (ntohl(s->error) == ETIMEDOUT) {
 			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
 						 QNET_EXPIRE_DEADLINE);
+			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
 			if (c->role == QNET_ROLE_TAIL)
 				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
 							  t);

@@ -206,6 +206,9 @@ struct qnet_circuit {
 
 	struct list_head	kept;
 	unsigned int		nkept;
+	/* an atomic request's pairs, until the last one is made */
+	struct list_head	staged;
+	unsigned int		nstaged;
 	u32			next_handle;
 
 	/* far halves this node bound, until the other node takes them */

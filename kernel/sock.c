@@ -997,6 +997,8 @@ static bool qnet_request_valid(const struct qnet_request *req)
 	       req->type <= QNET_REQ_MEASURE &&
 	       req->basis <= QNET_BASIS_RANDOM &&
 	       !(req->flags & ~(QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW)) &&
+	       (!(req->flags & QNET_REQ_F_ATOMIC) ||
+		req->num_pairs <= QNET_REQ_ATOMIC_MAX) &&
 	       !req->reserved;
 }
 

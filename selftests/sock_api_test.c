@@ -315,6 +315,8 @@ static const struct bad_req bad_reqs[] = {
 	{ "flags 0x4", { .num_pairs = 1, .flags = 0x4 } },
 	{ "flags 0x80", { .num_pairs = 1, .flags = 0x80 } },
 	{ "reserved", { .num_pairs = 1, .reserved = 1 } },
+	{ "atomic, 65 pairs", { .num_pairs = QNET_REQ_ATOMIC_MAX + 1,
+				.flags = QNET_REQ_F_ATOMIC } },
 };
 
 /* Argument errors come before state errors: EINVAL even unconnected. */
@@ -324,7 +326,10 @@ TEST_F(qsock, sendmsg_validation_einval)
 	struct qnet_request edge = {
 		.num_pairs = 1000000, .min_fidelity_ppm = 1000000,
 		.priority = 7, .type = QNET_REQ_MEASURE,
-		.basis = QNET_BASIS_RANDOM,
+		.basis = QNET_BASIS_RANDOM, .flags = QNET_REQ_F_BBPSSW,
+	};
+	struct qnet_request atomic_edge = {
+		.num_pairs = QNET_REQ_ATOMIC_MAX,
 		.flags = QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW,
 	};
 	size_t i;
@@ -345,6 +350,9 @@ TEST_F(qsock, sendmsg_validation_einval)
 	EXPECT_EQ(EINVAL, errno);
 	/* the edges are fine: ENOTCONN, the state error */
 	EXPECT_EQ(-1, send(self->fd, &edge, sizeof(edge), MSG_NOSIGNAL));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, send(self->fd, &atomic_edge, sizeof(atomic_edge),
+			   MSG_NOSIGNAL));
 	EXPECT_EQ(ENOTCONN, errno);
 }
 

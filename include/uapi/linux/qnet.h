@@ -67,7 +67,15 @@ enum qnet_req_type {
 	QNET_REQ_MEASURE,	/* measure at once, deliver the outcome */
 };
 
-#define QNET_REQ_F_ATOMIC	0x1	/* all pairs present at once, or none */
+/*
+ * All pairs present at once, or none: each end holds the request's pairs
+ * until the last is made and hands them over together (records with the
+ * same deliver_ns, fidelity at that time); a request that ends early
+ * hands over none. At most QNET_REQ_ATOMIC_MAX pairs, the most memory
+ * qubits a link end has.
+ */
+#define QNET_REQ_F_ATOMIC	0x1
+#define QNET_REQ_ATOMIC_MAX	64
 /*
  * Purify with BBPSSW instead of DEJMPS when the minimum fidelity needs
  * link-level purification (Documentation/network.rst, "Purification").
