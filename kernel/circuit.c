@@ -665,7 +665,6 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
 }
 
-
 /*
  * Hand the qubit in the end's slot to the socket at emulated @t, or
  * stage it if the request is atomic. Caller holds cn->lock.
