@@ -15,7 +15,7 @@
 #include "qstate.h"
 
 /* Links on a circuit's path; CONNECT beyond this is refused. */
-#define QNET_MAX_HOPS		32
+#define QNET_MAX_HOPS		64
 /*
  * Messages of a later attempt than a node's, held until the message that
  * ends the node's attempt arrives: a qlink hands frames to the peer's
