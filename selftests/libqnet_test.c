@@ -30,6 +30,7 @@
 #include "qnet_util.h"
 #undef qnet_family
 #include "qnet_nl.h"
+#include "qnet_topo.h"
 #include "qnet/libqnet.h"
 
 /* How a kselftest-harness test child reports SKIP to its parent. */
@@ -107,6 +108,24 @@ static int link_up_in(int nsfd, const char *name, bool up)
 		err = qnet_rtnl_link_up(&rt, name, up);
 		qnet_nl_close(&rt);
 	}
+	if (setns(home, CLONE_NEWNET) && !err)
+		err = -errno;
+	close(home);
+	return err;
+}
+
+/*
+ * Wait until @name in netns @nsfd can send: up, carrier, and its qdisc
+ * attached (qnet_topo_wait_running()); frames sent before are dropped.
+ */
+static int wait_sendable(int nsfd, const char *name)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (home < 0 || setns(nsfd, CLONE_NEWNET))
+		return -errno;
+	err = qnet_topo_wait_running(name);
 	if (setns(home, CLONE_NEWNET) && !err)
 		err = -errno;
 	close(home);
@@ -374,6 +393,8 @@ TEST_F(lib, link_list_and_get)
 	/* up on both ends: carrier */
 	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
 	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	ASSERT_EQ(0, wait_sendable(self->afd, "qa0"));
+	ASSERT_EQ(0, wait_sendable(self->bfd, "qa1"));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &one));
 		if (one.oper_up)
@@ -667,6 +688,8 @@ TEST_F(lib, stats_of_links_and_node)
 				       QNET_LP_SEED));
 	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
 	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	ASSERT_EQ(0, wait_sendable(self->afd, "qa0"));
+	ASSERT_EQ(0, wait_sendable(self->bfd, "qa1"));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
 		if (li.oper_up)
@@ -854,6 +877,8 @@ TEST_F(lib, delivered_fidelity_discards_net_stats)
 		TH_LOG("%s", qnet_ctl_error(self->ca));
 	ASSERT_EQ(0, link_up_in(self->afd, "qa0", true));
 	ASSERT_EQ(0, link_up_in(self->bfd, "qa1", true));
+	ASSERT_EQ(0, wait_sendable(self->afd, "qa0"));
+	ASSERT_EQ(0, wait_sendable(self->bfd, "qa1"));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &li));
 		if (li.oper_up)
