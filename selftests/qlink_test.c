@@ -883,17 +883,35 @@ static int64_t run_until(FIXTURE_DATA(gen) *self, int64_t n, int ms)
  * After continuous mode stops, wait for the last messages to land: both
  * ends heralded and hold the same.
  */
+/* The counters settle() watches, at both ends. */
+static void settle_read(FIXTURE_DATA(gen) *self, int64_t v[8])
+{
+	v[0] = qsys(&self->a, "ql0", "heralded");
+	v[1] = qsys(&self->b, "ql1", "heralded");
+	v[2] = qsys(&self->a, "ql0", "stored");
+	v[3] = qsys(&self->b, "ql1", "stored");
+	v[4] = qsys(&self->a, "ql0", "expired");
+	v[5] = qsys(&self->b, "ql1", "expired");
+	v[6] = qsys(&self->a, "ql0", "tx_packets");
+	v[7] = qsys(&self->b, "ql1", "rx_packets");
+}
+
+/*
+ * Wait until the link is quiet: both ends hold the same pairs and no
+ * counter moves between two reads 20 ms apart (a counter and the frame
+ * that tells the other end about it are not updated at one instant).
+ */
 static void settle(FIXTURE_DATA(gen) *self)
 {
-	int64_t h0 = -1, h1 = -2, s0 = -1, s1 = -2;
+	int64_t v[8], w[8];
 	int i;
 
-	for (i = 0; i < 200 && (h0 != h1 || s0 != s1); i++) {
-		usleep(10000);
-		h0 = qsys(&self->a, "ql0", "heralded");
-		h1 = qsys(&self->b, "ql1", "heralded");
-		s0 = qsys(&self->a, "ql0", "stored");
-		s1 = qsys(&self->b, "ql1", "stored");
+	for (i = 0; i < 200; i++) {
+		settle_read(self, v);
+		usleep(20000);
+		settle_read(self, w);
+		if (!memcmp(v, w, sizeof(v)) && v[0] == v[1] && v[2] == v[3])
+			break;
 	}
 }
 
