@@ -18,6 +18,18 @@
 #include "qnet_topo.h"
 #include "qlinkmodel.h"
 
+/*
+ * Records are charged to SO_RCVBUF and dropped when it is full
+ * (Documentation/sockets.rst); a slow reader (the debug kernel) of an
+ * unpaced request must have room for all of them. Root may force it.
+ */
+static inline void qnet_chain_rcvbuf(int fd, int n)
+{
+	int bytes = n * 2048 + (1 << 20);
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes));
+}
+
 /* The last node: accept one connection on @port, read @n records. */
 static inline int qnet_chain_tail(struct qnet_topo *t, int family,
 				  uint16_t port, int ready,
@@ -38,6 +50,7 @@ static inline int qnet_chain_tail(struct qnet_topo *t, int family,
 	c = accept(s, NULL, NULL);
 	if (c < 0)
 		return 4;
+	qnet_chain_rcvbuf(c, n);
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (i = 0; i < n; i++)
 		if (recv(c, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
@@ -97,6 +110,7 @@ static inline int qnet_chain_request(struct qnet_topo *t, int family,
 	s = -1;
 	if (qnet_topo_enter(t, 1) ||
 	    (s = socket(family, SOCK_SEQPACKET, 0)) < 0 ||
+	    (qnet_chain_rcvbuf(s, n), 0) ||
 	    connect(s, (struct sockaddr *)&a, sizeof(a)) ||
 	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    send(s, req, sizeof(*req), 0) != sizeof(*req)) {
