@@ -12,9 +12,13 @@ usage() {
 Usage: tools/bench.sh [--no-build] [--timeout SECS] [-- QNET-BENCH-ARGS]
 
 Builds the module and tools/bench/qnet-bench (plain make), boots the VM
-once and runs qnet-bench there: a UDP-over-loopback baseline, AF_QNET over
-two nodes, and chains of 2, 3, 5, 9, 17, 33 and 65 nodes, printed as a
-table of rates and ratios against the baseline of the same run.
+once and runs qnet-bench there, every process on CPU 0: a UDP-over-loopback
+baseline (round trips/s, CPU per round trip), pairs/s and CPU per pair over
+1 and 4 hops for requests of 1 and 1000 pairs, CPU per pair at success
+probabilities 1e-1 and 1e-6, and the standard chain (2 to 65 nodes,
+single-click 25 km links, 10 emulated seconds each): pairs, fidelity, wall
+time, emulated seconds per wall second, peak memory. CPU figures are also
+given as ratios to the UDP round trip of the same run.
 
   --no-build      use what is built
   --timeout SECS  VM timeout (default 600)
@@ -23,7 +27,7 @@ table of rates and ratios against the baseline of the same run.
 Examples:
   tools/bench.sh                 # the table
   tools/bench.sh -- -j           # JSON
-  tools/bench.sh -- -p 100 -n 2,5,33
+  tools/bench.sh -- -r 1 -t 2 -n 2,5,33
 EOF2
 }
 

@@ -1,32 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qnet-bench: how fast qnet delivers entangled pairs, as ratios against a
- * baseline measured in the same run (Documentation/testing.rst,
- * "Benchmarks"). Runs as root in the test VM (tools/bench.sh), loads
- * $QNET_KO if qnet is not loaded yet, and prints a table (or JSON, -j).
+ * qnet-bench: how fast qnet delivers entangled pairs, and at what CPU
+ * cost, as ratios against a baseline measured in the same run
+ * (Documentation/testing.rst, "Benchmarks"). Runs as root in the test VM
+ * (tools/bench.sh), loads $QNET_KO if qnet is not loaded yet, and prints a
+ * table (or JSON, -j). Every process runs on one CPU (-c); links are
+ * unpaced (time_scale 0).
  *
  *  a) baseline: 56-byte UDP datagrams echoed over loopback, one at a time:
- *     round trips per second and the latency of each;
- *  b) AF_QNET over two nodes (one unpaced link: direct scheme, 2 km, no
- *     dark counts, no decoherence): pairs per second delivered end to end
- *     for one QNET_REQ_MEASURE request, and the wall-clock latency of a
- *     one-pair request (send on the head to the record at the head);
- *  c) chains: the same request between node 1 and node N of a chain of
- *     netns nodes, for every N asked (default 2 3 5 9 17 33 65): wall and
- *     emulated pairs per second and the mean delivered fidelity. A path
- *     longer than the kernel's 32 hops (QNET_MAX_HOPS) must be refused
- *     with EHOSTUNREACH; that is a row too.
+ *     round trips per second, the latency of each, and the CPU time per
+ *     round trip;
+ *  b) AF_QNET over 1 and 4 hops (the direct 2 km link of
+ *     selftests/chain_test.c), requests of 1 pair (many, one after the
+ *     other) and of 1000 pairs: delivered pairs per second through the
+ *     socket API and CPU time per delivered pair, as a ratio to the CPU
+ *     time of a UDP round trip;
+ *  c) the same 1-hop, 1000-pair request over a link whose success
+ *     probability per attempt is 1e-1 and then about 1e-6 (detector
+ *     efficiency 109648 ppm and 1 ppm): CPU per pair for each;
+ *  d) the standard chain: 2, 3, 5, 9, 17, 33 and 65 nodes on default
+ *     single-click links (25 km, 0.2 dB/km, midpoint station, one memory
+ *     per end; swap-asap is what the kernel does; no purification), one
+ *     request of as many pairs as fit in 10 emulated seconds
+ *     (max_time_ns): delivered pairs, mean fidelity, wall seconds, pairs
+ *     per wall second, emulated seconds per wall second and the peak of
+ *     the memory in use (/proc/meminfo, sampled every 100 ms).
+ *
+ * CPU time is the non-idle time of every CPU from /proc/stat (user, nice,
+ * system, irq, softirq), before and after: the kernel's work in softirq
+ * and workqueues counts, wherever it runs; so does anything else the VM
+ * does meanwhile (little: it runs nothing else).
  *
  * The chain is built once, as long as the longest row needs, like
  * selftests/qnet_topo.h builds its chains (node i is netns i, address i,
- * "qr" towards i + 1, "ql" towards i - 1, a route per destination): row N
- * connects node 1 to node N, so the links past node N stay idle (links
- * only attempt for a circuit: none is continuous). Nothing here is a
- * test: it asserts nothing about speed, it reports.
+ * "qr" towards i + 1, "ql" towards i - 1, a route per destination): a row
+ * of N nodes connects node 1 to node N, so the links past node N stay idle
+ * (links only attempt for a circuit: none is continuous). Nothing here is
+ * a test: it asserts nothing about speed, it reports.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,29 +57,69 @@
 #define UDP_MSG		56
 #define MAX_ROWS	32
 
-/* The link of section b and c: as selftests/chain_test.c. */
-static const struct {
+struct lparam {
 	uint16_t	attr;
 	uint64_t	val;
 	int		len;
-} link_params[] = {
+};
+
+#define NPARAMS(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The link of b) and c): as selftests/chain_test.c. */
+#define BENCH_LEN_M	2000
+#define BENCH_DET_EFF	800000
+static const struct lparam bench_link[] = {
 	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
-	{ QNET_LINK_A_LENGTH_M,		2000,			4 },
+	{ QNET_LINK_A_LENGTH_M,		BENCH_LEN_M,		4 },
+	{ QNET_LINK_A_ATTEN_MDB_KM,	200,			4 },
 	{ QNET_LINK_A_SOURCE_FID_PPM,	950000,			4 },
-	{ QNET_LINK_A_DET_EFF_PPM,	800000,			4 },
+	{ QNET_LINK_A_DET_EFF_PPM,	BENCH_DET_EFF,		4 },
 	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
 	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
 	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
+	{ QNET_LINK_A_MEM_SLOTS,	1,			4 },
 	{ QNET_LINK_A_T1_NS,		0,			8 },
 	{ QNET_LINK_A_T2_NS,		0,			8 },
 	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
 	{ QNET_LINK_A_SEED,		42,			8 },
 };
 
+/* c): detector efficiencies for p = 1e-1 and about 1e-6 on that link */
+#define P1_DET_EFF	109648	/* 0.109648 * 0.912011 = 0.1000 */
+#define P6_DET_EFF	1	/* the least: 1e-6 * 0.912011 = 9.1e-7 */
+
+/*
+ * d): the standard chain's link, which is kernel/link.c's default link
+ * (qlink_params_default()) but for a fixed seed: single-click, 25 km,
+ * 200 mdB/km, alpha 0.05, detector efficiency 0.8, 10 Hz dark counts,
+ * visibility 0.9, one memory slot, T2 1 s, no T1, no cutoff, 1 MHz.
+ * Every parameter is set, since the chain was built with bench_link.
+ */
+#define STD_LEN_M	25000
+static const struct lparam std_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_SINGLE_CLICK, 1 },
+	{ QNET_LINK_A_LENGTH_M,		STD_LEN_M,		4 },
+	{ QNET_LINK_A_ATTEN_MDB_KM,	200,			4 },
+	{ QNET_LINK_A_INDEX_MILLI,	1470,			4 },
+	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
+	{ QNET_LINK_A_ALPHA_PPM,	50000,			4 },
+	{ QNET_LINK_A_SOURCE_FID_PPM,	970000,			4 },
+	{ QNET_LINK_A_DET_EFF_PPM,	800000,			4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	10,			4 },
+	{ QNET_LINK_A_VISIBILITY_PPM,	900000,			4 },
+	{ QNET_LINK_A_MEM_SLOTS,	1,			4 },
+	{ QNET_LINK_A_T1_NS,		0,			8 },
+	{ QNET_LINK_A_T2_NS,		1000000000ULL,		8 },
+	{ QNET_LINK_A_CUTOFF_NS,	0,			8 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		42,			8 },
+};
+
 static int opt_udp = 20000;	/* UDP round trips */
-static int opt_pairs = 2000;	/* pairs over one link; N nodes: / (N - 1) */
-static int opt_min_pairs = 20;
-static int opt_lat = 200;	/* one-pair requests for the latency */
+static int opt_big = 1000;	/* pairs in a big request (b, c) */
+static int opt_small = 200;	/* one-pair requests per row (b) */
+static int opt_pbig = 1000;	/* pairs in the requests of c) */
+static double opt_emu_s = 10;	/* emulated seconds per row of d) */
 static int opt_cpu;		/* pin everything to it; -1: don't */
 static int opt_repeat = 3;	/* runs of each measurement; the median is kept */
 static int opt_json;
@@ -108,11 +164,104 @@ static void lat_summary(double *v, int n, struct lat *l)
 	l->p99_us = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] * 1e6;
 }
 
+/* ---- CPU time and memory ---- */
+
+/* Non-idle CPU time of all CPUs so far, in seconds (/proc/stat). */
+static double cpu_busy_s(void)
+{
+	unsigned long long v[7] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		die("/proc/stat", errno);
+	/* cpu  user nice system idle iowait irq softirq ... */
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		die("/proc/stat", EINVAL);
+	fclose(f);
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) /
+	       sysconf(_SC_CLK_TCK);
+}
+
+struct memsample {
+	long	used_kb;	/* MemTotal - MemAvailable */
+	long	slab_kb;
+};
+
+static void mem_read(struct memsample *m)
+{
+	long total = 0, avail = 0, slab = 0, v;
+	char line[128], key[64];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		die("/proc/meminfo", errno);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %ld", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "MemTotal"))
+			total = v;
+		else if (!strcmp(key, "MemAvailable"))
+			avail = v;
+		else if (!strcmp(key, "Slab"))
+			slab = v;
+	}
+	fclose(f);
+	m->used_kb = total - avail;
+	m->slab_kb = slab;
+}
+
+/* A thread that samples /proc/meminfo every 100 ms and keeps the peak. */
+struct memwatch {
+	pthread_t		thread;
+	volatile int		stop;
+	struct memsample	base, peak;
+};
+
+static void *memwatch_fn(void *arg)
+{
+	struct memwatch *w = arg;
+	struct memsample m;
+
+	while (!w->stop) {
+		mem_read(&m);
+		if (m.used_kb > w->peak.used_kb)
+			w->peak.used_kb = m.used_kb;
+		if (m.slab_kb > w->peak.slab_kb)
+			w->peak.slab_kb = m.slab_kb;
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static void memwatch_start(struct memwatch *w)
+{
+	w->stop = 0;
+	mem_read(&w->base);
+	w->peak = w->base;
+	if (pthread_create(&w->thread, NULL, memwatch_fn, w))
+		die("pthread_create", EAGAIN);
+}
+
+static void memwatch_stop(struct memwatch *w)
+{
+	struct memsample m;
+
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	mem_read(&m);
+	if (m.used_kb > w->peak.used_kb)
+		w->peak.used_kb = m.used_kb;
+	if (m.slab_kb > w->peak.slab_kb)
+		w->peak.slab_kb = m.slab_kb;
+}
+
 /* ---- a) UDP over loopback ---- */
 
 struct udp_result {
 	int		n;
 	double		secs, msgs_per_s;
+	double		cpu_s;		/* non-idle CPU time of the n round trips */
 	struct lat	lat;
 };
 
@@ -122,7 +271,7 @@ static void bench_udp(struct udp_result *r)
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	char buf[UDP_MSG] = { 0 };
-	double *lat, t0, t;
+	double *lat, t0, t, c0;
 	int srv, cli, i;
 	pid_t pid;
 
@@ -164,6 +313,7 @@ static void bench_udp(struct udp_result *r)
 		if (send(cli, buf, UDP_MSG, 0) != UDP_MSG ||
 		    recv(cli, buf, sizeof(buf), 0) != UDP_MSG)
 			die("udp echo", errno);
+	c0 = cpu_busy_s();
 	t0 = now();
 	for (i = 0; i < opt_udp; i++) {
 		t = now();
@@ -173,6 +323,7 @@ static void bench_udp(struct udp_result *r)
 		lat[i] = now() - t;
 	}
 	r->secs = now() - t0;
+	r->cpu_s = cpu_busy_s() - c0;
 	send(cli, buf, 1, 0);
 	waitpid(pid, NULL, 0);
 	close(cli);
@@ -226,11 +377,25 @@ static bool running(const char *dev)
 	return up;
 }
 
+/* Set @n parameters of the link "qr" of the node the caller is in. */
+static void link_set(const struct lparam *p, int n)
+{
+	struct qnet_nl q;
+	int k, err;
+
+	err = qnet_nl_open(&q);
+	for (k = 0; !err && k < n; k++)
+		err = qnet_nl_link_set_one(&q, if_nametoindex("qr"), p[k].attr,
+					   p[k].val, p[k].len);
+	qnet_nl_close(&q);
+	if (err)
+		die("link set", err);
+}
+
 /* Link node @i to node @i + 1 (the caller is in node i). */
 static void chain_link(struct chain *c, int i)
 {
-	struct qnet_nl rt, q;
-	size_t k;
+	struct qnet_nl rt;
 	int err;
 
 	err = qnet_nl_open_proto(&rt, NETLINK_ROUTE);
@@ -240,15 +405,20 @@ static void chain_link(struct chain *c, int i)
 	if (err)
 		die("qlink add", err);
 	link_up("qr");
-	err = qnet_nl_open(&q);
-	for (k = 0; !err && k < sizeof(link_params) / sizeof(link_params[0]); k++)
-		err = qnet_nl_link_set_one(&q, if_nametoindex("qr"),
-					   link_params[k].attr,
-					   link_params[k].val,
-					   link_params[k].len);
-	qnet_nl_close(&q);
-	if (err)
-		die("link set", err);
+	link_set(bench_link, NPARAMS(bench_link));
+}
+
+/* Set parameters of the links from node @from to node @to (< @to). */
+static void chain_set(struct chain *c, int from, int to,
+		      const struct lparam *p, int n)
+{
+	int i;
+
+	for (i = from; i < to; i++) {
+		enter(c, i);
+		link_set(p, n);
+	}
+	enter(c, 0);
 }
 
 /* Node @i (the caller is in it): address and a route per destination. */
@@ -334,25 +504,34 @@ static void chain_destroy(struct chain *c)
 	free(c->ns);
 }
 
-/* ---- b), c) AF_QNET between node 1 and node N ---- */
+/* ---- b), c), d) AF_QNET between node 1 and node N ---- */
+
+struct qspec {
+	int		nodes;
+	int		pairs;		/* per request */
+	int		reqs;		/* requests, one after the other */
+	uint64_t	max_time_ns;	/* emulated deadline of each; 0: none */
+	bool		mem;		/* sample the memory in use */
+};
 
 struct qrun {
-	int		nodes;
-	int		pairs;		/* asked in the throughput request */
+	struct qspec	s;
 	int		err;		/* connect() errno, 0 if it worked */
 	double		connect_ms;
 	int		ok, errors;	/* records at the head */
-	int		tail_ok;	/* records at the tail */
+	int		timeouts;	/* ETIMEDOUT records at the head */
+	int		tail_ok, tail_errors;	/* records at the tail */
 	double		wall_s, wall_pairs_per_s;
 	double		emu_s, emu_pairs_per_s;
+	double		cpu_s;		/* non-idle CPU time, all CPUs */
 	double		mean_fid;	/* mean fidelity_ppm / 1e6 of head's ok */
-	int		lat_n;
-	struct lat	lat;
+	struct lat	lat;		/* of one request, send to last record */
+	struct memsample mem_base, mem_peak;
 };
 
 struct tail_report {
 	int	ok, errors;
-	double	end;		/* CLOCK_MONOTONIC when the throughput run ended */
+	double	end;		/* CLOCK_MONOTONIC when the last request ended */
 	int	status;		/* 0, or the step that failed */
 };
 
@@ -379,18 +558,19 @@ static void set_bufs(int s)
 }
 
 /*
- * The tail, in its own process in node @n: listen, say so on @ready,
- * accept, read @pairs records (then @lat more), report on @out.
+ * The tail, in its own process in node @sp->nodes: listen, say so on
+ * @ready, accept, read the records of @sp->reqs requests (each ends after
+ * @sp->pairs pairs or at an error record), report on @out.
  */
-static void tail(struct chain *c, int family, int n, int pairs, int lat,
+static void tail(struct chain *c, int family, const struct qspec *sp,
 		 int ready, int out)
 {
 	struct sockaddr_qnet a = qaddr(family, QNET_ADDR_ANY);
 	struct tail_report r = { 0 };
 	struct qnet_pair p;
-	int s, fd, i;
+	int s, fd, k, got;
 
-	enter(c, n);
+	enter(c, sp->nodes);
 	s = socket(family, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 4))
 		_exit(2);
@@ -400,18 +580,21 @@ static void tail(struct chain *c, int family, int n, int pairs, int lat,
 	if (fd < 0)
 		_exit(4);
 	set_bufs(fd);
-	for (i = 0; i < pairs + lat; i++) {
-		if (recv(fd, &p, sizeof(p), 0) != sizeof(p)) {
-			r.status = 5;
-			break;
-		}
-		if (p.error)
-			r.errors++;
-		else
+	for (k = 0; k < sp->reqs && !r.status; k++) {
+		for (got = 0; got < sp->pairs; ) {
+			if (recv(fd, &p, sizeof(p), 0) != sizeof(p)) {
+				r.status = 5;
+				break;
+			}
+			if (p.error) {
+				r.errors++;
+				break;
+			}
 			r.ok++;
-		if (i == pairs - 1)
-			r.end = now();
+			got++;
+		}
 	}
+	r.end = now();
 	if (write(out, &r, sizeof(r)) != sizeof(r))
 		_exit(6);
 	close(fd);
@@ -419,35 +602,38 @@ static void tail(struct chain *c, int family, int n, int pairs, int lat,
 	_exit(0);
 }
 
-static void bench_qnet(struct chain *c, int family, int n, int pairs,
-		       int lat, struct qrun *r)
+static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
+		       struct qrun *r)
 {
-	struct sockaddr_qnet a = qaddr(family, n);
+	struct sockaddr_qnet a = qaddr(family, sp->nodes);
 	struct qnet_request req = {
-		.num_pairs = pairs,
+		.num_pairs = sp->pairs,
 		.type = QNET_REQ_MEASURE,
 		.basis = QNET_BASIS_Z,
+		.max_time_ns = sp->max_time_ns,
 	};
-	struct qnet_pair *recs;
 	struct tail_report tr = { .status = 1 };
-	int ready[2], out[2], s, i, status;
+	int ready[2], out[2], s, k, got, status;
 	uint64_t first_create = UINT64_MAX, last_deliver = 0;
-	double t0, t_start, t_head_end, fid_sum = 0, *lv;
+	double t0, t_start, t_head_end, c0, fid_sum = 0, *lv;
+	struct memwatch mw;
+	struct qnet_pair p;
 	pid_t pid;
 	char b;
 
 	memset(r, 0, sizeof(*r));
-	r->nodes = n;
-	r->pairs = pairs;
+	r->s = *sp;
 	if (pipe(ready) || pipe(out))
 		die("pipe", errno);
+	if (sp->mem)
+		memwatch_start(&mw);
 	pid = fork();
 	if (pid < 0)
 		die("fork", errno);
 	if (!pid) {
 		close(ready[0]);
 		close(out[0]);
-		tail(c, family, n, pairs, lat, ready[1], out[1]);
+		tail(c, family, sp, ready[1], out[1]);
 	}
 	close(ready[1]);
 	close(out[1]);
@@ -466,64 +652,58 @@ static void bench_qnet(struct chain *c, int family, int n, int pairs,
 		close(s);
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
+		if (sp->mem)
+			memwatch_stop(&mw);
 		goto out;
 	}
 	r->connect_ms = (now() - t0) * 1e3;
 
-	/* throughput: one request of @pairs */
-	recs = calloc(pairs, sizeof(*recs));
-	if (!recs)
-		die("calloc", ENOMEM);
-	t_start = now();
-	if (send(s, &req, sizeof(req), 0) != sizeof(req))
-		die("send request", errno);
-	for (i = 0; i < pairs; i++) {
-		if (recv(s, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
-			die("recv pair", errno);
-		if (recs[i].error) {
-			r->errors++;
-			continue;
-		}
-		r->ok++;
-		fid_sum += recs[i].fidelity_ppm;
-		if (recs[i].create_ns < first_create)
-			first_create = recs[i].create_ns;
-		if (recs[i].deliver_ns > last_deliver)
-			last_deliver = recs[i].deliver_ns;
-	}
-	t_head_end = now();
-
-	/* latency: one-pair requests, one after the other */
-	lv = calloc(lat ? lat : 1, sizeof(*lv));
+	lv = calloc(sp->reqs, sizeof(*lv));
 	if (!lv)
 		die("calloc", ENOMEM);
-	req.num_pairs = 1;
-	for (i = 0; i < lat; i++) {
-		struct qnet_pair p;
-
+	c0 = cpu_busy_s();
+	t_start = now();
+	for (k = 0; k < sp->reqs; k++) {
 		t0 = now();
-		if (send(s, &req, sizeof(req), 0) != sizeof(req) ||
-		    recv(s, &p, sizeof(p), 0) != sizeof(p))
-			die("latency request", errno);
-		lv[i] = now() - t0;
+		if (send(s, &req, sizeof(req), 0) != sizeof(req))
+			die("send request", errno);
+		for (got = 0; got < sp->pairs; ) {
+			if (recv(s, &p, sizeof(p), 0) != sizeof(p))
+				die("recv pair", errno);
+			if (p.error) {
+				r->errors++;
+				if (p.error == ETIMEDOUT)
+					r->timeouts++;
+				break;
+			}
+			r->ok++;
+			got++;
+			fid_sum += p.fidelity_ppm;
+			if (p.create_ns < first_create)
+				first_create = p.create_ns;
+			if (p.deliver_ns > last_deliver)
+				last_deliver = p.deliver_ns;
+		}
+		lv[k] = now() - t0;
 	}
-	if (lat) {
-		r->lat_n = lat;
-		lat_summary(lv, lat, &r->lat);
-	}
-	free(lv);
+	t_head_end = now();
 
 	if (read(out[0], &tr, sizeof(tr)) != sizeof(tr))
 		tr.status = 7;
 	waitpid(pid, &status, 0);
+	r->cpu_s = cpu_busy_s() - c0;
+	if (sp->mem)
+		memwatch_stop(&mw);
 	if (tr.status || !WIFEXITED(status) || WEXITSTATUS(status))
 		fprintf(stderr, "qnet-bench: %d nodes: the tail failed (step %d, status %#x)\n",
-			n, tr.status, status);
+			sp->nodes, tr.status, status);
 	r->tail_ok = tr.ok;
-	/* end to end: until both ends hold every record of the request */
+	r->tail_errors = tr.errors;
+	/* end to end: until both ends hold every record of every request */
 	r->wall_s = (tr.end > t_head_end ? tr.end : t_head_end) - t_start;
+	lat_summary(lv, sp->reqs, &r->lat);
+	free(lv);
 	close(s);
-	free(recs);
 
 	r->wall_pairs_per_s = r->ok / r->wall_s;
 	if (r->ok && last_deliver > first_create) {
@@ -532,9 +712,25 @@ static void bench_qnet(struct chain *c, int family, int n, int pairs,
 	}
 	r->mean_fid = r->ok ? fid_sum / r->ok / 1e6 : 0;
 out:
+	if (sp->mem) {
+		r->mem_base = mw.base;
+		r->mem_peak = mw.peak;
+	}
 	close(ready[0]);
 	close(out[0]);
 	enter(c, 0);
+}
+
+/* Did the run deliver what it asked, at both ends? */
+static bool qrun_ok(const struct qrun *r)
+{
+	if (r->err)
+		return false;
+	if (r->s.max_time_ns)	/* one request, ended by its deadline */
+		return r->errors == 1 && r->timeouts == 1 &&
+		       r->tail_errors == 1 && r->tail_ok == r->ok;
+	return !r->errors && !r->tail_errors &&
+	       r->ok == r->s.pairs * r->s.reqs && r->tail_ok == r->ok;
 }
 
 /* ---- repeats: keep the run with the median rate ---- */
@@ -556,19 +752,38 @@ static void udp_median(struct udp_result *u)
 	*u = r[n / 2];
 }
 
-static void qnet_median(struct chain *c, int family, int nodes, int pairs,
-			int lat, struct qrun *q)
+/* A row's CPU per pair: the CPU time of all runs over all their pairs. */
+struct qrow {
+	struct qrun	q;		/* the run with the median rate */
+	int		runs;
+	double		cpu_s;		/* summed over the runs */
+	long		pairs;		/* delivered, summed over the runs */
+	double		cpu_us_per_pair;
+	bool		ok;		/* every run */
+};
+
+static void qnet_median(struct chain *c, int family, const struct qspec *sp,
+			int repeat, struct qrow *row)
 {
 	struct qrun r[9];
-	int i, j, n = opt_repeat;
+	int i, j, n = repeat;
 
+	memset(row, 0, sizeof(*row));
+	row->ok = true;
 	for (i = 0; i < n; i++) {
-		bench_qnet(c, family, nodes, pairs, lat, &r[i]);
+		bench_qnet(c, family, sp, &r[i]);
 		if (r[i].err) {		/* refused: nothing to repeat */
-			*q = r[i];
+			row->q = r[i];
+			row->ok = false;
 			return;
 		}
+		row->runs++;
+		row->cpu_s += r[i].cpu_s;
+		row->pairs += r[i].ok;
+		row->ok &= qrun_ok(&r[i]);
 	}
+	if (row->pairs)
+		row->cpu_us_per_pair = row->cpu_s / row->pairs * 1e6;
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 &&
 		     r[j].wall_pairs_per_s < r[j - 1].wall_pairs_per_s; j--) {
@@ -577,70 +792,130 @@ static void qnet_median(struct chain *c, int family, int nodes, int pairs,
 			r[j] = r[j - 1];
 			r[j - 1] = t;
 		}
-	*q = r[n / 2];
+	row->q = r[n / 2];
 }
 
 /* ---- output ---- */
 
-static int pairs_for(int nodes)
-{
-	int p = opt_pairs / (nodes > 1 ? nodes - 1 : 1);
+struct results {
+	struct udp_result	u, u2;
+	struct qrow		b[4];	/* 1 hop x 1, 1 hop x big, 4 hops x 1, 4 x big */
+	struct qrow		c[2];	/* p = 1e-1, p ~ 1e-6 */
+	double			p[2];
+	struct qrow		d[MAX_ROWS];
+	int			nd;
+	int			built;
+	double			build_s;
+};
 
-	return p < opt_min_pairs ? opt_min_pairs : p;
+/* p per attempt of the direct link of b) with detector efficiency @eff */
+static double direct_p(int eff_ppm)
+{
+	return eff_ppm / 1e6 * pow(10, -0.2 * BENCH_LEN_M / 1000.0 / 10);
 }
 
-static void print_table(const struct udp_result *u,
-			const struct udp_result *u2, const struct qrun *q2,
-			const struct qrun *rows, int n, double build_s,
-			int built)
+static double udp_cpu_us(const struct udp_result *u)
 {
+	return u->cpu_s / u->n * 1e6;
+}
+
+static const char *row_result(const struct qrow *r)
+{
+	if (r->q.err)
+		return strerrorname_np(r->q.err) ?: "?";
+	return r->ok ? "ok" : "ERRORS";
+}
+
+static void print_table(const struct results *R)
+{
+	const struct udp_result *u = &R->u;
+	double ucpu = udp_cpu_us(u);
+	bool rt = true;
 	int i;
 
-	printf("qnet-bench: UDP over loopback vs AF_QNET (unpaced links: direct, 2 km, no dark counts, no decoherence)\n\n");
-	printf("every figure: the run with the median rate of %d; ", opt_repeat);
+	printf("qnet-bench: AF_QNET pairs vs UDP round trips over loopback, unpaced links\n\n");
+	printf("wall rates: the run with the median rate of %d; CPU: non-idle time of all CPUs\n"
+	       "(/proc/stat user+nice+system+irq+softirq) summed over those runs; ",
+	       opt_repeat);
 	if (opt_cpu < 0)
 		printf("processes not pinned\n\n");
 	else
 		printf("every process on CPU %d\n\n", opt_cpu);
+
 	printf("a) UDP baseline: %d round trips of %d bytes over lo\n", u->n,
 	       UDP_MSG);
-	printf("   %.0f msgs/s (round trips), latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
+	printf("   %.0f round trips/s, latency mean %.1f us, p50 %.1f us, p99 %.1f us\n",
 	       u->msgs_per_s, u->lat.mean_us, u->lat.p50_us, u->lat.p99_us);
-	printf("   (again at the end: %.0f msgs/s, mean %.1f us; the ratios use the first)\n\n",
-	       u2->msgs_per_s, u2->lat.mean_us);
+	printf("   CPU %.1f us per round trip\n", ucpu);
+	printf("   (again at the end: %.0f round trips/s, CPU %.1f us per round trip; the ratios use the first)\n\n",
+	       R->u2.msgs_per_s, udp_cpu_us(&R->u2));
 
-	printf("b) AF_QNET, 2 nodes: one QNET_REQ_MEASURE request of %d pairs, %d one-pair requests\n",
-	       q2->pairs, q2->lat_n);
-	printf("   %.1f pairs/s end to end (wall), %.0f pairs/s emulated, mean fidelity %.6f\n",
-	       q2->wall_pairs_per_s, q2->emu_pairs_per_s, q2->mean_fid);
-	printf("   latency of a one-pair request: mean %.1f us, p50 %.1f us, p99 %.1f us\n",
-	       q2->lat.mean_us, q2->lat.p50_us, q2->lat.p99_us);
-	printf("   qnet pairs/s / udp msgs/s = %.4f\n",
-	       q2->wall_pairs_per_s / u->msgs_per_s);
-	printf("   qnet latency / udp latency = %.1f (mean), %.1f (p50)\n\n",
-	       q2->lat.mean_us / u->lat.mean_us, q2->lat.p50_us / u->lat.p50_us);
+	printf("b) pairs through the socket API: direct %d m links (p = %.3f), QNET_REQ_MEASURE\n",
+	       BENCH_LEN_M, direct_p(BENCH_DET_EFF));
+	printf("%5s %8s %9s %7s %10s %12s %11s %12s %9s  %s\n", "hops",
+	       "req size", "requests", "pairs", "wall p/s", "req mean ms",
+	       "CPU us/pair", "CPU/pair/udp", "mean F", "result");
+	for (i = 0; i < 4; i++) {
+		const struct qrow *r = &R->b[i];
 
-	printf("c) chains: node 1 to node N of a %d-node chain (built in %.1f s); pairs per row %d/(N-1), at least %d\n",
-	       built, build_s, opt_pairs, opt_min_pairs);
-	printf("%6s %5s %6s %10s %12s %10s %9s %9s %11s  %s\n", "nodes", "hops",
-	       "pairs", "wall p/s", "emu p/s", "mean F", "vs 2node", "vs udp",
-	       "connect ms", "result");
-	for (i = 0; i < n; i++) {
-		const struct qrun *r = &rows[i];
+		printf("%5d %8d %9d %7d %10.1f %12.2f %11.1f %12.3f %9.6f  %s\n",
+		       r->q.s.nodes - 1, r->q.s.pairs, r->q.s.reqs, r->q.ok,
+		       r->q.wall_pairs_per_s, r->q.lat.mean_us / 1e3,
+		       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu,
+		       r->q.mean_fid, row_result(r));
+	}
+	printf("   CPU per pair, %d-pair requests / UDP round trip: 1 hop %.3f, 4 hops %.3f (target: at most 1)\n",
+	       opt_big, R->b[1].cpu_us_per_pair / ucpu,
+	       R->b[3].cpu_us_per_pair / ucpu);
+	printf("   CPU per pair, 4 hops / 1 hop: 1-pair requests %.2f, %d-pair requests %.2f (linear in hops: 4)\n\n",
+	       R->b[2].cpu_us_per_pair / R->b[0].cpu_us_per_pair, opt_big,
+	       R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
 
-		if (r->err) {
-			printf("%6d %5d %6s %10s %12s %10s %9s %9s %11.1f  %s\n",
-			       r->nodes, r->nodes - 1, "-", "-", "-", "-", "-",
-			       "-", r->connect_ms, strerrorname_np(r->err) ?: "?");
+	printf("c) success probability: 1 hop, direct %d m, one request of %d pairs, detector efficiency %d vs %d ppm\n",
+	       BENCH_LEN_M, opt_pbig, P1_DET_EFF, P6_DET_EFF);
+	printf("%11s %8s %10s %10s %11s %12s  %s\n", "p/attempt", "pairs",
+	       "wall p/s", "emu s", "CPU us/pair", "CPU/pair/udp", "result");
+	for (i = 0; i < 2; i++) {
+		const struct qrow *r = &R->c[i];
+
+		printf("%11.3e %8d %10.1f %10.3f %11.1f %12.3f  %s\n", R->p[i],
+		       r->q.ok, r->q.wall_pairs_per_s, r->q.emu_s,
+		       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu,
+		       row_result(r));
+	}
+	printf("   CPU per pair, p = %.1e / p = %.1e: %.2f (target: 1)\n\n",
+	       R->p[1], R->p[0],
+	       R->c[1].cpu_us_per_pair / R->c[0].cpu_us_per_pair);
+
+	printf("d) standard chain: node 1 to node N of a %d-node chain (built in %.1f s); default links\n"
+	       "   (single-click, %d m, 0.2 dB/km, midpoint station, 1 memory per end, seed 42), swap-asap,\n"
+	       "   no purification, one request ended by its %.0f s emulated deadline; one run per row\n",
+	       R->built, R->build_s, STD_LEN_M, opt_emu_s);
+	printf("%6s %5s %7s %9s %8s %10s %10s %10s %10s  %s\n", "nodes", "hops",
+	       "pairs", "mean F", "wall s", "pairs/w-s", "emu s/w-s",
+	       "peak MB", "slab MB", "result");
+	for (i = 0; i < R->nd; i++) {
+		const struct qrow *r = &R->d[i];
+		const struct qrun *q = &r->q;
+
+		if (q->err) {
+			printf("%6d %5d %7s %9s %8s %10s %10s %10s %10s  %s\n",
+			       q->s.nodes, q->s.nodes - 1, "-", "-", "-", "-",
+			       "-", "-", "-", row_result(r));
+			rt = false;
 			continue;
 		}
-		printf("%6d %5d %6d %10.1f %12.0f %10.6f %9.4f %9.6f %11.1f  %s\n",
-		       r->nodes, r->nodes - 1, r->ok, r->wall_pairs_per_s,
-		       r->emu_pairs_per_s, r->mean_fid,
-		       r->wall_pairs_per_s / q2->wall_pairs_per_s,
-		       r->wall_pairs_per_s / u->msgs_per_s, r->connect_ms,
-		       r->errors || r->tail_ok != r->pairs ? "ERRORS" : "ok");
+		if (opt_emu_s / q->wall_s < 1)
+			rt = false;
+		printf("%6d %5d %7d %9.6f %8.2f %10.1f %10.2f %10.2f %10.2f  %s\n",
+		       q->s.nodes, q->s.nodes - 1, q->ok, q->mean_fid,
+		       q->wall_s, q->ok / q->wall_s, opt_emu_s / q->wall_s,
+		       (q->mem_peak.used_kb - q->mem_base.used_kb) / 1024.0,
+		       (q->mem_peak.slab_kb - q->mem_base.slab_kb) / 1024.0,
+		       row_result(r));
 	}
+	printf("   faster than real time at every length: %s\n",
+	       rt ? "yes" : "NO");
 }
 
 static void json_lat(const char *name, const struct lat *l)
@@ -649,11 +924,48 @@ static void json_lat(const char *name, const struct lat *l)
 	       name, l->mean_us, l->p50_us, l->p99_us);
 }
 
-static void print_json(const struct udp_result *u,
-		       const struct udp_result *u2, const struct qrun *q2,
-		       const struct qrun *rows, int n, double build_s,
-		       int built)
+static void json_udp(const char *name, const struct udp_result *u)
 {
+	printf("\"%s\":{\"round_trips\":%d,\"bytes\":%d,\"msgs_per_s\":%.3f,"
+	       "\"cpu_us_per_round_trip\":%.3f,",
+	       name, u->n, UDP_MSG, u->msgs_per_s, udp_cpu_us(u));
+	json_lat("latency", &u->lat);
+	printf("}");
+}
+
+static void json_row(const struct qrow *r, double ucpu)
+{
+	const struct qrun *q = &r->q;
+
+	printf("{\"nodes\":%d,\"hops\":%d,\"request_pairs\":%d,\"requests\":%d,"
+	       "\"max_time_ns\":%llu,\"connect_ms\":%.3f,\"result\":\"%s\"",
+	       q->s.nodes, q->s.nodes - 1, q->s.pairs, q->s.reqs,
+	       (unsigned long long)q->s.max_time_ns, q->connect_ms,
+	       row_result(r));
+	if (q->err) {
+		printf("}");
+		return;
+	}
+	printf(",\"delivered\":%d,\"errors\":%d,\"tail_delivered\":%d,"
+	       "\"wall_s\":%.6f,\"wall_pairs_per_s\":%.3f,"
+	       "\"emu_s\":%.9f,\"emu_pairs_per_s\":%.3f,"
+	       "\"mean_fidelity\":%.6f,\"runs\":%d,\"cpu_s\":%.3f,"
+	       "\"cpu_us_per_pair\":%.3f,\"cpu_per_pair_to_udp\":%.4f,",
+	       q->ok, q->errors, q->tail_ok, q->wall_s, q->wall_pairs_per_s,
+	       q->emu_s, q->emu_pairs_per_s, q->mean_fid, r->runs, r->cpu_s,
+	       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu);
+	json_lat("request_latency", &q->lat);
+	if (q->s.mem)
+		printf(",\"emu_s_per_wall_s\":%.4f,\"peak_used_kb\":%ld,\"peak_slab_kb\":%ld",
+		       opt_emu_s / q->wall_s,
+		       q->mem_peak.used_kb - q->mem_base.used_kb,
+		       q->mem_peak.slab_kb - q->mem_base.slab_kb);
+	printf("}");
+}
+
+static void print_json(const struct results *R)
+{
+	double ucpu = udp_cpu_us(&R->u);
 	struct utsname un;
 	int i;
 
@@ -661,41 +973,33 @@ static void print_json(const struct udp_result *u,
 	printf("{\"kernel\":\"%s\",\"machine\":\"%s\",\"cpus\":%ld,\"pinned_cpu\":%d,\"repeat\":%d,",
 	       un.release, un.machine, sysconf(_SC_NPROCESSORS_ONLN), opt_cpu,
 	       opt_repeat);
-	printf("\"udp\":{\"round_trips\":%d,\"bytes\":%d,\"msgs_per_s\":%.3f,",
-	       u->n, UDP_MSG, u->msgs_per_s);
-	json_lat("latency", &u->lat);
-	printf(",\"again_msgs_per_s\":%.3f,", u2->msgs_per_s);
-	json_lat("again_latency", &u2->lat);
-	printf("},\"qnet_2node\":{\"pairs\":%d,\"delivered\":%d,\"errors\":%d,"
-	       "\"wall_pairs_per_s\":%.3f,\"emu_pairs_per_s\":%.3f,"
-	       "\"mean_fidelity\":%.6f,\"latency_requests\":%d,",
-	       q2->pairs, q2->ok, q2->errors, q2->wall_pairs_per_s,
-	       q2->emu_pairs_per_s, q2->mean_fid, q2->lat_n);
-	json_lat("latency", &q2->lat);
-	printf(",\"ratio_pairs_per_s_to_udp_msgs_per_s\":%.6f,"
-	       "\"ratio_latency_to_udp\":%.3f},",
-	       q2->wall_pairs_per_s / u->msgs_per_s,
-	       q2->lat.mean_us / u->lat.mean_us);
-	printf("\"chain_nodes_built\":%d,\"chain_build_s\":%.3f,\"chains\":[",
-	       built, build_s);
-	for (i = 0; i < n; i++) {
-		const struct qrun *r = &rows[i];
-
-		printf("%s{\"nodes\":%d,\"hops\":%d,\"connect_ms\":%.3f,",
-		       i ? "," : "", r->nodes, r->nodes - 1, r->connect_ms);
-		if (r->err) {
-			printf("\"error\":\"%s\"}", strerrorname_np(r->err) ?: "?");
-			continue;
-		}
-		printf("\"pairs\":%d,\"delivered\":%d,\"errors\":%d,\"tail_delivered\":%d,"
-		       "\"wall_s\":%.6f,\"wall_pairs_per_s\":%.3f,"
-		       "\"emu_s\":%.9f,\"emu_pairs_per_s\":%.3f,"
-		       "\"mean_fidelity\":%.6f,\"ratio_to_2node\":%.6f,"
-		       "\"ratio_to_udp\":%.8f}",
-		       r->pairs, r->ok, r->errors, r->tail_ok, r->wall_s,
-		       r->wall_pairs_per_s, r->emu_s, r->emu_pairs_per_s,
-		       r->mean_fid, r->wall_pairs_per_s / q2->wall_pairs_per_s,
-		       r->wall_pairs_per_s / u->msgs_per_s);
+	json_udp("udp", &R->u);
+	printf(",");
+	json_udp("udp_again", &R->u2);
+	printf(",\"unpaced\":[");
+	for (i = 0; i < 4; i++) {
+		printf(i ? "," : "");
+		json_row(&R->b[i], ucpu);
+	}
+	printf("],\"big_cpu_per_pair_to_udp\":{\"hops_1\":%.4f,\"hops_4\":%.4f},"
+	       "\"cpu_per_pair_4_hops_to_1\":{\"request_1\":%.4f,\"request_big\":%.4f},",
+	       R->b[1].cpu_us_per_pair / ucpu, R->b[3].cpu_us_per_pair / ucpu,
+	       R->b[2].cpu_us_per_pair / R->b[0].cpu_us_per_pair,
+	       R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
+	printf("\"probability\":[");
+	for (i = 0; i < 2; i++) {
+		printf("%s{\"p\":%.6e,\"det_eff_ppm\":%d,\"run\":", i ? "," : "",
+		       R->p[i], i ? P6_DET_EFF : P1_DET_EFF);
+		json_row(&R->c[i], ucpu);
+		printf("}");
+	}
+	printf("],\"cpu_per_pair_p_low_to_high\":%.4f,",
+	       R->c[1].cpu_us_per_pair / R->c[0].cpu_us_per_pair);
+	printf("\"chain_nodes_built\":%d,\"chain_build_s\":%.3f,\"emu_s\":%.3f,\"chains\":[",
+	       R->built, R->build_s, opt_emu_s);
+	for (i = 0; i < R->nd; i++) {
+		printf(i ? "," : "");
+		json_row(&R->d[i], ucpu);
 	}
 	printf("]}\n");
 }
@@ -703,19 +1007,19 @@ static void print_json(const struct udp_result *u,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: qnet-bench [-j] [-u N] [-p N] [-m N] [-l N] [-n N,N,...] [-c CPU] [-r N]\n"
+		"Usage: qnet-bench [-j] [-u N] [-b N] [-s N] [-P N] [-t SECS] [-n N,N,...] [-c CPU] [-r N]\n"
 		"\n"
 		"Runs as root where qnet can be loaded (the test VM: tools/bench.sh).\n"
 		"  -u N   UDP round trips of the baseline (default %d)\n"
-		"  -p P   pairs asked over one link; a row of n nodes asks\n"
-		"         P/(n - 1), at least -m (default %d)\n"
-		"  -m N   the least pairs a row asks (default %d)\n"
-		"  -l N   one-pair requests timed for the 2-node latency (default %d)\n"
-		"  -n L   chain lengths in nodes, comma-separated (default 2,3,5,9,17,33,65)\n"
+		"  -b N   pairs of the big request of b) (default %d)\n"
+		"  -s N   one-pair requests per row of b) (default %d)\n"
+		"  -P N   pairs of the requests of c), p = 1e-1 and 1e-6 (default %d)\n"
+		"  -t S   emulated seconds per row of d) (default %g)\n"
+		"  -n L   chain lengths of d) in nodes, comma-separated (default 2,3,5,9,17,33,65)\n"
 		"  -c N   run every process on CPU N (default 0); -1: anywhere\n"
-		"  -r N   runs of each measurement, 1..9; the median is kept (default %d)\n"
+		"  -r N   runs of each measurement of a) to c), 1..9 (default %d)\n"
 		"  -j     JSON instead of the table\n",
-		opt_udp, opt_pairs, opt_min_pairs, opt_lat, opt_repeat);
+		opt_udp, opt_big, opt_small, opt_pbig, opt_emu_s, opt_repeat);
 }
 
 static int pos(const char *s)
@@ -731,20 +1035,21 @@ static int pos(const char *s)
 
 int main(int argc, char **argv)
 {
-	struct qrun rows[MAX_ROWS], q2;
-	struct udp_result u, u2;
+	static struct results R;
+	struct qspec sp = { 0 };
 	struct chain c;
-	int opt, i, family, err, max = 2;
-	double t0, build_s;
+	int opt, i, family, err, max = 5;
+	double t0;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "ju:p:m:l:n:c:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "ju:b:s:P:t:n:c:r:h")) != -1) {
 		switch (opt) {
 		case 'j': opt_json = 1; break;
 		case 'u': opt_udp = pos(optarg); break;
-		case 'p': opt_pairs = pos(optarg); break;
-		case 'm': opt_min_pairs = pos(optarg); break;
-		case 'l': opt_lat = atoi(optarg); break;
+		case 'b': opt_big = pos(optarg); break;
+		case 's': opt_small = pos(optarg); break;
+		case 'P': opt_pbig = pos(optarg); break;
+		case 't': opt_emu_s = atof(optarg); break;
 		case 'c': opt_cpu = atoi(optarg); break;
 		case 'r': opt_repeat = pos(optarg); break;
 		case 'n':
@@ -757,7 +1062,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || !nrows || opt_lat < 0 || opt_repeat > 9) {
+	if (optind != argc || !nrows || opt_repeat > 9 || opt_emu_s <= 0 ||
+	    opt_emu_s > 1000) {
 		usage(stderr);
 		return 2;
 	}
@@ -786,36 +1092,66 @@ int main(int argc, char **argv)
 	if (family < 0)
 		die("family", family);
 
-	fprintf(stderr, "qnet-bench: UDP baseline, %d round trips\n", opt_udp);
-	udp_median(&u);
+	fprintf(stderr, "qnet-bench: a) UDP baseline, %d round trips\n", opt_udp);
+	udp_median(&R.u);
 
 	fprintf(stderr, "qnet-bench: building a %d-node chain\n", max);
 	t0 = now();
 	chain_build(&c, max);
-	build_s = now() - t0;
+	R.build_s = now() - t0;
+	R.built = max;
 
-	fprintf(stderr, "qnet-bench: 2 nodes, warm-up, then %d pairs and %d one-pair requests\n",
-		opt_pairs, opt_lat);
-	bench_qnet(&c, family, 2, opt_min_pairs, 0, &q2);
-	qnet_median(&c, family, 2, opt_pairs, opt_lat, &q2);
-	if (q2.err)
-		die("2-node connect", q2.err);
-
-	for (i = 0; i < nrows; i++) {
-		fprintf(stderr, "qnet-bench: %d nodes, %d pairs\n", rows_n[i],
-			pairs_for(rows_n[i]));
-		qnet_median(&c, family, rows_n[i], pairs_for(rows_n[i]), 0,
-			    &rows[i]);
+	/* b) warm up, then 1 and 4 hops, requests of 1 and of opt_big */
+	sp = (struct qspec){ .nodes = 2, .pairs = 20, .reqs = 1 };
+	bench_qnet(&c, family, &sp, &R.b[0].q);
+	for (i = 0; i < 4; i++) {
+		sp = (struct qspec){
+			.nodes = i < 2 ? 2 : 5,
+			.pairs = i & 1 ? opt_big : 1,
+			.reqs = i & 1 ? 1 : opt_small,
+		};
+		fprintf(stderr, "qnet-bench: b) %d hops, %d requests of %d\n",
+			sp.nodes - 1, sp.reqs, sp.pairs);
+		qnet_median(&c, family, &sp, opt_repeat, &R.b[i]);
 	}
+
+	/* c) 1 hop at p = 1e-1 and about 1e-6 */
+	for (i = 0; i < 2; i++) {
+		struct lparam eff = { QNET_LINK_A_DET_EFF_PPM,
+				      i ? P6_DET_EFF : P1_DET_EFF, 4 };
+
+		R.p[i] = direct_p(eff.val);
+		fprintf(stderr, "qnet-bench: c) p = %.3e, %d pairs\n", R.p[i],
+			opt_pbig);
+		chain_set(&c, 1, 2, &eff, 1);
+		sp = (struct qspec){ .nodes = 2, .pairs = opt_pbig, .reqs = 1 };
+		qnet_median(&c, family, &sp, opt_repeat, &R.c[i]);
+	}
+
+	/* d) the standard chain */
+	chain_set(&c, 1, max, std_link, NPARAMS(std_link));
+	for (i = 0; i < nrows; i++) {
+		sp = (struct qspec){
+			.nodes = rows_n[i],
+			.pairs = 1000000,	/* the most a request may ask */
+			.reqs = 1,
+			.max_time_ns = (uint64_t)(opt_emu_s * 1e9),
+			.mem = true,
+		};
+		fprintf(stderr, "qnet-bench: d) %d nodes, %g emulated s\n",
+			sp.nodes, opt_emu_s);
+		qnet_median(&c, family, &sp, 1, &R.d[i]);
+	}
+	R.nd = nrows;
 	chain_destroy(&c);
 
 	/* the same baseline again: how much the machine moved meanwhile */
 	fprintf(stderr, "qnet-bench: UDP baseline again\n");
-	udp_median(&u2);
+	udp_median(&R.u2);
 
 	if (opt_json)
-		print_json(&u, &u2, &q2, rows, nrows, build_s, max);
+		print_json(&R);
 	else
-		print_table(&u, &u2, &q2, rows, nrows, build_s, max);
+		print_table(&R);
 	return 0;
 }
