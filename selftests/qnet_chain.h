@@ -128,11 +128,15 @@ static inline int qnet_chain_request(struct qnet_topo *t, int family,
 			}
 		}
 	}
-	if (s >= 0)
-		close(s);
+	/*
+	 * The head's close tears the circuit down: only once the tail has
+	 * read all its records, which come a path's delay after the head's.
+	 */
 	if (i < n)
 		kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	if (s >= 0)
+		close(s);
 	qnet_topo_enter(t, 0);
 	if (i < n)
 		return -1;
