@@ -1064,6 +1064,13 @@ static void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 	__qnet_circuit_progress(cn, c, acts, t);
 }
 
+/* The purification protocol the active request asked for. */
+static u8 qnet_circuit_purify_proto(const struct qnet_circuit *c)
+{
+	return c->req.flags & QNET_REQ_F_BBPSSW ? QSTATE_PURIFY_BBPSSW :
+						  QSTATE_PURIFY_DEJMPS;
+}
+
 static void qnet_circuit_send_purify(struct qnet_circuit *c,
 				     struct sk_buff_head *acts,
 				     unsigned int side, u64 t, u64 kept_id,
@@ -1079,8 +1086,7 @@ static void qnet_circuit_send_purify(struct qnet_circuit *c,
 	m->measured_id = cpu_to_be64(measured_id);
 	m->ok = ok;
 	m->round = round;
-	m->proto = c->req.flags & QNET_REQ_F_BBPSSW ? QSTATE_PURIFY_BBPSSW :
-						      QSTATE_PURIFY_DEJMPS;
+	m->proto = qnet_circuit_purify_proto(c);
 	m->cause = cause;
 }
 
@@ -1095,8 +1101,7 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 			      struct qnet_qubit *b, u64 t)
 {
 	struct qstate_purify_params prm = {
-		.proto = c->req.flags & QNET_REQ_F_BBPSSW ?
-			 QSTATE_PURIFY_BBPSSW : QSTATE_PURIFY_DEJMPS,
+		.proto = qnet_circuit_purify_proto(c),
 	};
 	struct qnet_ent *ea, *eb;
 	struct qstate sa, sb, out;
@@ -1205,8 +1210,7 @@ static u32 qnet_link_target_ppm(u32 fid_ppm, unsigned int hops)
 static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
 {
 	struct qstate_purify_params prm = {
-		.proto = c->req.flags & QNET_REQ_F_BBPSSW ?
-			 QSTATE_PURIFY_BBPSSW : QSTATE_PURIFY_DEJMPS,
+		.proto = qnet_circuit_purify_proto(c),
 	};
 	struct net_device *dev = c->dev[side];
 	struct qstate s, next;
