@@ -31,15 +31,24 @@ stage_end() {
 	echo "# ===== $stage_name: $t s ====="
 }
 
-# tap_count FILE: add FILE's result lines to the totals.
+# Why things failed, kept for the summary: CI logs are often read only
+# at their tail, far from the failing test's own output.
+failures=()
+
+# tap_count FILE: add FILE's result lines to the totals and remember the
+# failures with the assertion or check that failed them.
 tap_count() {
-	local p f s
+	local p f s line
 	p=$(grep -cE '^ok( |$)' "$1" || true)
 	s=$(grep -cE '^ok( |$).*# *SKIP' "$1" || true)
 	f=$(grep -cE '^not ok( |$)' "$1" || true)
 	n_pass=$((n_pass + p))
 	n_skip=$((n_skip + s))
 	n_fail=$((n_fail + f))
+	while IFS= read -r line; do
+		failures+=("$line")
+	done < <(grep -E '^not ok( |$)|^# [^ ]+\.c:[0-9]+:[^ ]+:(Expected|.*Test terminated)|^# FAIL' "$1" |
+		 head -n 60 || true)
 }
 
 # tap_has_failure FILE: did FILE report a failure itself?
@@ -53,6 +62,7 @@ tap_pass() {	# name [directive]
 tap_fail() {	# name reason
 	n_own=$((n_own + 1))
 	n_fail=$((n_fail + 1))
+	failures+=("not ok $n_own $1${2:+ # $2}")
 	echo "not ok $n_own $1${2:+ # $2}"
 }
 
@@ -89,6 +99,10 @@ vm_splat_selftest() {
 # Returns non-zero if anything failed.
 summary() {
 	local s
+	if [ ${#failures[@]} -gt 0 ]; then
+		echo "# ===== what failed ====="
+		for s in "${failures[@]}"; do echo "#   $s"; done
+	fi
 	for s in "${stage_times[@]}"; do echo "# time: $s"; done
 	echo "$n_skip skipped"
 	echo "$n_pass passed, $n_fail failed"
