@@ -5,6 +5,9 @@
  * soon as a repeater holds both halves (swap-asap), and delivery of
  * end-to-end pairs that meet a request's minimum fidelity.
  *
+ * The /proc files are circuit_proc.c's. What the files of the network
+ * layer share is in circuit_net.h, with the locking rules.
+ *
  * Implementation notes
  *
  * Protocol (Documentation/network.rst has the message flow)
@@ -43,15 +46,6 @@
  *   second holder has attached.
  * - A circuit holds references on its devices (tracked) and, at the
  *   ends, on its socket; the socket holds one on the circuit.
- *
- * Locking
- * - qnet_circuit_net.lock (spin_lock_bh: messages arrive in softirq)
- *   protects a node's circuits and everything in them. qnet_ent_lock,
- *   global, protects the holder pointers and measurement records of all
- *   pairs; it nests inside a node's lock and never the other way round.
- * - Nothing is sent and no socket is called under either lock: both are
- *   queued on a local list of actions (struct qnet_act in skb->cb) and
- *   run after the unlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,7 +53,6 @@
 #include <linux/hash.h>
 #include <linux/math64.h>
 #include <linux/proc_fs.h>
-#include <linux/seq_file.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -68,38 +61,12 @@
 #include <net/netns/generic.h>
 
 #include "circuit.h"
+#include "circuit_net.h"
 #include "circuit_types.h"
 #include "msg.h"
 #include "qlink_net.h"
 #include "qnet.h"
 #include "route.h"
-
-#define QNET_CIRCUIT_HASH_BITS	6
-#define QNET_OWED_MAX		32
-
-/* Per-netns (per node) state of the network layer. */
-struct qnet_circuit_net {
-	spinlock_t		lock;		/* everything below, all circuits */
-	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
-	unsigned int		count;
-	u32			next_id;
-	u64			clock_ns;	/* latest event seen */
-	struct qmath_rng	rng;		/* measurements, swaps */
-	bool			rng_seeded;
-	u32			rng_addr;	/* node address it was seeded for */
-	bool			dying;
-	/*
-	 * Link pairs a BIND gave us before their herald reached our end
-	 * (frames can overtake each other): taken out of the link's memory
-	 * when the herald arrives, so the link does not count them stored.
-	 */
-	struct {
-		struct net_device	*dev;	/* no reference: compared only */
-		u64			id;
-	} owed[QNET_OWED_MAX];
-	unsigned int		owed_pos;
-	struct qnet_net_stats	stats;
-};
 
 /* A drop that is not a loss (the attempt ended with a delivery). */
 #define QNET_CAUSE_NONE		0xff
@@ -112,7 +79,7 @@ static unsigned long seed = 0x716e6574;
 module_param(seed, ulong, 0444);
 MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
 
-static unsigned int qnet_circuit_net_id __read_mostly;
+unsigned int qnet_circuit_net_id __read_mostly;
 static DEFINE_SPINLOCK(qnet_ent_lock);
 /*
  * Far halves of freshly bound pairs, by pair id, until the node at the
@@ -120,11 +87,6 @@ static DEFINE_SPINLOCK(qnet_ent_lock);
  */
 static DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
 static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
-
-static struct qnet_circuit_net *qnet_cn(const struct net *net)
-{
-	return net_generic(net, qnet_circuit_net_id);
-}
 
 /* The node's generator, seeded for its address. Caller holds cn->lock. */
 static struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
@@ -2267,89 +2229,6 @@ static int qnet_circuit_netdev_event(struct notifier_block *nb,
 static struct notifier_block qnet_circuit_notifier = {
 	.notifier_call = qnet_circuit_netdev_event,
 };
-
-/*
- * /proc/net/qnet_circuit: the circuits through this node, one a line, so
- * that tests and people can see that nothing is left behind.
- */
-static int qnet_circuit_seq_show(struct seq_file *seq, void *v)
-{
-	static const char * const roles[] = { "head", "mid", "tail" };
-	static const char * const states[] = { "connecting", "up", "closed" };
-	struct qnet_circuit_net *cn = qnet_cn(seq_file_single_net(seq));
-	struct qnet_circuit *c;
-	unsigned int i;
-
-	seq_puts(seq, "Head     Id       Role State      Hops Epoch    Up Down Kept Request          Delivered\n");
-	spin_lock_bh(&cn->lock);
-	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
-		hlist_for_each_entry(c, &cn->table[i], hnode)
-			seq_printf(seq, "%08x %08x %-4s %-10s %4u %8u %2u %4u %4u %016llx %9u\n",
-				   c->head_node, c->id, roles[c->role],
-				   states[c->state], c->hops, c->epoch,
-				   !!c->slot[QNET_UP], !!c->slot[QNET_DOWN],
-				   c->nkept, c->req.active ? c->req.id : 0,
-				   c->req.delivered);
-	}
-	spin_unlock_bh(&cn->lock);
-	return 0;
-}
-
-void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s)
-{
-	struct qnet_circuit_net *cn = qnet_cn(net);
-
-	spin_lock_bh(&cn->lock);
-	*s = cn->stats;
-	spin_unlock_bh(&cn->lock);
-}
-
-void qnet_circuit_reset_stats(struct net *net)
-{
-	struct qnet_circuit_net *cn = qnet_cn(net);
-
-	spin_lock_bh(&cn->lock);
-	memset(&cn->stats, 0, sizeof(cn->stats));
-	spin_unlock_bh(&cn->lock);
-}
-
-/*
- * /proc/net/qnet_node: the node's network-layer counters (the same as
- * netlink's QNET_A_NET_STATS), "name value" a line, as /proc/net/snmp
- * gives a namespace's protocol counters: a node is a namespace, and
- * sysfs has no object for one.
- */
-static int qnet_node_seq_show(struct seq_file *seq, void *v)
-{
-	static const char * const causes[__QNET_EXPIRE_MAX] = {
-		[QNET_EXPIRE_CUTOFF]		= "cutoff",
-		[QNET_EXPIRE_REPLACED]		= "replaced",
-		[QNET_EXPIRE_LINK_DOWN]		= "link_down",
-		[QNET_EXPIRE_FIDELITY]		= "fidelity",
-		[QNET_EXPIRE_UNCLAIMED]		= "unclaimed",
-		[QNET_EXPIRE_DEADLINE]		= "deadline",
-		[QNET_EXPIRE_SWAP_FAILED]	= "swap_failed",
-		[QNET_EXPIRE_PURIFY_FAILED]	= "purify_failed",
-	};
-	struct qnet_net_stats s;
-	unsigned int i;
-
-	qnet_circuit_get_stats(seq_file_single_net(seq), &s);
-	seq_printf(seq, "delivered %llu\n", s.delivered);
-	seq_printf(seq, "delivered_fid_sum_ppm %llu\n",
-		   s.delivered_fid_sum_ppm);
-	seq_printf(seq, "mean_delivered_fid_ppm %llu\n",
-		   s.delivered ? div64_u64(s.delivered_fid_sum_ppm,
-					   s.delivered) : 0);
-	seq_printf(seq, "swaps_ok %llu\n", s.swaps_ok);
-	seq_printf(seq, "swaps_failed %llu\n", s.swaps_failed);
-	seq_printf(seq, "purify_ok %llu\n", s.purify_ok);
-	seq_printf(seq, "purify_failed %llu\n", s.purify_failed);
-	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		seq_printf(seq, "discards_%s %llu\n", causes[i],
-			   s.discards[i]);
-	return 0;
-}
 
 static int __net_init qnet_circuit_net_init(struct net *net)
 {
