@@ -4,8 +4,10 @@
  * one else (the rest of qnet goes through circuit.h): a node's state, the
  * locks, and the functions one of them calls in another.
  *
- *   circuit.c         everything else: circuits, messages, binding,
- *                     swapping, delivery, init, devices, namespaces
+ *   circuit.c         everything else: circuits, the control plane,
+ *                     binding, swapping, delivery, init, devices,
+ *                     namespaces
+ *   circuit_purify.c  purification of link pairs at a link's binding end
  *   circuit_proc.c    /proc/net/qnet_circuit, /proc/net/qnet_node and the
  *                     node's counters
  *
@@ -67,6 +69,67 @@ static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
 {
 	return net_generic(net, qnet_circuit_net_id);
 }
+
+/* Holder pointers and measurement records of every pair (see above). */
+extern spinlock_t qnet_ent_lock;
+
+/*
+ * Functions one file calls in another, by the file that has them. Unless
+ * its comment says otherwise, one that takes a node (@cn) is called with
+ * the node's lock held.
+ */
+
+/* ---- circuit.c ---- */
+
+/* The node's generator, seeded for its address. */
+struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
+
+/* A message for @c out of @side, queued: its payload to fill, or NULL. */
+void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
+		       unsigned int side, u8 type, size_t len,
+		       u64 time_ns);
+
+/* @e, @q's qubit decohered to @tq, the other to @tother; qnet_ent_lock. */
+void __qnet_ent_state(const struct qnet_ent *e,
+		      const struct qnet_qubit *q, u64 tq, u64 tother,
+		      struct qstate *out);
+
+void qnet_qubit_free(struct qnet_qubit *q);
+
+/* Count a qubit of @dev's link given up here for @cause. */
+void qnet_count_discard(struct qnet_circuit_net *cn,
+			struct net_device *dev, u8 cause);
+
+/* Take link pair @id out of @dev's memory at this end, or owe it. */
+void qnet_link_take(struct qnet_circuit_net *cn,
+		    struct net_device *dev, u64 id);
+
+/* Does this node bind the pairs of the link on @side of @c? */
+bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side);
+
+/* Announce @q (far half @qf) in BIND at @t; attach it to the attempt. */
+void __qnet_circuit_publish(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c,
+			    struct sk_buff_head *acts, unsigned int side,
+			    struct qnet_qubit *q, struct qnet_qubit *qf,
+			    u64 t);
+
+/* ---- circuit_purify.c ---- */
+
+/* A fresh link pair enters purification; published when it is done. */
+void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, unsigned int side,
+			   struct qnet_qubit *q, u64 t);
+
+/* A request became active here: plan the links this node binds. */
+void qnet_circuit_plan(struct qnet_circuit *c);
+
+/* PURIFY: take out the link pairs a round at the binding end used. */
+int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c, unsigned int side,
+			   struct net_device *dev,
+			   const struct qnet_msg_purify *m);
 
 /* ---- circuit_proc.c ---- */
 
