@@ -5,22 +5,23 @@
  * soon as a repeater holds both halves (swap-asap), and delivery of
  * end-to-end pairs that meet a request's minimum fidelity.
  *
- * Purification of link pairs is circuit_purify.c's; the /proc files,
- * circuit_proc.c's. What the files of the network layer share is in
- * circuit_net.h, with the locking rules.
+ * This file is its state machine: circuit objects and their lifetimes,
+ * attempts (epochs), binding, swapping and delivery, and the module's
+ * side of it (parameters, init, devices, namespaces). The control plane
+ * that sets circuits up and hands them their messages is circuit_ctl.c;
+ * purification of link pairs, circuit_purify.c; the /proc files,
+ * circuit_proc.c. What they share is in circuit_net.h, with the locking
+ * rules.
  *
  * Implementation notes
  *
- * Protocol (Documentation/network.rst has the message flow)
- * - CONNECT is routed hop by hop to the destination node and installs a
- *   circuit at every node (struct qnet_circuit, keyed by head node and
- *   circuit number); ACCEPT or REFUSE come back along the installed path.
- * - REQUEST travels head to tail; every node learns the request. On each
- *   link of the path the node at the link's generating end (qlink end 0)
- *   owns the binding: when one of its circuits has a free slot on that
- *   link it asks the link for a pair, takes the heralded pair and tells the
- *   other end with BIND. Exactly one node decides, so two circuits never
- *   claim the two halves of one pair.
+ * Protocol (Documentation/network.rst has the message flow; CONNECT and
+ * REQUEST are circuit_ctl.c's)
+ * - On each link of the path the node at the link's generating end
+ *   (qlink end 0) owns the binding: when one of its circuits has a free
+ *   slot on that link it asks the link for a pair, takes the heralded
+ *   pair and tells the other end with BIND. Exactly one node decides, so
+ *   two circuits never claim the two halves of one pair.
  * - A repeater holding a qubit on each side swaps at once, then sends
  *   SWAP to both ends with the outcome composed with the Bell state of the
  *   link on the far side; an end that composes its own link's Bell state
@@ -66,10 +67,6 @@
 #include "msg.h"
 #include "qlink_net.h"
 #include "qnet.h"
-#include "route.h"
-
-/* A drop that is not a loss (the attempt ended with a delivery). */
-#define QNET_CAUSE_NONE		0xff
 
 /*
  * Swap and measurement outcomes repeat from run to run: each node's
@@ -85,7 +82,7 @@ DEFINE_SPINLOCK(qnet_ent_lock);
  * Far halves of freshly bound pairs, by pair id, until the node at the
  * other end of the link hears of them (QNET_MSG_BIND) and takes them.
  */
-static DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
+DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
 static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
 
 /* The node's generator, seeded for its address. Caller holds cn->lock. */
@@ -103,13 +100,6 @@ struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
 
 /* ---- deferred actions: run after the node's lock is dropped ---- */
 
-enum qnet_act_kind {
-	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
-	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
-	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
-	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
-};
-
 struct qnet_act {
 	struct sock	*sk;	/* a reference, dropped after the action */
 	int		err;
@@ -122,8 +112,8 @@ static struct qnet_act *qnet_act(struct sk_buff *skb)
 	return (struct qnet_act *)skb->cb;
 }
 
-static void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
-			  int err, const struct qnet_pair *rec)
+void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
+		   int err, const struct qnet_pair *rec)
 {
 	struct sk_buff *skb;
 
@@ -141,7 +131,7 @@ static void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
 	__skb_queue_tail(acts, skb);
 }
 
-static void qnet_acts_run(struct sk_buff_head *acts)
+void qnet_acts_run(struct sk_buff_head *acts)
 {
 	struct sk_buff *skb;
 
@@ -306,14 +296,14 @@ void qnet_link_take(struct qnet_circuit_net *cn,
 }
 
 /* Move @c's clock to @t if later; the time @c acts at. */
-static u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
+u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
 {
 	if (t > c->clock_ns)
 		c->clock_ns = t;
 	return c->clock_ns;
 }
 
-static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
+u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
 {
 	if (t > cn->clock_ns)
 		cn->clock_ns = t;
@@ -322,16 +312,16 @@ static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
 
 /* ---- circuit table ---- */
 
-static struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
-					      u32 head, u32 id)
+struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
+				       u32 head, u32 id)
 {
 	return &cn->table[hash_32(head ^ (id * 0x9e3779b9U),
 				  QNET_CIRCUIT_HASH_BITS)];
 }
 
 /* Caller holds cn->lock. */
-static struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
-						u32 head, u32 id)
+struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
+					 u32 head, u32 id)
 {
 	struct qnet_circuit *c;
 
@@ -341,7 +331,7 @@ static struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
 	return NULL;
 }
 
-static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
+struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 {
 	struct qnet_circuit *c = kzalloc(sizeof(*c), GFP_ATOMIC);
 
@@ -359,8 +349,8 @@ static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	return c;
 }
 
-static void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
-				 struct net_device *dev)
+void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
+			  struct net_device *dev)
 {
 	c->dev[side] = dev;
 	netdev_hold(dev, &c->dev_tracker[side], GFP_ATOMIC);
@@ -402,8 +392,8 @@ static void __qnet_circuit_drop_side(struct qnet_circuit_net *cn,
  * go to the socket together, at the time of the last; or are given up,
  * counted for @cause, if the request ends first. Caller holds cn->lock.
  */
-static void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
-				   struct qnet_circuit *c, u8 cause)
+void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c, u8 cause)
 {
 	struct qnet_qubit *q, *tmp;
 
@@ -420,9 +410,9 @@ static void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
  * notification with @err. The table's reference is dropped by the caller
  * through qnet_circuit_put(). Caller holds cn->lock.
  */
-static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
-				  struct qnet_circuit *c,
-				  struct sk_buff_head *acts, int err)
+void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, int err)
 {
 	struct qnet_qubit *q, *tmp;
 	unsigned int side, i;
@@ -476,10 +466,10 @@ static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 }
 
 /* Close @c here and tell the nodes on both sides. Caller holds cn->lock. */
-static void __qnet_circuit_close(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c,
-				 struct sk_buff_head *acts, int err,
-				 int skip_side)
+void __qnet_circuit_close(struct qnet_circuit_net *cn,
+			  struct qnet_circuit *c,
+			  struct sk_buff_head *acts, int err,
+			  int skip_side)
 {
 	unsigned int side;
 	u64 now = cn->clock_ns;
@@ -515,8 +505,8 @@ static bool qnet_circuit_busy(const struct qnet_circuit *c)
  * Ask for a pair on each link this node binds where the circuit has room.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_want(struct qnet_circuit_net *cn,
-				struct qnet_circuit *c, u64 now)
+void __qnet_circuit_want(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, u64 now)
 {
 	unsigned int side;
 
@@ -660,8 +650,8 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	c->nstaged = 0;
 }
 
-static void qnet_circuit_error_record(struct qnet_circuit *c,
-				      struct sk_buff_head *acts, int err, u64 t)
+void qnet_circuit_error_record(struct qnet_circuit *c,
+			       struct sk_buff_head *acts, int err, u64 t)
 {
 	struct qnet_pair rec;
 
@@ -670,10 +660,6 @@ static void qnet_circuit_error_record(struct qnet_circuit *c,
 	rec.deliver_ns = t;
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
 }
-
-static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts, u64 now);
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */
 static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
@@ -695,9 +681,9 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
  * Start a new attempt: drop what this node holds of the old one.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
-				     struct qnet_circuit *c, u32 epoch,
-				     u8 cause)
+void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, u32 epoch,
+			      u8 cause)
 {
 	__qnet_circuit_drop_side(cn, c, QNET_UP, cause);
 	__qnet_circuit_drop_side(cn, c, QNET_DOWN, cause);
@@ -921,9 +907,9 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 }
 
 /* Act on what the node now holds. Caller holds cn->lock. */
-static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
-				    struct qnet_circuit *c,
-				    struct sk_buff_head *acts, u64 now)
+void __qnet_circuit_progress(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now)
 {
 	unsigned int side;
 
@@ -1196,13 +1182,13 @@ static const struct qlink_consumer qnet_circuit_consumer = {
 	.expire	= qnet_circuit_expire,
 };
 
-/* ---- messages from the wire ---- */
+/* ---- BIND, from the wire through circuit_ctl.c ---- */
 
-static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
-				struct qnet_circuit *c, unsigned int side,
-				struct net_device *dev,
-				const struct qnet_msg_bind *m, u64 t,
-				struct sk_buff_head *acts)
+int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, unsigned int side,
+			 struct net_device *dev,
+			 const struct qnet_msg_bind *m, u64 t,
+			 struct sk_buff_head *acts)
 {
 	u32 epoch = ntohl(m->epoch);
 	struct qnet_qubit *q;
@@ -1228,661 +1214,7 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	return 0;
 }
 
-/* Forward a message that travels through this node. */
-static void qnet_circuit_forward(struct qnet_circuit *c,
-				 struct sk_buff_head *acts, unsigned int side,
-				 u8 type, const void *payload, size_t len,
-				 u64 t)
-{
-	void *m = qnet_circuit_msg(c, acts, side, type, len, t);
-
-	if (m)
-		memcpy(m + sizeof(struct qnet_msg_circuit),
-		       payload + sizeof(struct qnet_msg_circuit),
-		       len - sizeof(struct qnet_msg_circuit));
-}
-
-static void qnet_circuit_install_req(struct qnet_circuit *c,
-				     const struct qnet_msg_request *m)
-{
-	struct qnet_req *r = &c->req;
-
-	r->active = true;
-	r->id = be64_to_cpu(m->request_id);
-	r->start_ns = be64_to_cpu(m->start_ns);
-	r->num_pairs = ntohl(m->num_pairs);
-	r->delivered = 0;
-	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
-	r->priority = m->priority;
-	r->type = m->type;
-	r->basis = m->basis;
-	r->flags = m->flags;
-	r->deadline_ns = m->max_time_ns ?
-			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
-	qnet_circuit_plan(c);
-}
-
-/*
- * One message of an existing circuit, arriving on @side of it at @t.
- * Caller holds cn->lock.
- */
-static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c, unsigned int side,
-				 struct net_device *dev, u8 type,
-				 const void *payload, size_t len, u64 t,
-				 struct sk_buff_head *acts)
-{
-	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
-	const struct qnet_msg_answer *a = payload;
-	const struct qnet_msg_swap *s = payload;
-
-	t = qnet_circuit_clock(c, t);
-
-	switch (type) {
-	case QNET_MSG_ACCEPT:
-		if (side != QNET_DOWN || len != sizeof(*a))
-			return -EINVAL;
-		if (c->state == QNET_C_UP)
-			return 0;	/* a CONNECT sent again was answered twice */
-		if (c->state != QNET_C_CONNECTING)
-			return -EINVAL;
-		c->state = QNET_C_UP;
-		c->hops = a->hops;
-		c->path_delay_ns = be64_to_cpu(a->delay_ns);
-		if (c->role == QNET_ROLE_HEAD)
-			qnet_act_sock(acts, c->sk, QNET_ACT_CONNECTED, 0,
-				      NULL);
-		else
-			qnet_circuit_forward(c, acts, out, type, payload, len,
-					     t);
-		return 0;
-	case QNET_MSG_REFUSE:
-	case QNET_MSG_CLOSE:
-		if (len != sizeof(*a))
-			return -EINVAL;
-		if (type == QNET_MSG_REFUSE && side != QNET_DOWN)
-			return -EINVAL;
-		__qnet_circuit_close(cn, c, acts, -(int)ntohl(a->error),
-				     side);
-		return 0;
-	case QNET_MSG_REQUEST:
-		if (side != QNET_UP || len != sizeof(struct qnet_msg_request))
-			return -EINVAL;
-		if (c->state != QNET_C_UP)
-			return 0;
-		qnet_circuit_install_req(c, payload);
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		__qnet_circuit_want(cn, c, t);
-		return 0;
-	case QNET_MSG_BIND:
-		if (len != sizeof(struct qnet_msg_bind))
-			return -EINVAL;
-		return qnet_circuit_rx_bind(cn, c, side, dev, payload, t, acts);
-	case QNET_MSG_PURIFY:
-		if (len != sizeof(struct qnet_msg_purify))
-			return -EINVAL;
-		return qnet_circuit_rx_purify(cn, c, side, dev, payload);
-	case QNET_MSG_SWAP:
-	case QNET_MSG_DISCARD:
-	case QNET_MSG_DELIVER:
-		if (len != sizeof(*s))
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	/* SWAP, DISCARD, DELIVER: about attempt @epoch */
-	if (ntohl(s->epoch) < c->epoch) {
-		/* stale for this node, maybe not for the ones behind it */
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		return 0;
-	}
-
-	switch (type) {
-	case QNET_MSG_SWAP:
-		if (c->role == QNET_ROLE_MID) {
-			qnet_circuit_forward(c, acts, out, type, payload, len,
-					     t);
-			return 0;
-		}
-		c->swaps_seen++;
-		c->frame = qstate_bell_compose(c->frame, s->frame & 3);
-		break;
-	case QNET_MSG_DISCARD:
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		__qnet_circuit_new_epoch(cn, c, c->epoch + 1, s->cause);
-		__qnet_circuit_want(cn, c, t);
-		break;
-	case QNET_MSG_DELIVER:
-		if (side != QNET_UP)
-			return -EINVAL;
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		if (ntohl(s->error) == ETIMEDOUT) {
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 QNET_EXPIRE_DEADLINE);
-			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
-			if (c->role == QNET_ROLE_TAIL)
-				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
-							  t);
-			c->req.active = false;
-			return 0;
-		}
-		if (ntohl(s->error)) {
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 s->cause);
-			__qnet_circuit_want(cn, c, t);
-			return 0;
-		}
-		if (c->role == QNET_ROLE_MID) {
-			/* the head counts; repeaters follow it */
-			if (c->req.active &&
-			    ++c->req.delivered >= c->req.num_pairs)
-				c->req.active = false;
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 QNET_CAUSE_NONE);
-			__qnet_circuit_want(cn, c, t);
-			return 0;
-		}
-		c->verdict = true;
-		c->verdict_ent = be64_to_cpu(s->ent_id);
-		c->verdict_ns = t;
-		break;
-	}
-	__qnet_circuit_progress(cn, c, acts, t);
-	return 0;
-}
-
-/* The attempt a message is about; 0 for those that carry none. */
-static u32 qnet_msg_epoch(u8 type, const void *payload)
-{
-	switch (type) {
-	case QNET_MSG_BIND:
-		return ntohl(((const struct qnet_msg_bind *)payload)->epoch);
-	case QNET_MSG_SWAP:
-	case QNET_MSG_DISCARD:
-	case QNET_MSG_DELIVER:
-		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
-	}
-	return 0;
-}
-
-/*
- * Messages of an existing circuit. One of a later attempt than this
- * node's waits until the message that ends the node's attempt has
- * arrived; whatever moves the node on replays the waiting ones.
- * Caller holds cn->lock.
- */
-static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
-			     struct qnet_circuit *c, unsigned int side,
-			     struct net_device *dev, u8 type,
-			     const void *payload, size_t len, u64 t,
-			     struct sk_buff_head *acts)
-{
-	u32 epoch = qnet_msg_epoch(type, payload);
-	struct qnet_deferred *d;
-	bool again;
-	int err;
-
-	if (epoch > c->epoch) {
-		if (len > QNET_DEFER_LEN)
-			return -EINVAL;
-		d = c->ndeferred < QNET_DEFER_MAX ?
-		    kmalloc(sizeof(*d), GFP_ATOMIC) : NULL;
-		if (!d) {
-			/* losing it would wedge the circuit: end it instead */
-			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
-			return 0;
-		}
-		list_add_tail(&d->node, &c->deferred);
-		c->ndeferred++;
-		d->type = type;
-		d->side = side;
-		d->len = len;
-		d->epoch = epoch;
-		d->time_ns = t;
-		memcpy(d->payload, payload, len);
-		return 0;
-	}
-	/* the message may close @c: keep it until the replay is done */
-	refcount_inc(&c->refcnt);
-	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
-				    acts);
-
-	/* replay, in arrival order, what the node's attempt caught up with */
-	do {
-		again = false;
-		list_for_each_entry(d, &c->deferred, node) {
-			if (c->state != QNET_C_UP)
-				break;
-			if (d->epoch > c->epoch)
-				continue;
-			list_del(&d->node);
-			c->ndeferred--;
-			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
-					      d->type, d->payload, d->len,
-					      max(d->time_ns, t), acts);
-			kfree(d);
-			again = true;
-			break;
-		}
-	} while (again);
-	qnet_circuit_put(c);
-	return err;
-}
-
-/*
- * A CONNECT for a circuit this node already has: the head sent it again
- * because it heard nothing. Pass it on if this node is still waiting for
- * the answer too, or answer again if it has one (ACCEPT was lost behind
- * it). Caller holds cn->lock.
- */
-static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct net_device *dev,
-					const struct qnet_msg_connect *m,
-					u64 t, struct sk_buff_head *acts)
-{
-	struct qnet_msg_answer *a;
-	void *f;
-
-	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
-		return -EEXIST;
-	if (c->state == QNET_C_CONNECTING) {
-		if (c->role != QNET_ROLE_MID)
-			return 0;
-		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
-				     sizeof(*m), t);
-		if (f) {
-			struct qnet_msg_connect *fc = f;
-
-			memcpy(f + sizeof(fc->c), (const void *)m + sizeof(m->c),
-			       sizeof(*m) - sizeof(m->c));
-			fc->hops = c->hops + 1;
-			fc->delay_ns = cpu_to_be64(c->path_delay_ns +
-					qlink_delay_ns(c->dev[QNET_DOWN]));
-		}
-		return 0;
-	}
-	if (c->state != QNET_C_UP)
-		return 0;
-	/* up here: hops and delay are the whole path's since ACCEPT */
-	a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT, sizeof(*a), t);
-	if (a) {
-		a->hops = c->hops;
-		a->delay_ns = cpu_to_be64(c->path_delay_ns);
-	}
-	return 0;
-}
-
-/* CONNECT at this node: answer as the tail, or install and route on. */
-static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
-				   struct net_device *dev,
-				   const struct qnet_msg_connect *m, u64 t,
-				   struct sk_buff_head *acts)
-{
-	struct net *net = dev_net(dev);
-	u32 head = ntohl(m->c.head_node), id = ntohl(m->c.circuit_id);
-	u32 dst = ntohl(m->dst_node);
-	struct qnet_circuit *c;
-	struct net_device *out = NULL;
-	struct sock *lsk;
-	int err = 0;
-
-	if (m->c.dir != QNET_DIR_DOWN || !head || !dst)
-		return -EINVAL;
-	c = __qnet_circuit_find(cn, head, id);
-	if (c)
-		return __qnet_circuit_connect_again(cn, c, dev, m, t, acts);
-
-	c = qnet_circuit_alloc(net, QNET_ROLE_MID);
-	if (!c)
-		return -ENOMEM;
-	c->head_node = head;
-	c->id = id;
-	/* links crossed and their delay, up to and including @dev's */
-	c->hops = m->hops;
-	c->path_delay_ns = be64_to_cpu(m->delay_ns);
-	qnet_circuit_set_dev(c, QNET_UP, dev);
-	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
-	cn->count++;
-
-	if (dst == READ_ONCE(qnet_pernet(net)->node_addr)) {
-		struct qnet_msg_answer *a;
-
-		c->role = QNET_ROLE_TAIL;
-		c->peer_node = head;
-		c->peer_port = ntohs(m->src_port);
-		c->local_port = ntohs(m->dst_port);
-		lsk = qnet_sock_lookup_listener(net, c->local_port);
-		if (!lsk) {
-			err = -ECONNREFUSED;
-			goto refuse;
-		}
-		/* the socket's reference on c, and ours on the socket */
-		refcount_inc(&c->refcnt);
-		err = qnet_sock_accept_child(lsk, c, head, c->peer_port);
-		sock_put(lsk);
-		if (err) {
-			refcount_dec(&c->refcnt);
-			goto refuse;
-		}
-		c->state = QNET_C_UP;
-		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT,
-				     sizeof(*a), t);
-		if (a) {
-			a->hops = c->hops;
-			a->delay_ns = cpu_to_be64(c->path_delay_ns);
-		}
-		return 0;
-	}
-
-	if (c->hops + 1 > QNET_MAX_HOPS) {
-		err = -EHOSTUNREACH;
-		goto refuse;
-	}
-	out = qnet_route_lookup(net, dst);
-	if (!out || out == dev || !qlink_dev_is_qlink(out)) {
-		err = -EHOSTUNREACH;
-		goto refuse;
-	}
-	qnet_circuit_set_dev(c, QNET_DOWN, out);
-	dev_put(out);
-	{
-		struct qnet_msg_connect *f;
-
-		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
-				     sizeof(*f), t);
-		if (f) {
-			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
-			       sizeof(*f) - sizeof(f->c));
-			f->hops = c->hops + 1;
-			f->delay_ns = cpu_to_be64(c->path_delay_ns +
-						  qlink_delay_ns(out));
-		}
-	}
-	return 0;
-
-refuse:
-	if (out)
-		dev_put(out);
-	{
-		struct qnet_msg_answer *a;
-
-		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_REFUSE,
-				     sizeof(*a), t);
-		if (a)
-			a->error = htonl(-err);
-	}
-	c->sk = NULL;
-	__qnet_circuit_unlink(cn, c, acts, err);
-	return 0;
-}
-
-static const size_t qnet_msg_len[] = {
-	[QNET_MSG_CONNECT]	= sizeof(struct qnet_msg_connect),
-	[QNET_MSG_ACCEPT]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_REFUSE]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_CLOSE]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_REQUEST]	= sizeof(struct qnet_msg_request),
-	[QNET_MSG_BIND]		= sizeof(struct qnet_msg_bind),
-	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
-};
-
-/**
- * qnet_circuit_rx() - a network-layer message arrived on a qlink
- * @dev: the qlink it arrived on
- * @hdr: its qnet header, already checked for version
- * @payload: the bytes after the header
- * @len: their number (ntohs(hdr->len))
- *
- * Softirq context.
- *
- * Return: 0, or -errno if the message is malformed or names a circuit
- * this node does not know (the caller counts and drops it).
- */
-int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
-		    const void *payload, size_t len)
-{
-	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
-	const struct qnet_msg_circuit *mc = payload;
-	struct sk_buff_head acts;
-	struct qnet_circuit *c;
-	u8 type = hdr->type;
-	unsigned int side;
-	u64 t;
-	int err;
-
-	if (type >= ARRAY_SIZE(qnet_msg_len) || !qnet_msg_len[type] ||
-	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
-		return -EINVAL;
-
-	t = be64_to_cpu(hdr->time_ns) + qlink_delay_ns(dev);
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (cn->dying) {
-		err = -ENETDOWN;
-		goto out;
-	}
-	qnet_clock(cn, t);
-	if (type == QNET_MSG_CONNECT) {
-		err = qnet_circuit_rx_connect(cn, dev, payload, t, &acts);
-		goto out;
-	}
-	c = __qnet_circuit_find(cn, ntohl(mc->head_node),
-				ntohl(mc->circuit_id));
-	if (!c) {
-		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
-			const struct qnet_msg_bind *b = payload;
-			struct qnet_qubit *q;
-
-			q = xa_erase(&qnet_pending, be64_to_cpu(b->ent_id));
-			if (q)
-				qnet_qubit_free(q);
-		}
-		err = -ENOENT;
-		goto out;
-	}
-	/* a message travelling down arrived from our up side */
-	side = mc->dir == QNET_DIR_DOWN ? QNET_UP : QNET_DOWN;
-	if (c->dev[side] != dev) {
-		err = -EINVAL;
-		goto out;
-	}
-	err = __qnet_circuit_rx(cn, c, side, dev, type, payload, len, t, &acts);
-out:
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	return err;
-}
-
-/* Frames of type 16 and up, from the qlink wire handler (softirq). */
-static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
-{
-	const struct qnet_hdr *hdr;
-	int err;
-
-	if (skb_linearize(skb))
-		return -ENOMEM;
-	hdr = (const struct qnet_hdr *)skb->data;
-	err = qnet_circuit_rx(dev, hdr, skb->data + sizeof(*hdr),
-			      ntohs(hdr->len));
-	if (!err)
-		consume_skb(skb);
-	return err;
-}
-
-static const struct qlink_net_ops qnet_circuit_net_rx = {
-	.rcv	= qnet_circuit_rcv,
-};
-
-/* ---- the socket layer's side ---- */
-
-/* The head's CONNECT, first or again. Caller holds cn->lock. */
-static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts)
-{
-	struct qnet_msg_connect *m;
-
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
-			     cn->clock_ns);
-	if (!m)
-		return;
-	m->dst_node = htonl(c->peer_node);
-	m->src_port = htons(c->local_port);
-	m->dst_port = htons(c->peer_port);
-	m->hops = 1;
-	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
-}
-
-int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
-			 u16 dst_port, struct qnet_circuit **cp)
-{
-	struct net *net = sock_net(sk);
-	struct qnet_circuit_net *cn = qnet_cn(net);
-	u32 self = READ_ONCE(qnet_pernet(net)->node_addr);
-	struct sk_buff_head acts;
-	struct net_device *dev;
-	struct qnet_circuit *c;
-
-	if (self == QNET_ADDR_ANY)
-		return -EADDRNOTAVAIL;
-	if (dst_node == self || dst_node == QNET_ADDR_ANY)
-		return -EHOSTUNREACH;
-	dev = qnet_route_lookup(net, dst_node);
-	if (!dev)
-		return -EHOSTUNREACH;
-	if (!qlink_dev_is_qlink(dev) || !netif_running(dev)) {
-		dev_put(dev);
-		return -EHOSTUNREACH;
-	}
-	c = qnet_circuit_alloc(net, QNET_ROLE_HEAD);
-	if (!c) {
-		dev_put(dev);
-		return -ENOMEM;
-	}
-	c->head_node = self;
-	c->peer_node = dst_node;
-	c->peer_port = dst_port;
-	c->local_port = src_port;
-	c->hops = 1;
-	qnet_circuit_set_dev(c, QNET_DOWN, dev);
-	dev_put(dev);
-	sock_hold(sk);
-	c->sk = sk;
-	refcount_inc(&c->refcnt);	/* the socket's */
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	do {
-		c->id = ++cn->next_id;
-	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
-	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
-	cn->count++;
-	__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	*cp = c;
-	return 0;
-}
-
-void qnet_circuit_resend_connect(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
-		__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-}
-
-/*
- * Send the request at the front of the head's queue if none is active.
- * Caller holds cn->lock.
- */
-static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts, u64 now)
-{
-	const struct qnet_request *r;
-	struct qnet_msg_request *m;
-
-	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
-		return;
-	r = &c->reqq[c->reqq_head];
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
-			     now);
-	if (!m)
-		return;	/* retried at the next request or delivery */
-	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
-	m->start_ns = cpu_to_be64(now);
-	m->max_time_ns = cpu_to_be64(r->max_time_ns);
-	m->num_pairs = htonl(r->num_pairs);
-	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
-	m->priority = r->priority;
-	m->type = r->type;
-	m->basis = r->basis;
-	m->flags = r->flags;
-	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
-	c->reqq_len--;
-	qnet_circuit_install_req(c, m);
-	__qnet_circuit_want(cn, c, now);
-}
-
-int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
-			 u64 *req_id)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-	unsigned int tail;
-	int err = 0;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->state != QNET_C_UP) {
-		err = -ENOTCONN;
-	} else if (c->role != QNET_ROLE_HEAD) {
-		err = -EOPNOTSUPP;
-	} else if (c->reqq_len >= QNET_REQQ_MAX) {
-		err = -ENOBUFS;
-	} else {
-		tail = (c->reqq_head + c->reqq_len) % QNET_REQQ_MAX;
-		c->reqq[tail] = *req;
-		c->reqq_id[tail] = c->next_req_id++;
-		*req_id = c->reqq_id[tail];
-		c->reqq_len++;
-		__qnet_circuit_next_request(cn, c, &acts, cn->clock_ns);
-	}
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	return err;
-}
-
-void qnet_circuit_close(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->sk) {
-		/* the socket is going: no callbacks to it any more */
-		sock_put(c->sk);
-		c->sk = NULL;
-	}
-	if (c->state != QNET_C_CLOSED)
-		__qnet_circuit_close(cn, c, &acts, -ECONNRESET, -1);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	qnet_circuit_put(c);
-}
+/* ---- the socket layer's side: kept qubits, accepted sockets ---- */
 
 static struct qnet_qubit *__qnet_circuit_kept(struct qnet_circuit *c, u32 h)
 {

@@ -4,9 +4,11 @@
  * one else (the rest of qnet goes through circuit.h): a node's state, the
  * locks, and the functions one of them calls in another.
  *
- *   circuit.c         everything else: circuits, the control plane,
- *                     binding, swapping, delivery, init, devices,
- *                     namespaces
+ *   circuit.c         the state machine: circuit objects and lifetimes,
+ *                     attempts (epochs), binding, swapping, delivery;
+ *                     init, devices, namespaces
+ *   circuit_ctl.c     the control plane: messages from the wire, set-up
+ *                     and teardown of circuits, requests
  *   circuit_purify.c  purification of link pairs at a link's binding end
  *   circuit_proc.c    /proc/net/qnet_circuit, /proc/net/qnet_node and the
  *                     node's counters
@@ -63,6 +65,9 @@ struct qnet_circuit_net {
 	struct qnet_net_stats	stats;
 };
 
+/* A drop that is not a loss (the attempt ended with a delivery). */
+#define QNET_CAUSE_NONE		0xff
+
 extern unsigned int qnet_circuit_net_id;
 
 static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
@@ -74,6 +79,12 @@ static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
 extern spinlock_t qnet_ent_lock;
 
 /*
+ * Far halves of freshly bound pairs, by pair id, until the node at the
+ * other end of the link hears of them (QNET_MSG_BIND) and takes them.
+ */
+extern struct xarray qnet_pending;
+
+/*
  * Functions one file calls in another, by the file that has them. Unless
  * its comment says otherwise, one that takes a node (@cn) is called with
  * the node's lock held.
@@ -83,6 +94,21 @@ extern spinlock_t qnet_ent_lock;
 
 /* The node's generator, seeded for its address. */
 struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
+
+/* Deferred actions, queued under the node's lock (struct qnet_act). */
+enum qnet_act_kind {
+	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
+	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
+	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
+	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
+};
+
+/* Queue a qnet_sock_*() call of @kind for @sk; @rec for a record. */
+void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
+		   int err, const struct qnet_pair *rec);
+
+/* Run the queued actions, after the node's lock is dropped. */
+void qnet_acts_run(struct sk_buff_head *acts);
 
 /* A message for @c out of @side, queued: its payload to fill, or NULL. */
 void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
@@ -104,8 +130,58 @@ void qnet_count_discard(struct qnet_circuit_net *cn,
 void qnet_link_take(struct qnet_circuit_net *cn,
 		    struct net_device *dev, u64 id);
 
+/* Move @c's clock, or the node's, to @t if later; the time to act at. */
+u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t);
+u64 qnet_clock(struct qnet_circuit_net *cn, u64 t);
+
+/* The circuit table: @head:@id's bucket, and the circuit or NULL. */
+struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
+				       u32 head, u32 id);
+struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
+					 u32 head, u32 id);
+
+/* A new circuit of @role with one reference, in no table yet. */
+struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role);
+
+/* Give @c its device on @side, with a tracked reference. */
+void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
+			  struct net_device *dev);
+
+/* Give up an atomic request's staged pairs, counted for @cause. */
+void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c, u8 cause);
+
+/* Take @c out of its node and free what it holds; tell its socket. */
+void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, int err);
+
+/* Unlink @c and send CLOSE on each side but @skip_side (-1: none). */
+void __qnet_circuit_close(struct qnet_circuit_net *cn,
+			  struct qnet_circuit *c,
+			  struct sk_buff_head *acts, int err,
+			  int skip_side);
+
 /* Does this node bind the pairs of the link on @side of @c? */
 bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side);
+
+/* Ask for a pair on each link this node binds where @c has room. */
+void __qnet_circuit_want(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, u64 now);
+
+/* Queue a record that carries @err for @c's socket. */
+void qnet_circuit_error_record(struct qnet_circuit *c,
+			       struct sk_buff_head *acts, int err, u64 t);
+
+/* Start attempt @epoch: drop what this node holds of the old one. */
+void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, u32 epoch,
+			      u8 cause);
+
+/* Act on what the node now holds: swap, or judge and deliver. */
+void __qnet_circuit_progress(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now);
 
 /* Announce @q (far half @qf) in BIND at @t; attach it to the attempt. */
 void __qnet_circuit_publish(struct qnet_circuit_net *cn,
@@ -113,6 +189,13 @@ void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 			    struct sk_buff_head *acts, unsigned int side,
 			    struct qnet_qubit *q, struct qnet_qubit *qf,
 			    u64 t);
+
+/* BIND: take the far half of a pair the binding end took for @c. */
+int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, unsigned int side,
+			 struct net_device *dev,
+			 const struct qnet_msg_bind *m, u64 t,
+			 struct sk_buff_head *acts);
 
 /* ---- circuit_purify.c ---- */
 
@@ -130,6 +213,16 @@ int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 			   struct qnet_circuit *c, unsigned int side,
 			   struct net_device *dev,
 			   const struct qnet_msg_purify *m);
+
+/* ---- circuit_ctl.c ---- */
+
+/* Head: send the request at the front of the queue if none is active. */
+void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, u64 now);
+
+/* How network-layer frames reach qnet_circuit_rx() (qlink_set_net_ops()). */
+extern const struct qlink_net_ops qnet_circuit_net_rx;
 
 /* ---- circuit_proc.c ---- */
 
