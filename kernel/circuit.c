@@ -5,18 +5,23 @@
  * soon as a repeater holds both halves (swap-asap), and delivery of
  * end-to-end pairs that meet a request's minimum fidelity.
  *
+ * This file is its state machine: circuit objects and their lifetimes,
+ * attempts (epochs), binding, swapping and delivery, and the module's
+ * side of it (parameters, init, devices, namespaces). The control plane
+ * that sets circuits up and hands them their messages is circuit_ctl.c;
+ * purification of link pairs, circuit_purify.c; the /proc files,
+ * circuit_proc.c. What they share is in circuit_net.h, with the locking
+ * rules.
+ *
  * Implementation notes
  *
- * Protocol (Documentation/network.rst has the message flow)
- * - CONNECT is routed hop by hop to the destination node and installs a
- *   circuit at every node (struct qnet_circuit, keyed by head node and
- *   circuit number); ACCEPT or REFUSE come back along the installed path.
- * - REQUEST travels head to tail; every node learns the request. On each
- *   link of the path the node at the link's generating end (qlink end 0)
- *   owns the binding: when one of its circuits has a free slot on that
- *   link it asks the link for a pair, takes the heralded pair and tells the
- *   other end with BIND. Exactly one node decides, so two circuits never
- *   claim the two halves of one pair.
+ * Protocol (Documentation/network.rst has the message flow; CONNECT and
+ * REQUEST are circuit_ctl.c's)
+ * - On each link of the path the node at the link's generating end
+ *   (qlink end 0) owns the binding: when one of its circuits has a free
+ *   slot on that link it asks the link for a pair, takes the heralded
+ *   pair and tells the other end with BIND. Exactly one node decides, so
+ *   two circuits never claim the two halves of one pair.
  * - A repeater holding a qubit on each side swaps at once, then sends
  *   SWAP to both ends with the outcome composed with the Bell state of the
  *   link on the far side; an end that composes its own link's Bell state
@@ -43,23 +48,12 @@
  *   second holder has attached.
  * - A circuit holds references on its devices (tracked) and, at the
  *   ends, on its socket; the socket holds one on the circuit.
- *
- * Locking
- * - qnet_circuit_net.lock (spin_lock_bh: messages arrive in softirq)
- *   protects a node's circuits and everything in them. qnet_ent_lock,
- *   global, protects the holder pointers and measurement records of all
- *   pairs; it nests inside a node's lock and never the other way round.
- * - Nothing is sent and no socket is called under either lock: both are
- *   queued on a local list of actions (struct qnet_act in skb->cb) and
- *   run after the unlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
-#include <linux/math64.h>
 #include <linux/proc_fs.h>
-#include <linux/seq_file.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -68,41 +62,11 @@
 #include <net/netns/generic.h>
 
 #include "circuit.h"
+#include "circuit_net.h"
 #include "circuit_types.h"
 #include "msg.h"
 #include "qlink_net.h"
 #include "qnet.h"
-#include "route.h"
-
-#define QNET_CIRCUIT_HASH_BITS	6
-#define QNET_OWED_MAX		32
-
-/* Per-netns (per node) state of the network layer. */
-struct qnet_circuit_net {
-	spinlock_t		lock;		/* everything below, all circuits */
-	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
-	unsigned int		count;
-	u32			next_id;
-	u64			clock_ns;	/* latest event seen */
-	struct qmath_rng	rng;		/* measurements, swaps */
-	bool			rng_seeded;
-	u32			rng_addr;	/* node address it was seeded for */
-	bool			dying;
-	/*
-	 * Link pairs a BIND gave us before their herald reached our end
-	 * (frames can overtake each other): taken out of the link's memory
-	 * when the herald arrives, so the link does not count them stored.
-	 */
-	struct {
-		struct net_device	*dev;	/* no reference: compared only */
-		u64			id;
-	} owed[QNET_OWED_MAX];
-	unsigned int		owed_pos;
-	struct qnet_net_stats	stats;
-};
-
-/* A drop that is not a loss (the attempt ended with a delivery). */
-#define QNET_CAUSE_NONE		0xff
 
 /*
  * Swap and measurement outcomes repeat from run to run: each node's
@@ -112,22 +76,17 @@ static unsigned long seed = 0x716e6574;
 module_param(seed, ulong, 0444);
 MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
 
-static unsigned int qnet_circuit_net_id __read_mostly;
-static DEFINE_SPINLOCK(qnet_ent_lock);
+unsigned int qnet_circuit_net_id __read_mostly;
+DEFINE_SPINLOCK(qnet_ent_lock);
 /*
  * Far halves of freshly bound pairs, by pair id, until the node at the
  * other end of the link hears of them (QNET_MSG_BIND) and takes them.
  */
-static DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
+DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
 static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
 
-static struct qnet_circuit_net *qnet_cn(const struct net *net)
-{
-	return net_generic(net, qnet_circuit_net_id);
-}
-
 /* The node's generator, seeded for its address. Caller holds cn->lock. */
-static struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
+struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
 {
 	u32 addr = READ_ONCE(qnet_pernet(net)->node_addr);
 
@@ -141,13 +100,6 @@ static struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
 
 /* ---- deferred actions: run after the node's lock is dropped ---- */
 
-enum qnet_act_kind {
-	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
-	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
-	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
-	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
-};
-
 struct qnet_act {
 	struct sock	*sk;	/* a reference, dropped after the action */
 	int		err;
@@ -160,8 +112,8 @@ static struct qnet_act *qnet_act(struct sk_buff *skb)
 	return (struct qnet_act *)skb->cb;
 }
 
-static void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
-			  int err, const struct qnet_pair *rec)
+void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
+		   int err, const struct qnet_pair *rec)
 {
 	struct sk_buff *skb;
 
@@ -179,7 +131,7 @@ static void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
 	__skb_queue_tail(acts, skb);
 }
 
-static void qnet_acts_run(struct sk_buff_head *acts)
+void qnet_acts_run(struct sk_buff_head *acts)
 {
 	struct sk_buff *skb;
 
@@ -213,9 +165,9 @@ static void qnet_acts_run(struct sk_buff_head *acts)
  * side @side at emulated @time_ns. Returns the payload to fill after the
  * struct qnet_msg_circuit, or NULL (no device on that side, no memory).
  */
-static void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
-			      unsigned int side, u8 type, size_t len,
-			      u64 time_ns)
+void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
+		       unsigned int side, u8 type, size_t len,
+		       u64 time_ns)
 {
 	struct qnet_msg_circuit *mc;
 	struct sk_buff *skb;
@@ -266,9 +218,9 @@ static void qnet_ent_put(struct qnet_ent *e)
  * The state of @e with the qubit of @q decohered up to @tq and the other
  * one up to @tother. Caller holds qnet_ent_lock.
  */
-static void __qnet_ent_state(const struct qnet_ent *e,
-			     const struct qnet_qubit *q, u64 tq, u64 tother,
-			     struct qstate *out)
+void __qnet_ent_state(const struct qnet_ent *e,
+		      const struct qnet_qubit *q, u64 tq, u64 tother,
+		      struct qstate *out)
 {
 	const struct qnet_qubit *o;
 
@@ -286,7 +238,7 @@ static void __qnet_ent_state(const struct qnet_ent *e,
 	}
 }
 
-static void qnet_qubit_free(struct qnet_qubit *q)
+void qnet_qubit_free(struct qnet_qubit *q)
 {
 	struct qnet_ent *e;
 
@@ -312,8 +264,8 @@ static void qnet_qubit_free(struct qnet_qubit *q)
  * Count a qubit of the link on @dev given up here for @cause, at the
  * node and on the link end. Caller holds cn->lock.
  */
-static void qnet_count_discard(struct qnet_circuit_net *cn,
-			       struct net_device *dev, u8 cause)
+void qnet_count_discard(struct qnet_circuit_net *cn,
+			struct net_device *dev, u8 cause)
 {
 	if (cause >= __QNET_EXPIRE_MAX)
 		return;
@@ -328,8 +280,8 @@ static void qnet_count_discard(struct qnet_circuit_net *cn,
  * arrived yet (frames overtake each other) is owed, and taken when it
  * comes. Caller holds cn->lock.
  */
-static void qnet_link_take(struct qnet_circuit_net *cn,
-			   struct net_device *dev, u64 id)
+void qnet_link_take(struct qnet_circuit_net *cn,
+		    struct net_device *dev, u64 id)
 {
 	struct qlink_pair *pair = qlink_take(dev, id);
 
@@ -344,14 +296,14 @@ static void qnet_link_take(struct qnet_circuit_net *cn,
 }
 
 /* Move @c's clock to @t if later; the time @c acts at. */
-static u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
+u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
 {
 	if (t > c->clock_ns)
 		c->clock_ns = t;
 	return c->clock_ns;
 }
 
-static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
+u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
 {
 	if (t > cn->clock_ns)
 		cn->clock_ns = t;
@@ -360,16 +312,16 @@ static u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
 
 /* ---- circuit table ---- */
 
-static struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
-					      u32 head, u32 id)
+struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
+				       u32 head, u32 id)
 {
 	return &cn->table[hash_32(head ^ (id * 0x9e3779b9U),
 				  QNET_CIRCUIT_HASH_BITS)];
 }
 
 /* Caller holds cn->lock. */
-static struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
-						u32 head, u32 id)
+struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
+					 u32 head, u32 id)
 {
 	struct qnet_circuit *c;
 
@@ -379,7 +331,7 @@ static struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
 	return NULL;
 }
 
-static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
+struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 {
 	struct qnet_circuit *c = kzalloc(sizeof(*c), GFP_ATOMIC);
 
@@ -397,8 +349,8 @@ static struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	return c;
 }
 
-static void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
-				 struct net_device *dev)
+void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
+			  struct net_device *dev)
 {
 	c->dev[side] = dev;
 	netdev_hold(dev, &c->dev_tracker[side], GFP_ATOMIC);
@@ -440,8 +392,8 @@ static void __qnet_circuit_drop_side(struct qnet_circuit_net *cn,
  * go to the socket together, at the time of the last; or are given up,
  * counted for @cause, if the request ends first. Caller holds cn->lock.
  */
-static void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
-				   struct qnet_circuit *c, u8 cause)
+void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c, u8 cause)
 {
 	struct qnet_qubit *q, *tmp;
 
@@ -458,9 +410,9 @@ static void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
  * notification with @err. The table's reference is dropped by the caller
  * through qnet_circuit_put(). Caller holds cn->lock.
  */
-static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
-				  struct qnet_circuit *c,
-				  struct sk_buff_head *acts, int err)
+void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, int err)
 {
 	struct qnet_qubit *q, *tmp;
 	unsigned int side, i;
@@ -514,10 +466,10 @@ static void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 }
 
 /* Close @c here and tell the nodes on both sides. Caller holds cn->lock. */
-static void __qnet_circuit_close(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c,
-				 struct sk_buff_head *acts, int err,
-				 int skip_side)
+void __qnet_circuit_close(struct qnet_circuit_net *cn,
+			  struct qnet_circuit *c,
+			  struct sk_buff_head *acts, int err,
+			  int skip_side)
 {
 	unsigned int side;
 	u64 now = cn->clock_ns;
@@ -538,7 +490,7 @@ static void __qnet_circuit_close(struct qnet_circuit_net *cn,
 /* ---- generation ---- */
 
 /* Does this node bind the pairs of the link on @side of @c? */
-static bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side)
+bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side)
 {
 	return c->dev[side] && qlink_is_generator(c->dev[side]);
 }
@@ -553,8 +505,8 @@ static bool qnet_circuit_busy(const struct qnet_circuit *c)
  * Ask for a pair on each link this node binds where the circuit has room.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_want(struct qnet_circuit_net *cn,
-				struct qnet_circuit *c, u64 now)
+void __qnet_circuit_want(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, u64 now)
 {
 	unsigned int side;
 
@@ -698,8 +650,8 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	c->nstaged = 0;
 }
 
-static void qnet_circuit_error_record(struct qnet_circuit *c,
-				      struct sk_buff_head *acts, int err, u64 t)
+void qnet_circuit_error_record(struct qnet_circuit *c,
+			       struct sk_buff_head *acts, int err, u64 t)
 {
 	struct qnet_pair rec;
 
@@ -708,10 +660,6 @@ static void qnet_circuit_error_record(struct qnet_circuit *c,
 	rec.deliver_ns = t;
 	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
 }
-
-static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts, u64 now);
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */
 static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
@@ -733,9 +681,9 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
  * Start a new attempt: drop what this node holds of the old one.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
-				     struct qnet_circuit *c, u32 epoch,
-				     u8 cause)
+void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, u32 epoch,
+			      u8 cause)
 {
 	__qnet_circuit_drop_side(cn, c, QNET_UP, cause);
 	__qnet_circuit_drop_side(cn, c, QNET_DOWN, cause);
@@ -959,9 +907,9 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 }
 
 /* Act on what the node now holds. Caller holds cn->lock. */
-static void __qnet_circuit_progress(struct qnet_circuit_net *cn,
-				    struct qnet_circuit *c,
-				    struct sk_buff_head *acts, u64 now)
+void __qnet_circuit_progress(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now)
 {
 	unsigned int side;
 
@@ -1027,18 +975,18 @@ static struct qnet_qubit *qnet_qubit_new(struct qnet_circuit *c,
 	return q;
 }
 
-/* ---- purification at the binding end of a link ---- */
+/* ---- announcing a bound pair ---- */
 
 /*
  * Announce pair @q (ours) and @qf (its far half) to the node at the other
  * end of the link on @side, in BIND at @t, and attach @q to the attempt.
  * Caller holds cn->lock.
  */
-static void __qnet_circuit_publish(struct qnet_circuit_net *cn,
-				   struct qnet_circuit *c,
-				   struct sk_buff_head *acts, unsigned int side,
-				   struct qnet_qubit *q, struct qnet_qubit *qf,
-				   u64 t)
+void __qnet_circuit_publish(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c,
+			    struct sk_buff_head *acts, unsigned int side,
+			    struct qnet_qubit *q, struct qnet_qubit *qf,
+			    u64 t)
 {
 	struct qnet_msg_bind *m;
 	u64 ent_id;
@@ -1062,185 +1010,6 @@ static void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 	}
 	__qnet_circuit_attach(c, side, q);
 	__qnet_circuit_progress(cn, c, acts, t);
-}
-
-/* The purification protocol the active request asked for. */
-static u8 qnet_circuit_purify_proto(const struct qnet_circuit *c)
-{
-	return c->req.flags & QNET_REQ_F_BBPSSW ? QSTATE_PURIFY_BBPSSW :
-						  QSTATE_PURIFY_DEJMPS;
-}
-
-static void qnet_circuit_send_purify(struct qnet_circuit *c,
-				     struct sk_buff_head *acts,
-				     unsigned int side, u64 t, u64 kept_id,
-				     u64 measured_id, u8 round, bool ok,
-				     u8 cause)
-{
-	struct qnet_msg_purify *m;
-
-	m = qnet_circuit_msg(c, acts, side, QNET_MSG_PURIFY, sizeof(*m), t);
-	if (!m)
-		return;
-	m->kept_id = cpu_to_be64(kept_id);
-	m->measured_id = cpu_to_be64(measured_id);
-	m->ok = ok;
-	m->round = round;
-	m->proto = qnet_circuit_purify_proto(c);
-	m->cause = cause;
-}
-
-/*
- * One purification round on two pairs of the link on @side, neither yet
- * announced, both held here with their far halves: keep @a, measure @b,
- * at @t. The pairs belong to this node alone until published, so @a's
- * pair is updated in place. Caller holds cn->lock.
- */
-static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
-			      struct qnet_circuit *c, struct qnet_qubit *a,
-			      struct qnet_qubit *b, u64 t)
-{
-	struct qstate_purify_params prm = {
-		.proto = qnet_circuit_purify_proto(c),
-	};
-	struct qnet_ent *ea, *eb;
-	struct qstate sa, sb, out;
-	bool ok;
-
-	spin_lock_bh(&qnet_ent_lock);
-	ea = a->ent;
-	eb = b->ent;
-	__qnet_ent_state(ea, a, t, t, &sa);
-	__qnet_ent_state(eb, b, t, t, &sb);
-	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
-	if (ok) {
-		ea->state = out;
-		ea->t0 = t;
-		ea->create_ns = min(ea->create_ns, eb->create_ns);
-		ea->purifications += eb->purifications + 1;
-	}
-	spin_unlock_bh(&qnet_ent_lock);
-	return ok;
-}
-
-/*
- * A fresh pair @q (with its far half in q->far) on @side enters round
- * @round: it waits for a partner of the same round, or is purified with
- * the one waiting and the survivor goes on to the next round, until it
- * has the rounds the request needs and is published. Each round costs a
- * round trip on the link: the two ends exchange their parity outcomes.
- * Caller holds cn->lock.
- */
-static void __qnet_circuit_purify(struct qnet_circuit_net *cn,
-				  struct qnet_circuit *c,
-				  struct sk_buff_head *acts, unsigned int side,
-				  struct qnet_qubit *q, u64 t)
-{
-	u64 rtt = 2 * qlink_delay_ns(c->dev[side]);
-	unsigned int round = 0;
-	struct qnet_qubit *held;
-	bool ok;
-
-	while (round < c->purify_rounds[side]) {
-		held = c->purify[side][round];
-		c->purify[side][round] = q;
-		if (!held)
-			return;
-		c->purify[side][round] = NULL;
-		t = max3(t, held->ready_ns, q->ready_ns);
-		if (held->cutoff_ns && t - held->herald_ns > held->cutoff_ns) {
-			/* waited too long for a partner: q takes its place */
-			qnet_circuit_send_purify(c, acts, side, t,
-						 held->link_id, 0, 0, false,
-						 QNET_EXPIRE_CUTOFF);
-			qnet_count_discard(cn, held->dev, QNET_EXPIRE_CUTOFF);
-			qnet_qubit_free(held);
-			c->purify[side][round] = q;
-			return;
-		}
-		ok = qnet_purify_pairs(cn, c, held, q, t);
-		qnet_circuit_send_purify(c, acts, side, t, held->link_id,
-					 q->link_id, round + 1, ok, 0);
-		qlink_count_purify(c->dev[side], ok);
-		qnet_qubit_free(q);
-		if (!ok) {
-			cn->stats.purify_failed++;
-			qnet_count_discard(cn, c->dev[side],
-					   QNET_EXPIRE_PURIFY_FAILED);
-			qnet_count_discard(cn, c->dev[side],
-					   QNET_EXPIRE_PURIFY_FAILED);
-			qnet_qubit_free(held);
-			return;
-		}
-		cn->stats.purify_ok++;
-		held->ready_ns = t + rtt;
-		q = held;
-		round++;
-	}
-	__qnet_circuit_publish(cn, c, acts, side, q, q->far,
-			       round ? t : q->ready_ns);
-}
-
-/*
- * The fidelity each of @hops links must give for the end-to-end pair to
- * reach @fid_ppm, were links Werner pairs and swaps perfect: Werner
- * parameters w = (4F - 1) / 3 multiply under swapping, so each link
- * needs w^(1/hops). Decoherence and imperfect links make the real need
- * higher; the head's verdict is what decides delivery.
- */
-static u32 qnet_link_target_ppm(u32 fid_ppm, unsigned int hops)
-{
-	u64 w_ppm, wl_ppm;
-	qfix ln_w;
-
-	if (fid_ppm <= 250000 || hops <= 1)
-		return fid_ppm;
-	w_ppm = div_u64(4ULL * fid_ppm - 1000000, 3);
-	ln_w = qmath_ln_prob(qprob_from_ppm(w_ppm));
-	wl_ppm = qprob_to_ppm(qmath_exp_prob(div_s64(ln_w, hops)));
-	return div_u64(3 * wl_ppm + 1000000, 4);
-}
-
-/*
- * Rounds of purification the active request needs on the link this node
- * binds on @side: as few as bring the link's heralded state to the
- * per-link target, no more than its memories can hold (a round more
- * needs a qubit more at each end) and none that stop helping.
- */
-static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
-{
-	struct qstate_purify_params prm = {
-		.proto = qnet_circuit_purify_proto(c),
-	};
-	struct net_device *dev = c->dev[side];
-	struct qstate s, next;
-	u32 target, slots;
-	u8 n = 0;
-
-	if (!dev || !c->req.min_fid_ppm)
-		return 0;
-	target = qnet_link_target_ppm(c->req.min_fid_ppm, max_t(u8, c->hops, 1));
-	slots = qlink_mem_slots(dev);
-	qlink_model_state(dev, &s);
-	while (n < QNET_PURIFY_MAX_ROUNDS && n + 1U < slots &&
-	       qprob_to_ppm(qstate_fidelity(&s)) < target) {
-		qstate_purify(&next, &s, &s, &prm);
-		if (qstate_fidelity(&next) <= qstate_fidelity(&s))
-			break;
-		s = next;
-		n++;
-	}
-	return n;
-}
-
-/* A request became active here: plan the links this node binds. */
-static void qnet_circuit_plan(struct qnet_circuit *c)
-{
-	unsigned int side;
-
-	for (side = QNET_UP; side <= QNET_DOWN; side++)
-		c->purify_rounds[side] = qnet_circuit_binds(c, side) ?
-					 qnet_purify_plan(c, side) : 0;
 }
 
 /* ---- link layer callbacks ---- */
@@ -1413,13 +1182,13 @@ static const struct qlink_consumer qnet_circuit_consumer = {
 	.expire	= qnet_circuit_expire,
 };
 
-/* ---- messages from the wire ---- */
+/* ---- BIND, from the wire through circuit_ctl.c ---- */
 
-static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
-				struct qnet_circuit *c, unsigned int side,
-				struct net_device *dev,
-				const struct qnet_msg_bind *m, u64 t,
-				struct sk_buff_head *acts)
+int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, unsigned int side,
+			 struct net_device *dev,
+			 const struct qnet_msg_bind *m, u64 t,
+			 struct sk_buff_head *acts)
 {
 	u32 epoch = ntohl(m->epoch);
 	struct qnet_qubit *q;
@@ -1445,692 +1214,7 @@ static int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	return 0;
 }
 
-/*
- * The binding end of the link on @side used link pairs in a purification
- * round: take them out of this end's memory as the message names them.
- */
-static int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
-				  struct qnet_circuit *c, unsigned int side,
-				  struct net_device *dev,
-				  const struct qnet_msg_purify *m)
-{
-	if (qnet_circuit_binds(c, side))
-		return -EINVAL;		/* we bind this link, not the sender */
-	if (!m->round) {
-		if (m->cause >= __QNET_EXPIRE_MAX)
-			return -EINVAL;
-		qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
-		qnet_count_discard(cn, dev, m->cause);
-		return 0;
-	}
-	qnet_link_take(cn, dev, be64_to_cpu(m->measured_id));
-	qlink_count_purify(dev, m->ok);
-	if (m->ok) {
-		cn->stats.purify_ok++;
-		return 0;
-	}
-	qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
-	cn->stats.purify_failed++;
-	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
-	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
-	return 0;
-}
-
-/* Forward a message that travels through this node. */
-static void qnet_circuit_forward(struct qnet_circuit *c,
-				 struct sk_buff_head *acts, unsigned int side,
-				 u8 type, const void *payload, size_t len,
-				 u64 t)
-{
-	void *m = qnet_circuit_msg(c, acts, side, type, len, t);
-
-	if (m)
-		memcpy(m + sizeof(struct qnet_msg_circuit),
-		       payload + sizeof(struct qnet_msg_circuit),
-		       len - sizeof(struct qnet_msg_circuit));
-}
-
-static void qnet_circuit_install_req(struct qnet_circuit *c,
-				     const struct qnet_msg_request *m)
-{
-	struct qnet_req *r = &c->req;
-
-	r->active = true;
-	r->id = be64_to_cpu(m->request_id);
-	r->start_ns = be64_to_cpu(m->start_ns);
-	r->num_pairs = ntohl(m->num_pairs);
-	r->delivered = 0;
-	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
-	r->priority = m->priority;
-	r->type = m->type;
-	r->basis = m->basis;
-	r->flags = m->flags;
-	r->deadline_ns = m->max_time_ns ?
-			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
-	qnet_circuit_plan(c);
-}
-
-/*
- * One message of an existing circuit, arriving on @side of it at @t.
- * Caller holds cn->lock.
- */
-static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c, unsigned int side,
-				 struct net_device *dev, u8 type,
-				 const void *payload, size_t len, u64 t,
-				 struct sk_buff_head *acts)
-{
-	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
-	const struct qnet_msg_answer *a = payload;
-	const struct qnet_msg_swap *s = payload;
-
-	t = qnet_circuit_clock(c, t);
-
-	switch (type) {
-	case QNET_MSG_ACCEPT:
-		if (side != QNET_DOWN || len != sizeof(*a))
-			return -EINVAL;
-		if (c->state == QNET_C_UP)
-			return 0;	/* a CONNECT sent again was answered twice */
-		if (c->state != QNET_C_CONNECTING)
-			return -EINVAL;
-		c->state = QNET_C_UP;
-		c->hops = a->hops;
-		c->path_delay_ns = be64_to_cpu(a->delay_ns);
-		if (c->role == QNET_ROLE_HEAD)
-			qnet_act_sock(acts, c->sk, QNET_ACT_CONNECTED, 0,
-				      NULL);
-		else
-			qnet_circuit_forward(c, acts, out, type, payload, len,
-					     t);
-		return 0;
-	case QNET_MSG_REFUSE:
-	case QNET_MSG_CLOSE:
-		if (len != sizeof(*a))
-			return -EINVAL;
-		if (type == QNET_MSG_REFUSE && side != QNET_DOWN)
-			return -EINVAL;
-		__qnet_circuit_close(cn, c, acts, -(int)ntohl(a->error),
-				     side);
-		return 0;
-	case QNET_MSG_REQUEST:
-		if (side != QNET_UP || len != sizeof(struct qnet_msg_request))
-			return -EINVAL;
-		if (c->state != QNET_C_UP)
-			return 0;
-		qnet_circuit_install_req(c, payload);
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		__qnet_circuit_want(cn, c, t);
-		return 0;
-	case QNET_MSG_BIND:
-		if (len != sizeof(struct qnet_msg_bind))
-			return -EINVAL;
-		return qnet_circuit_rx_bind(cn, c, side, dev, payload, t, acts);
-	case QNET_MSG_PURIFY:
-		if (len != sizeof(struct qnet_msg_purify))
-			return -EINVAL;
-		return qnet_circuit_rx_purify(cn, c, side, dev, payload);
-	case QNET_MSG_SWAP:
-	case QNET_MSG_DISCARD:
-	case QNET_MSG_DELIVER:
-		if (len != sizeof(*s))
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	/* SWAP, DISCARD, DELIVER: about attempt @epoch */
-	if (ntohl(s->epoch) < c->epoch) {
-		/* stale for this node, maybe not for the ones behind it */
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		return 0;
-	}
-
-	switch (type) {
-	case QNET_MSG_SWAP:
-		if (c->role == QNET_ROLE_MID) {
-			qnet_circuit_forward(c, acts, out, type, payload, len,
-					     t);
-			return 0;
-		}
-		c->swaps_seen++;
-		c->frame = qstate_bell_compose(c->frame, s->frame & 3);
-		break;
-	case QNET_MSG_DISCARD:
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		__qnet_circuit_new_epoch(cn, c, c->epoch + 1, s->cause);
-		__qnet_circuit_want(cn, c, t);
-		break;
-	case QNET_MSG_DELIVER:
-		if (side != QNET_UP)
-			return -EINVAL;
-		qnet_circuit_forward(c, acts, out, type, payload, len, t);
-		if (ntohl(s->error) == ETIMEDOUT) {
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 QNET_EXPIRE_DEADLINE);
-			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
-			if (c->role == QNET_ROLE_TAIL)
-				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
-							  t);
-			c->req.active = false;
-			return 0;
-		}
-		if (ntohl(s->error)) {
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 s->cause);
-			__qnet_circuit_want(cn, c, t);
-			return 0;
-		}
-		if (c->role == QNET_ROLE_MID) {
-			/* the head counts; repeaters follow it */
-			if (c->req.active &&
-			    ++c->req.delivered >= c->req.num_pairs)
-				c->req.active = false;
-			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
-						 QNET_CAUSE_NONE);
-			__qnet_circuit_want(cn, c, t);
-			return 0;
-		}
-		c->verdict = true;
-		c->verdict_ent = be64_to_cpu(s->ent_id);
-		c->verdict_ns = t;
-		break;
-	}
-	__qnet_circuit_progress(cn, c, acts, t);
-	return 0;
-}
-
-/* The attempt a message is about; 0 for those that carry none. */
-static u32 qnet_msg_epoch(u8 type, const void *payload)
-{
-	switch (type) {
-	case QNET_MSG_BIND:
-		return ntohl(((const struct qnet_msg_bind *)payload)->epoch);
-	case QNET_MSG_SWAP:
-	case QNET_MSG_DISCARD:
-	case QNET_MSG_DELIVER:
-		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
-	}
-	return 0;
-}
-
-/*
- * Messages of an existing circuit. One of a later attempt than this
- * node's waits until the message that ends the node's attempt has
- * arrived; whatever moves the node on replays the waiting ones.
- * Caller holds cn->lock.
- */
-static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
-			     struct qnet_circuit *c, unsigned int side,
-			     struct net_device *dev, u8 type,
-			     const void *payload, size_t len, u64 t,
-			     struct sk_buff_head *acts)
-{
-	u32 epoch = qnet_msg_epoch(type, payload);
-	struct qnet_deferred *d;
-	bool again;
-	int err;
-
-	if (epoch > c->epoch) {
-		if (len > QNET_DEFER_LEN)
-			return -EINVAL;
-		d = c->ndeferred < QNET_DEFER_MAX ?
-		    kmalloc(sizeof(*d), GFP_ATOMIC) : NULL;
-		if (!d) {
-			/* losing it would wedge the circuit: end it instead */
-			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
-			return 0;
-		}
-		list_add_tail(&d->node, &c->deferred);
-		c->ndeferred++;
-		d->type = type;
-		d->side = side;
-		d->len = len;
-		d->epoch = epoch;
-		d->time_ns = t;
-		memcpy(d->payload, payload, len);
-		return 0;
-	}
-	/* the message may close @c: keep it until the replay is done */
-	refcount_inc(&c->refcnt);
-	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
-				    acts);
-
-	/* replay, in arrival order, what the node's attempt caught up with */
-	do {
-		again = false;
-		list_for_each_entry(d, &c->deferred, node) {
-			if (c->state != QNET_C_UP)
-				break;
-			if (d->epoch > c->epoch)
-				continue;
-			list_del(&d->node);
-			c->ndeferred--;
-			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
-					      d->type, d->payload, d->len,
-					      max(d->time_ns, t), acts);
-			kfree(d);
-			again = true;
-			break;
-		}
-	} while (again);
-	qnet_circuit_put(c);
-	return err;
-}
-
-/*
- * A CONNECT for a circuit this node already has: the head sent it again
- * because it heard nothing. Pass it on if this node is still waiting for
- * the answer too, or answer again if it has one (ACCEPT was lost behind
- * it). Caller holds cn->lock.
- */
-static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct net_device *dev,
-					const struct qnet_msg_connect *m,
-					u64 t, struct sk_buff_head *acts)
-{
-	struct qnet_msg_answer *a;
-	void *f;
-
-	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
-		return -EEXIST;
-	if (c->state == QNET_C_CONNECTING) {
-		if (c->role != QNET_ROLE_MID)
-			return 0;
-		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
-				     sizeof(*m), t);
-		if (f) {
-			struct qnet_msg_connect *fc = f;
-
-			memcpy(f + sizeof(fc->c), (const void *)m + sizeof(m->c),
-			       sizeof(*m) - sizeof(m->c));
-			fc->hops = c->hops + 1;
-			fc->delay_ns = cpu_to_be64(c->path_delay_ns +
-					qlink_delay_ns(c->dev[QNET_DOWN]));
-		}
-		return 0;
-	}
-	if (c->state != QNET_C_UP)
-		return 0;
-	/* up here: hops and delay are the whole path's since ACCEPT */
-	a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT, sizeof(*a), t);
-	if (a) {
-		a->hops = c->hops;
-		a->delay_ns = cpu_to_be64(c->path_delay_ns);
-	}
-	return 0;
-}
-
-/* CONNECT at this node: answer as the tail, or install and route on. */
-static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
-				   struct net_device *dev,
-				   const struct qnet_msg_connect *m, u64 t,
-				   struct sk_buff_head *acts)
-{
-	struct net *net = dev_net(dev);
-	u32 head = ntohl(m->c.head_node), id = ntohl(m->c.circuit_id);
-	u32 dst = ntohl(m->dst_node);
-	struct qnet_circuit *c;
-	struct net_device *out = NULL;
-	struct sock *lsk;
-	int err = 0;
-
-	if (m->c.dir != QNET_DIR_DOWN || !head || !dst)
-		return -EINVAL;
-	c = __qnet_circuit_find(cn, head, id);
-	if (c)
-		return __qnet_circuit_connect_again(cn, c, dev, m, t, acts);
-
-	c = qnet_circuit_alloc(net, QNET_ROLE_MID);
-	if (!c)
-		return -ENOMEM;
-	c->head_node = head;
-	c->id = id;
-	/* links crossed and their delay, up to and including @dev's */
-	c->hops = m->hops;
-	c->path_delay_ns = be64_to_cpu(m->delay_ns);
-	qnet_circuit_set_dev(c, QNET_UP, dev);
-	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
-	cn->count++;
-
-	if (dst == READ_ONCE(qnet_pernet(net)->node_addr)) {
-		struct qnet_msg_answer *a;
-
-		c->role = QNET_ROLE_TAIL;
-		c->peer_node = head;
-		c->peer_port = ntohs(m->src_port);
-		c->local_port = ntohs(m->dst_port);
-		lsk = qnet_sock_lookup_listener(net, c->local_port);
-		if (!lsk) {
-			err = -ECONNREFUSED;
-			goto refuse;
-		}
-		/* the socket's reference on c, and ours on the socket */
-		refcount_inc(&c->refcnt);
-		err = qnet_sock_accept_child(lsk, c, head, c->peer_port);
-		sock_put(lsk);
-		if (err) {
-			refcount_dec(&c->refcnt);
-			goto refuse;
-		}
-		c->state = QNET_C_UP;
-		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT,
-				     sizeof(*a), t);
-		if (a) {
-			a->hops = c->hops;
-			a->delay_ns = cpu_to_be64(c->path_delay_ns);
-		}
-		return 0;
-	}
-
-	if (c->hops + 1 > QNET_MAX_HOPS) {
-		err = -EHOSTUNREACH;
-		goto refuse;
-	}
-	out = qnet_route_lookup(net, dst);
-	if (!out || out == dev || !qlink_dev_is_qlink(out)) {
-		err = -EHOSTUNREACH;
-		goto refuse;
-	}
-	qnet_circuit_set_dev(c, QNET_DOWN, out);
-	dev_put(out);
-	{
-		struct qnet_msg_connect *f;
-
-		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
-				     sizeof(*f), t);
-		if (f) {
-			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
-			       sizeof(*f) - sizeof(f->c));
-			f->hops = c->hops + 1;
-			f->delay_ns = cpu_to_be64(c->path_delay_ns +
-						  qlink_delay_ns(out));
-		}
-	}
-	return 0;
-
-refuse:
-	if (out)
-		dev_put(out);
-	{
-		struct qnet_msg_answer *a;
-
-		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_REFUSE,
-				     sizeof(*a), t);
-		if (a)
-			a->error = htonl(-err);
-	}
-	c->sk = NULL;
-	__qnet_circuit_unlink(cn, c, acts, err);
-	return 0;
-}
-
-static const size_t qnet_msg_len[] = {
-	[QNET_MSG_CONNECT]	= sizeof(struct qnet_msg_connect),
-	[QNET_MSG_ACCEPT]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_REFUSE]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_CLOSE]	= sizeof(struct qnet_msg_answer),
-	[QNET_MSG_REQUEST]	= sizeof(struct qnet_msg_request),
-	[QNET_MSG_BIND]		= sizeof(struct qnet_msg_bind),
-	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
-	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
-};
-
-/**
- * qnet_circuit_rx() - a network-layer message arrived on a qlink
- * @dev: the qlink it arrived on
- * @hdr: its qnet header, already checked for version
- * @payload: the bytes after the header
- * @len: their number (ntohs(hdr->len))
- *
- * Softirq context.
- *
- * Return: 0, or -errno if the message is malformed or names a circuit
- * this node does not know (the caller counts and drops it).
- */
-int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
-		    const void *payload, size_t len)
-{
-	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
-	const struct qnet_msg_circuit *mc = payload;
-	struct sk_buff_head acts;
-	struct qnet_circuit *c;
-	u8 type = hdr->type;
-	unsigned int side;
-	u64 t;
-	int err;
-
-	if (type >= ARRAY_SIZE(qnet_msg_len) || !qnet_msg_len[type] ||
-	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
-		return -EINVAL;
-
-	t = be64_to_cpu(hdr->time_ns) + qlink_delay_ns(dev);
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (cn->dying) {
-		err = -ENETDOWN;
-		goto out;
-	}
-	qnet_clock(cn, t);
-	if (type == QNET_MSG_CONNECT) {
-		err = qnet_circuit_rx_connect(cn, dev, payload, t, &acts);
-		goto out;
-	}
-	c = __qnet_circuit_find(cn, ntohl(mc->head_node),
-				ntohl(mc->circuit_id));
-	if (!c) {
-		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
-			const struct qnet_msg_bind *b = payload;
-			struct qnet_qubit *q;
-
-			q = xa_erase(&qnet_pending, be64_to_cpu(b->ent_id));
-			if (q)
-				qnet_qubit_free(q);
-		}
-		err = -ENOENT;
-		goto out;
-	}
-	/* a message travelling down arrived from our up side */
-	side = mc->dir == QNET_DIR_DOWN ? QNET_UP : QNET_DOWN;
-	if (c->dev[side] != dev) {
-		err = -EINVAL;
-		goto out;
-	}
-	err = __qnet_circuit_rx(cn, c, side, dev, type, payload, len, t, &acts);
-out:
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	return err;
-}
-
-/* Frames of type 16 and up, from the qlink wire handler (softirq). */
-static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
-{
-	const struct qnet_hdr *hdr;
-	int err;
-
-	if (skb_linearize(skb))
-		return -ENOMEM;
-	hdr = (const struct qnet_hdr *)skb->data;
-	err = qnet_circuit_rx(dev, hdr, skb->data + sizeof(*hdr),
-			      ntohs(hdr->len));
-	if (!err)
-		consume_skb(skb);
-	return err;
-}
-
-static const struct qlink_net_ops qnet_circuit_net_rx = {
-	.rcv	= qnet_circuit_rcv,
-};
-
-/* ---- the socket layer's side ---- */
-
-/* The head's CONNECT, first or again. Caller holds cn->lock. */
-static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts)
-{
-	struct qnet_msg_connect *m;
-
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
-			     cn->clock_ns);
-	if (!m)
-		return;
-	m->dst_node = htonl(c->peer_node);
-	m->src_port = htons(c->local_port);
-	m->dst_port = htons(c->peer_port);
-	m->hops = 1;
-	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
-}
-
-int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
-			 u16 dst_port, struct qnet_circuit **cp)
-{
-	struct net *net = sock_net(sk);
-	struct qnet_circuit_net *cn = qnet_cn(net);
-	u32 self = READ_ONCE(qnet_pernet(net)->node_addr);
-	struct sk_buff_head acts;
-	struct net_device *dev;
-	struct qnet_circuit *c;
-
-	if (self == QNET_ADDR_ANY)
-		return -EADDRNOTAVAIL;
-	if (dst_node == self || dst_node == QNET_ADDR_ANY)
-		return -EHOSTUNREACH;
-	dev = qnet_route_lookup(net, dst_node);
-	if (!dev)
-		return -EHOSTUNREACH;
-	if (!qlink_dev_is_qlink(dev) || !netif_running(dev)) {
-		dev_put(dev);
-		return -EHOSTUNREACH;
-	}
-	c = qnet_circuit_alloc(net, QNET_ROLE_HEAD);
-	if (!c) {
-		dev_put(dev);
-		return -ENOMEM;
-	}
-	c->head_node = self;
-	c->peer_node = dst_node;
-	c->peer_port = dst_port;
-	c->local_port = src_port;
-	c->hops = 1;
-	qnet_circuit_set_dev(c, QNET_DOWN, dev);
-	dev_put(dev);
-	sock_hold(sk);
-	c->sk = sk;
-	refcount_inc(&c->refcnt);	/* the socket's */
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	do {
-		c->id = ++cn->next_id;
-	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
-	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
-	cn->count++;
-	__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	*cp = c;
-	return 0;
-}
-
-void qnet_circuit_resend_connect(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
-		__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-}
-
-/*
- * Send the request at the front of the head's queue if none is active.
- * Caller holds cn->lock.
- */
-static void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-					struct qnet_circuit *c,
-					struct sk_buff_head *acts, u64 now)
-{
-	const struct qnet_request *r;
-	struct qnet_msg_request *m;
-
-	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
-		return;
-	r = &c->reqq[c->reqq_head];
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
-			     now);
-	if (!m)
-		return;	/* retried at the next request or delivery */
-	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
-	m->start_ns = cpu_to_be64(now);
-	m->max_time_ns = cpu_to_be64(r->max_time_ns);
-	m->num_pairs = htonl(r->num_pairs);
-	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
-	m->priority = r->priority;
-	m->type = r->type;
-	m->basis = r->basis;
-	m->flags = r->flags;
-	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
-	c->reqq_len--;
-	qnet_circuit_install_req(c, m);
-	__qnet_circuit_want(cn, c, now);
-}
-
-int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
-			 u64 *req_id)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-	unsigned int tail;
-	int err = 0;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->state != QNET_C_UP) {
-		err = -ENOTCONN;
-	} else if (c->role != QNET_ROLE_HEAD) {
-		err = -EOPNOTSUPP;
-	} else if (c->reqq_len >= QNET_REQQ_MAX) {
-		err = -ENOBUFS;
-	} else {
-		tail = (c->reqq_head + c->reqq_len) % QNET_REQQ_MAX;
-		c->reqq[tail] = *req;
-		c->reqq_id[tail] = c->next_req_id++;
-		*req_id = c->reqq_id[tail];
-		c->reqq_len++;
-		__qnet_circuit_next_request(cn, c, &acts, cn->clock_ns);
-	}
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	return err;
-}
-
-void qnet_circuit_close(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->sk) {
-		/* the socket is going: no callbacks to it any more */
-		sock_put(c->sk);
-		c->sk = NULL;
-	}
-	if (c->state != QNET_C_CLOSED)
-		__qnet_circuit_close(cn, c, &acts, -ECONNRESET, -1);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-	qnet_circuit_put(c);
-}
+/* ---- the socket layer's side: kept qubits, accepted sockets ---- */
 
 static struct qnet_qubit *__qnet_circuit_kept(struct qnet_circuit *c, u32 h)
 {
@@ -2267,89 +1351,6 @@ static int qnet_circuit_netdev_event(struct notifier_block *nb,
 static struct notifier_block qnet_circuit_notifier = {
 	.notifier_call = qnet_circuit_netdev_event,
 };
-
-/*
- * /proc/net/qnet_circuit: the circuits through this node, one a line, so
- * that tests and people can see that nothing is left behind.
- */
-static int qnet_circuit_seq_show(struct seq_file *seq, void *v)
-{
-	static const char * const roles[] = { "head", "mid", "tail" };
-	static const char * const states[] = { "connecting", "up", "closed" };
-	struct qnet_circuit_net *cn = qnet_cn(seq_file_single_net(seq));
-	struct qnet_circuit *c;
-	unsigned int i;
-
-	seq_puts(seq, "Head     Id       Role State      Hops Epoch    Up Down Kept Request          Delivered\n");
-	spin_lock_bh(&cn->lock);
-	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
-		hlist_for_each_entry(c, &cn->table[i], hnode)
-			seq_printf(seq, "%08x %08x %-4s %-10s %4u %8u %2u %4u %4u %016llx %9u\n",
-				   c->head_node, c->id, roles[c->role],
-				   states[c->state], c->hops, c->epoch,
-				   !!c->slot[QNET_UP], !!c->slot[QNET_DOWN],
-				   c->nkept, c->req.active ? c->req.id : 0,
-				   c->req.delivered);
-	}
-	spin_unlock_bh(&cn->lock);
-	return 0;
-}
-
-void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s)
-{
-	struct qnet_circuit_net *cn = qnet_cn(net);
-
-	spin_lock_bh(&cn->lock);
-	*s = cn->stats;
-	spin_unlock_bh(&cn->lock);
-}
-
-void qnet_circuit_reset_stats(struct net *net)
-{
-	struct qnet_circuit_net *cn = qnet_cn(net);
-
-	spin_lock_bh(&cn->lock);
-	memset(&cn->stats, 0, sizeof(cn->stats));
-	spin_unlock_bh(&cn->lock);
-}
-
-/*
- * /proc/net/qnet_node: the node's network-layer counters (the same as
- * netlink's QNET_A_NET_STATS), "name value" a line, as /proc/net/snmp
- * gives a namespace's protocol counters: a node is a namespace, and
- * sysfs has no object for one.
- */
-static int qnet_node_seq_show(struct seq_file *seq, void *v)
-{
-	static const char * const causes[__QNET_EXPIRE_MAX] = {
-		[QNET_EXPIRE_CUTOFF]		= "cutoff",
-		[QNET_EXPIRE_REPLACED]		= "replaced",
-		[QNET_EXPIRE_LINK_DOWN]		= "link_down",
-		[QNET_EXPIRE_FIDELITY]		= "fidelity",
-		[QNET_EXPIRE_UNCLAIMED]		= "unclaimed",
-		[QNET_EXPIRE_DEADLINE]		= "deadline",
-		[QNET_EXPIRE_SWAP_FAILED]	= "swap_failed",
-		[QNET_EXPIRE_PURIFY_FAILED]	= "purify_failed",
-	};
-	struct qnet_net_stats s;
-	unsigned int i;
-
-	qnet_circuit_get_stats(seq_file_single_net(seq), &s);
-	seq_printf(seq, "delivered %llu\n", s.delivered);
-	seq_printf(seq, "delivered_fid_sum_ppm %llu\n",
-		   s.delivered_fid_sum_ppm);
-	seq_printf(seq, "mean_delivered_fid_ppm %llu\n",
-		   s.delivered ? div64_u64(s.delivered_fid_sum_ppm,
-					   s.delivered) : 0);
-	seq_printf(seq, "swaps_ok %llu\n", s.swaps_ok);
-	seq_printf(seq, "swaps_failed %llu\n", s.swaps_failed);
-	seq_printf(seq, "purify_ok %llu\n", s.purify_ok);
-	seq_printf(seq, "purify_failed %llu\n", s.purify_failed);
-	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		seq_printf(seq, "discards_%s %llu\n", causes[i],
-			   s.discards[i]);
-	return 0;
-}
 
 static int __net_init qnet_circuit_net_init(struct net *net)
 {

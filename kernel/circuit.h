@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The interface between the socket layer (af_qnet.c, sock*.c) and the
- * network layer (circuit.c: connection set-up, per-request circuits,
- * swapping, delivery). See Documentation/network.rst.
+ * network layer (circuit*.c: connection set-up, per-request circuits,
+ * swapping, delivery; circuit_net.h says which file holds what). See
+ * Documentation/network.rst.
  *
  * Lifetimes: a connected socket holds a reference on its circuit; an
  * attached circuit holds a reference on its socket (sock_hold) until

@@ -84,7 +84,7 @@ static u32 fid_ppm(const struct qstate *s)
 }
 
 /*
- * The kernel's rule, restated (circuit.c: qnet_link_target_ppm and
+ * The kernel's rule, restated (circuit_purify.c: qnet_link_target_ppm and
  * qnet_purify_plan): per-link Werner target w^(1/hops), then the fewest
  * rounds that reach it, within the memory and while rounds still help.
  */

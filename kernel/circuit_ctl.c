@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The network layer's control plane. Every network-layer message from a
+ * qlink enters here (qnet_circuit_rx()), is checked and goes to the
+ * circuit it names; circuits are set up here (CONNECT, ACCEPT, REFUSE,
+ * and CONNECT again while unanswered), closed (CLOSE) and given their
+ * requests (REQUEST).
+ *
+ * Apart from circuit.c because this is where messages are parsed and
+ * circuits installed, while circuit.c is the state machine the messages
+ * drive: BIND goes on to circuit.c and PURIFY to circuit_purify.c; SWAP,
+ * DISCARD and DELIVER update the attempt here (__qnet_circuit_rx_one())
+ * and circuit.c acts on it (__qnet_circuit_progress() and friends).
+ *
+ * Protocol (Documentation/network.rst has the message flow)
+ * - CONNECT is routed hop by hop to the destination node and installs a
+ *   circuit at every node (struct qnet_circuit, keyed by head node and
+ *   circuit number); ACCEPT or REFUSE come back along the installed path.
+ * - REQUEST travels head to tail; every node learns the request.
+ * - A message of a later attempt than the node's waits (struct
+ *   qnet_deferred) until the message that ends the node's attempt has
+ *   arrived: two messages on one link may swap places.
+ *
+ * Locking: circuit_net.h.
+ */
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <net/sock.h>
+
+#include "circuit.h"
+#include "circuit_net.h"
+#include "circuit_types.h"
+#include "qlink_net.h"
+#include "qnet.h"
+#include "route.h"
+
+/* ---- messages from the wire ---- */
+
+/* Forward a message that travels through this node. */
+static void qnet_circuit_forward(struct qnet_circuit *c,
+				 struct sk_buff_head *acts, unsigned int side,
+				 u8 type, const void *payload, size_t len,
+				 u64 t)
+{
+	void *m = qnet_circuit_msg(c, acts, side, type, len, t);
+
+	if (m)
+		memcpy(m + sizeof(struct qnet_msg_circuit),
+		       payload + sizeof(struct qnet_msg_circuit),
+		       len - sizeof(struct qnet_msg_circuit));
+}
+
+static void qnet_circuit_install_req(struct qnet_circuit *c,
+				     const struct qnet_msg_request *m)
+{
+	struct qnet_req *r = &c->req;
+
+	r->active = true;
+	r->id = be64_to_cpu(m->request_id);
+	r->start_ns = be64_to_cpu(m->start_ns);
+	r->num_pairs = ntohl(m->num_pairs);
+	r->delivered = 0;
+	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
+	r->priority = m->priority;
+	r->type = m->type;
+	r->basis = m->basis;
+	r->flags = m->flags;
+	r->deadline_ns = m->max_time_ns ?
+			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
+	qnet_circuit_plan(c);
+}
+
+/*
+ * One message of an existing circuit, arriving on @side of it at @t.
+ * Caller holds cn->lock.
+ */
+static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c, unsigned int side,
+				 struct net_device *dev, u8 type,
+				 const void *payload, size_t len, u64 t,
+				 struct sk_buff_head *acts)
+{
+	unsigned int out = side == QNET_UP ? QNET_DOWN : QNET_UP;
+	const struct qnet_msg_answer *a = payload;
+	const struct qnet_msg_swap *s = payload;
+
+	t = qnet_circuit_clock(c, t);
+
+	switch (type) {
+	case QNET_MSG_ACCEPT:
+		if (side != QNET_DOWN || len != sizeof(*a))
+			return -EINVAL;
+		if (c->state == QNET_C_UP)
+			return 0;	/* a CONNECT sent again was answered twice */
+		if (c->state != QNET_C_CONNECTING)
+			return -EINVAL;
+		c->state = QNET_C_UP;
+		c->hops = a->hops;
+		c->path_delay_ns = be64_to_cpu(a->delay_ns);
+		if (c->role == QNET_ROLE_HEAD)
+			qnet_act_sock(acts, c->sk, QNET_ACT_CONNECTED, 0,
+				      NULL);
+		else
+			qnet_circuit_forward(c, acts, out, type, payload, len,
+					     t);
+		return 0;
+	case QNET_MSG_REFUSE:
+	case QNET_MSG_CLOSE:
+		if (len != sizeof(*a))
+			return -EINVAL;
+		if (type == QNET_MSG_REFUSE && side != QNET_DOWN)
+			return -EINVAL;
+		__qnet_circuit_close(cn, c, acts, -(int)ntohl(a->error),
+				     side);
+		return 0;
+	case QNET_MSG_REQUEST:
+		if (side != QNET_UP || len != sizeof(struct qnet_msg_request))
+			return -EINVAL;
+		if (c->state != QNET_C_UP)
+			return 0;
+		qnet_circuit_install_req(c, payload);
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		__qnet_circuit_want(cn, c, t);
+		return 0;
+	case QNET_MSG_BIND:
+		if (len != sizeof(struct qnet_msg_bind))
+			return -EINVAL;
+		return qnet_circuit_rx_bind(cn, c, side, dev, payload, t, acts);
+	case QNET_MSG_PURIFY:
+		if (len != sizeof(struct qnet_msg_purify))
+			return -EINVAL;
+		return qnet_circuit_rx_purify(cn, c, side, dev, payload);
+	case QNET_MSG_SWAP:
+	case QNET_MSG_DISCARD:
+	case QNET_MSG_DELIVER:
+		if (len != sizeof(*s))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	/* SWAP, DISCARD, DELIVER: about attempt @epoch */
+	if (ntohl(s->epoch) < c->epoch) {
+		/* stale for this node, maybe not for the ones behind it */
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		return 0;
+	}
+
+	switch (type) {
+	case QNET_MSG_SWAP:
+		if (c->role == QNET_ROLE_MID) {
+			qnet_circuit_forward(c, acts, out, type, payload, len,
+					     t);
+			return 0;
+		}
+		c->swaps_seen++;
+		c->frame = qstate_bell_compose(c->frame, s->frame & 3);
+		break;
+	case QNET_MSG_DISCARD:
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		__qnet_circuit_new_epoch(cn, c, c->epoch + 1, s->cause);
+		__qnet_circuit_want(cn, c, t);
+		break;
+	case QNET_MSG_DELIVER:
+		if (side != QNET_UP)
+			return -EINVAL;
+		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		if (ntohl(s->error) == ETIMEDOUT) {
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 QNET_EXPIRE_DEADLINE);
+			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
+			if (c->role == QNET_ROLE_TAIL)
+				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
+							  t);
+			c->req.active = false;
+			return 0;
+		}
+		if (ntohl(s->error)) {
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 s->cause);
+			__qnet_circuit_want(cn, c, t);
+			return 0;
+		}
+		if (c->role == QNET_ROLE_MID) {
+			/* the head counts; repeaters follow it */
+			if (c->req.active &&
+			    ++c->req.delivered >= c->req.num_pairs)
+				c->req.active = false;
+			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+						 QNET_CAUSE_NONE);
+			__qnet_circuit_want(cn, c, t);
+			return 0;
+		}
+		c->verdict = true;
+		c->verdict_ent = be64_to_cpu(s->ent_id);
+		c->verdict_ns = t;
+		break;
+	}
+	__qnet_circuit_progress(cn, c, acts, t);
+	return 0;
+}
+
+/* The attempt a message is about; 0 for those that carry none. */
+static u32 qnet_msg_epoch(u8 type, const void *payload)
+{
+	switch (type) {
+	case QNET_MSG_BIND:
+		return ntohl(((const struct qnet_msg_bind *)payload)->epoch);
+	case QNET_MSG_SWAP:
+	case QNET_MSG_DISCARD:
+	case QNET_MSG_DELIVER:
+		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
+	}
+	return 0;
+}
+
+/*
+ * Messages of an existing circuit. One of a later attempt than this
+ * node's waits until the message that ends the node's attempt has
+ * arrived; whatever moves the node on replays the waiting ones.
+ * Caller holds cn->lock.
+ */
+static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c, unsigned int side,
+			     struct net_device *dev, u8 type,
+			     const void *payload, size_t len, u64 t,
+			     struct sk_buff_head *acts)
+{
+	u32 epoch = qnet_msg_epoch(type, payload);
+	struct qnet_deferred *d;
+	bool again;
+	int err;
+
+	if (epoch > c->epoch) {
+		if (len > QNET_DEFER_LEN)
+			return -EINVAL;
+		d = c->ndeferred < QNET_DEFER_MAX ?
+		    kmalloc(sizeof(*d), GFP_ATOMIC) : NULL;
+		if (!d) {
+			/* losing it would wedge the circuit: end it instead */
+			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
+			return 0;
+		}
+		list_add_tail(&d->node, &c->deferred);
+		c->ndeferred++;
+		d->type = type;
+		d->side = side;
+		d->len = len;
+		d->epoch = epoch;
+		d->time_ns = t;
+		memcpy(d->payload, payload, len);
+		return 0;
+	}
+	/* the message may close @c: keep it until the replay is done */
+	refcount_inc(&c->refcnt);
+	err = __qnet_circuit_rx_one(cn, c, side, dev, type, payload, len, t,
+				    acts);
+
+	/* replay, in arrival order, what the node's attempt caught up with */
+	do {
+		again = false;
+		list_for_each_entry(d, &c->deferred, node) {
+			if (c->state != QNET_C_UP)
+				break;
+			if (d->epoch > c->epoch)
+				continue;
+			list_del(&d->node);
+			c->ndeferred--;
+			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
+					      d->type, d->payload, d->len,
+					      max(d->time_ns, t), acts);
+			kfree(d);
+			again = true;
+			break;
+		}
+	} while (again);
+	qnet_circuit_put(c);
+	return err;
+}
+
+/*
+ * A CONNECT for a circuit this node already has: the head sent it again
+ * because it heard nothing. Pass it on if this node is still waiting for
+ * the answer too, or answer again if it has one (ACCEPT was lost behind
+ * it). Caller holds cn->lock.
+ */
+static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct net_device *dev,
+					const struct qnet_msg_connect *m,
+					u64 t, struct sk_buff_head *acts)
+{
+	struct qnet_msg_answer *a;
+	void *f;
+
+	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
+		return -EEXIST;
+	if (c->state == QNET_C_CONNECTING) {
+		if (c->role != QNET_ROLE_MID)
+			return 0;
+		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
+				     sizeof(*m), t);
+		if (f) {
+			struct qnet_msg_connect *fc = f;
+
+			memcpy(f + sizeof(fc->c), (const void *)m + sizeof(m->c),
+			       sizeof(*m) - sizeof(m->c));
+			fc->hops = c->hops + 1;
+			fc->delay_ns = cpu_to_be64(c->path_delay_ns +
+					qlink_delay_ns(c->dev[QNET_DOWN]));
+		}
+		return 0;
+	}
+	if (c->state != QNET_C_UP)
+		return 0;
+	/* up here: hops and delay are the whole path's since ACCEPT */
+	a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT, sizeof(*a), t);
+	if (a) {
+		a->hops = c->hops;
+		a->delay_ns = cpu_to_be64(c->path_delay_ns);
+	}
+	return 0;
+}
+
+/* CONNECT at this node: answer as the tail, or install and route on. */
+static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
+				   struct net_device *dev,
+				   const struct qnet_msg_connect *m, u64 t,
+				   struct sk_buff_head *acts)
+{
+	struct net *net = dev_net(dev);
+	u32 head = ntohl(m->c.head_node), id = ntohl(m->c.circuit_id);
+	u32 dst = ntohl(m->dst_node);
+	struct qnet_circuit *c;
+	struct net_device *out = NULL;
+	struct sock *lsk;
+	int err = 0;
+
+	if (m->c.dir != QNET_DIR_DOWN || !head || !dst)
+		return -EINVAL;
+	c = __qnet_circuit_find(cn, head, id);
+	if (c)
+		return __qnet_circuit_connect_again(cn, c, dev, m, t, acts);
+
+	c = qnet_circuit_alloc(net, QNET_ROLE_MID);
+	if (!c)
+		return -ENOMEM;
+	c->head_node = head;
+	c->id = id;
+	/* links crossed and their delay, up to and including @dev's */
+	c->hops = m->hops;
+	c->path_delay_ns = be64_to_cpu(m->delay_ns);
+	qnet_circuit_set_dev(c, QNET_UP, dev);
+	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
+	cn->count++;
+
+	if (dst == READ_ONCE(qnet_pernet(net)->node_addr)) {
+		struct qnet_msg_answer *a;
+
+		c->role = QNET_ROLE_TAIL;
+		c->peer_node = head;
+		c->peer_port = ntohs(m->src_port);
+		c->local_port = ntohs(m->dst_port);
+		lsk = qnet_sock_lookup_listener(net, c->local_port);
+		if (!lsk) {
+			err = -ECONNREFUSED;
+			goto refuse;
+		}
+		/* the socket's reference on c, and ours on the socket */
+		refcount_inc(&c->refcnt);
+		err = qnet_sock_accept_child(lsk, c, head, c->peer_port);
+		sock_put(lsk);
+		if (err) {
+			refcount_dec(&c->refcnt);
+			goto refuse;
+		}
+		c->state = QNET_C_UP;
+		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT,
+				     sizeof(*a), t);
+		if (a) {
+			a->hops = c->hops;
+			a->delay_ns = cpu_to_be64(c->path_delay_ns);
+		}
+		return 0;
+	}
+
+	if (c->hops + 1 > QNET_MAX_HOPS) {
+		err = -EHOSTUNREACH;
+		goto refuse;
+	}
+	out = qnet_route_lookup(net, dst);
+	if (!out || out == dev || !qlink_dev_is_qlink(out)) {
+		err = -EHOSTUNREACH;
+		goto refuse;
+	}
+	qnet_circuit_set_dev(c, QNET_DOWN, out);
+	dev_put(out);
+	{
+		struct qnet_msg_connect *f;
+
+		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
+				     sizeof(*f), t);
+		if (f) {
+			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
+			       sizeof(*f) - sizeof(f->c));
+			f->hops = c->hops + 1;
+			f->delay_ns = cpu_to_be64(c->path_delay_ns +
+						  qlink_delay_ns(out));
+		}
+	}
+	return 0;
+
+refuse:
+	if (out)
+		dev_put(out);
+	{
+		struct qnet_msg_answer *a;
+
+		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_REFUSE,
+				     sizeof(*a), t);
+		if (a)
+			a->error = htonl(-err);
+	}
+	c->sk = NULL;
+	__qnet_circuit_unlink(cn, c, acts, err);
+	return 0;
+}
+
+static const size_t qnet_msg_len[] = {
+	[QNET_MSG_CONNECT]	= sizeof(struct qnet_msg_connect),
+	[QNET_MSG_ACCEPT]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_REFUSE]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_CLOSE]	= sizeof(struct qnet_msg_answer),
+	[QNET_MSG_REQUEST]	= sizeof(struct qnet_msg_request),
+	[QNET_MSG_BIND]		= sizeof(struct qnet_msg_bind),
+	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
+};
+
+/**
+ * qnet_circuit_rx() - a network-layer message arrived on a qlink
+ * @dev: the qlink it arrived on
+ * @hdr: its qnet header, already checked for version
+ * @payload: the bytes after the header
+ * @len: their number (ntohs(hdr->len))
+ *
+ * Softirq context.
+ *
+ * Return: 0, or -errno if the message is malformed or names a circuit
+ * this node does not know (the caller counts and drops it).
+ */
+int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
+		    const void *payload, size_t len)
+{
+	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
+	const struct qnet_msg_circuit *mc = payload;
+	struct sk_buff_head acts;
+	struct qnet_circuit *c;
+	u8 type = hdr->type;
+	unsigned int side;
+	u64 t;
+	int err;
+
+	if (type >= ARRAY_SIZE(qnet_msg_len) || !qnet_msg_len[type] ||
+	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
+		return -EINVAL;
+
+	t = be64_to_cpu(hdr->time_ns) + qlink_delay_ns(dev);
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (cn->dying) {
+		err = -ENETDOWN;
+		goto out;
+	}
+	qnet_clock(cn, t);
+	if (type == QNET_MSG_CONNECT) {
+		err = qnet_circuit_rx_connect(cn, dev, payload, t, &acts);
+		goto out;
+	}
+	c = __qnet_circuit_find(cn, ntohl(mc->head_node),
+				ntohl(mc->circuit_id));
+	if (!c) {
+		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
+			const struct qnet_msg_bind *b = payload;
+			struct qnet_qubit *q;
+
+			q = xa_erase(&qnet_pending, be64_to_cpu(b->ent_id));
+			if (q)
+				qnet_qubit_free(q);
+		}
+		err = -ENOENT;
+		goto out;
+	}
+	/* a message travelling down arrived from our up side */
+	side = mc->dir == QNET_DIR_DOWN ? QNET_UP : QNET_DOWN;
+	if (c->dev[side] != dev) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = __qnet_circuit_rx(cn, c, side, dev, type, payload, len, t, &acts);
+out:
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	return err;
+}
+
+/* Frames of type 16 and up, from the qlink wire handler (softirq). */
+static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
+{
+	const struct qnet_hdr *hdr;
+	int err;
+
+	if (skb_linearize(skb))
+		return -ENOMEM;
+	hdr = (const struct qnet_hdr *)skb->data;
+	err = qnet_circuit_rx(dev, hdr, skb->data + sizeof(*hdr),
+			      ntohs(hdr->len));
+	if (!err)
+		consume_skb(skb);
+	return err;
+}
+
+const struct qlink_net_ops qnet_circuit_net_rx = {
+	.rcv	= qnet_circuit_rcv,
+};
+
+/* ---- the socket layer's side ---- */
+
+/* The head's CONNECT, first or again. Caller holds cn->lock. */
+static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c,
+					struct sk_buff_head *acts)
+{
+	struct qnet_msg_connect *m;
+
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
+			     cn->clock_ns);
+	if (!m)
+		return;
+	m->dst_node = htonl(c->peer_node);
+	m->src_port = htons(c->local_port);
+	m->dst_port = htons(c->peer_port);
+	m->hops = 1;
+	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
+}
+
+int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
+			 u16 dst_port, struct qnet_circuit **cp)
+{
+	struct net *net = sock_net(sk);
+	struct qnet_circuit_net *cn = qnet_cn(net);
+	u32 self = READ_ONCE(qnet_pernet(net)->node_addr);
+	struct sk_buff_head acts;
+	struct net_device *dev;
+	struct qnet_circuit *c;
+
+	if (self == QNET_ADDR_ANY)
+		return -EADDRNOTAVAIL;
+	if (dst_node == self || dst_node == QNET_ADDR_ANY)
+		return -EHOSTUNREACH;
+	dev = qnet_route_lookup(net, dst_node);
+	if (!dev)
+		return -EHOSTUNREACH;
+	if (!qlink_dev_is_qlink(dev) || !netif_running(dev)) {
+		dev_put(dev);
+		return -EHOSTUNREACH;
+	}
+	c = qnet_circuit_alloc(net, QNET_ROLE_HEAD);
+	if (!c) {
+		dev_put(dev);
+		return -ENOMEM;
+	}
+	c->head_node = self;
+	c->peer_node = dst_node;
+	c->peer_port = dst_port;
+	c->local_port = src_port;
+	c->hops = 1;
+	qnet_circuit_set_dev(c, QNET_DOWN, dev);
+	dev_put(dev);
+	sock_hold(sk);
+	c->sk = sk;
+	refcount_inc(&c->refcnt);	/* the socket's */
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	do {
+		c->id = ++cn->next_id;
+	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
+	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
+	cn->count++;
+	__qnet_circuit_send_connect(cn, c, &acts);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	*cp = c;
+	return 0;
+}
+
+void qnet_circuit_resend_connect(struct qnet_circuit *c)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
+		__qnet_circuit_send_connect(cn, c, &acts);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+}
+
+/*
+ * Send the request at the front of the head's queue if none is active.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, u64 now)
+{
+	const struct qnet_request *r;
+	struct qnet_msg_request *m;
+
+	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
+		return;
+	r = &c->reqq[c->reqq_head];
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
+			     now);
+	if (!m)
+		return;	/* retried at the next request or delivery */
+	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
+	m->start_ns = cpu_to_be64(now);
+	m->max_time_ns = cpu_to_be64(r->max_time_ns);
+	m->num_pairs = htonl(r->num_pairs);
+	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
+	m->priority = r->priority;
+	m->type = r->type;
+	m->basis = r->basis;
+	m->flags = r->flags;
+	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
+	c->reqq_len--;
+	qnet_circuit_install_req(c, m);
+	__qnet_circuit_want(cn, c, now);
+}
+
+int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
+			 u64 *req_id)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+	unsigned int tail;
+	int err = 0;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->state != QNET_C_UP) {
+		err = -ENOTCONN;
+	} else if (c->role != QNET_ROLE_HEAD) {
+		err = -EOPNOTSUPP;
+	} else if (c->reqq_len >= QNET_REQQ_MAX) {
+		err = -ENOBUFS;
+	} else {
+		tail = (c->reqq_head + c->reqq_len) % QNET_REQQ_MAX;
+		c->reqq[tail] = *req;
+		c->reqq_id[tail] = c->next_req_id++;
+		*req_id = c->reqq_id[tail];
+		c->reqq_len++;
+		__qnet_circuit_next_request(cn, c, &acts, cn->clock_ns);
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	return err;
+}
+
+void qnet_circuit_close(struct qnet_circuit *c)
+{
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->sk) {
+		/* the socket is going: no callbacks to it any more */
+		sock_put(c->sk);
+		c->sk = NULL;
+	}
+	if (c->state != QNET_C_CLOSED)
+		__qnet_circuit_close(cn, c, &acts, -ECONNRESET, -1);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of the network layer share with each other and with no
+ * one else (the rest of qnet goes through circuit.h): a node's state, the
+ * locks, and the functions one of them calls in another.
+ *
+ *   circuit.c         the state machine: circuit objects and lifetimes,
+ *                     attempts (epochs), binding, swapping, delivery;
+ *                     init, devices, namespaces
+ *   circuit_ctl.c     the control plane: messages from the wire, set-up
+ *                     and teardown of circuits, requests
+ *   circuit_purify.c  purification of link pairs at a link's binding end
+ *   circuit_proc.c    /proc/net/qnet_circuit, /proc/net/qnet_node and the
+ *                     node's counters
+ *
+ * Locking
+ * - qnet_circuit_net.lock (spin_lock_bh: messages arrive in softirq)
+ *   protects a node's circuits and everything in them. qnet_ent_lock,
+ *   global, protects the holder pointers and measurement records of all
+ *   pairs; it nests inside a node's lock and never the other way round.
+ * - Nothing is sent and no socket is called under either lock: both are
+ *   queued on a local list of actions (struct qnet_act in skb->cb) and
+ *   run after the unlock.
+ */
+#ifndef _QNET_CIRCUIT_NET_H
+#define _QNET_CIRCUIT_NET_H
+
+#include <linux/netdevice.h>
+#include <linux/seq_file.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "circuit.h"
+#include "circuit_types.h"
+#include "qlink.h"
+#include "qmath.h"
+
+#define QNET_CIRCUIT_HASH_BITS	6
+#define QNET_OWED_MAX		32
+
+/* Per-netns (per node) state of the network layer. */
+struct qnet_circuit_net {
+	spinlock_t		lock;		/* everything below, all circuits */
+	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
+	unsigned int		count;
+	u32			next_id;
+	u64			clock_ns;	/* latest event seen */
+	struct qmath_rng	rng;		/* measurements, swaps */
+	bool			rng_seeded;
+	u32			rng_addr;	/* node address it was seeded for */
+	bool			dying;
+	/*
+	 * Link pairs a BIND gave us before their herald reached our end
+	 * (frames can overtake each other): taken out of the link's memory
+	 * when the herald arrives, so the link does not count them stored.
+	 */
+	struct {
+		struct net_device	*dev;	/* no reference: compared only */
+		u64			id;
+	} owed[QNET_OWED_MAX];
+	unsigned int		owed_pos;
+	struct qnet_net_stats	stats;
+};
+
+/* A drop that is not a loss (the attempt ended with a delivery). */
+#define QNET_CAUSE_NONE		0xff
+
+extern unsigned int qnet_circuit_net_id;
+
+static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
+{
+	return net_generic(net, qnet_circuit_net_id);
+}
+
+/* Holder pointers and measurement records of every pair (see above). */
+extern spinlock_t qnet_ent_lock;
+
+/*
+ * Far halves of freshly bound pairs, by pair id, until the node at the
+ * other end of the link hears of them (QNET_MSG_BIND) and takes them.
+ */
+extern struct xarray qnet_pending;
+
+/*
+ * Functions one file calls in another, by the file that has them. Unless
+ * its comment says otherwise, one that takes a node (@cn) is called with
+ * the node's lock held.
+ */
+
+/* ---- circuit.c ---- */
+
+/* The node's generator, seeded for its address. */
+struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
+
+/* Deferred actions, queued under the node's lock (struct qnet_act). */
+enum qnet_act_kind {
+	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
+	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
+	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
+	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
+};
+
+/* Queue a qnet_sock_*() call of @kind for @sk; @rec for a record. */
+void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
+		   int err, const struct qnet_pair *rec);
+
+/* Run the queued actions, after the node's lock is dropped. */
+void qnet_acts_run(struct sk_buff_head *acts);
+
+/* A message for @c out of @side, queued: its payload to fill, or NULL. */
+void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
+		       unsigned int side, u8 type, size_t len,
+		       u64 time_ns);
+
+/* @e, @q's qubit decohered to @tq, the other to @tother; qnet_ent_lock. */
+void __qnet_ent_state(const struct qnet_ent *e,
+		      const struct qnet_qubit *q, u64 tq, u64 tother,
+		      struct qstate *out);
+
+void qnet_qubit_free(struct qnet_qubit *q);
+
+/* Count a qubit of @dev's link given up here for @cause. */
+void qnet_count_discard(struct qnet_circuit_net *cn,
+			struct net_device *dev, u8 cause);
+
+/* Take link pair @id out of @dev's memory at this end, or owe it. */
+void qnet_link_take(struct qnet_circuit_net *cn,
+		    struct net_device *dev, u64 id);
+
+/* Move @c's clock, or the node's, to @t if later; the time to act at. */
+u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t);
+u64 qnet_clock(struct qnet_circuit_net *cn, u64 t);
+
+/* The circuit table: @head:@id's bucket, and the circuit or NULL. */
+struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
+				       u32 head, u32 id);
+struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
+					 u32 head, u32 id);
+
+/* A new circuit of @role with one reference, in no table yet. */
+struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role);
+
+/* Give @c its device on @side, with a tracked reference. */
+void qnet_circuit_set_dev(struct qnet_circuit *c, unsigned int side,
+			  struct net_device *dev);
+
+/* Give up an atomic request's staged pairs, counted for @cause. */
+void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c, u8 cause);
+
+/* Take @c out of its node and free what it holds; tell its socket. */
+void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, int err);
+
+/* Unlink @c and send CLOSE on each side but @skip_side (-1: none). */
+void __qnet_circuit_close(struct qnet_circuit_net *cn,
+			  struct qnet_circuit *c,
+			  struct sk_buff_head *acts, int err,
+			  int skip_side);
+
+/* Does this node bind the pairs of the link on @side of @c? */
+bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side);
+
+/* Ask for a pair on each link this node binds where @c has room. */
+void __qnet_circuit_want(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, u64 now);
+
+/* Queue a record that carries @err for @c's socket. */
+void qnet_circuit_error_record(struct qnet_circuit *c,
+			       struct sk_buff_head *acts, int err, u64 t);
+
+/* Start attempt @epoch: drop what this node holds of the old one. */
+void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, u32 epoch,
+			      u8 cause);
+
+/* Act on what the node now holds: swap, or judge and deliver. */
+void __qnet_circuit_progress(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now);
+
+/* Announce @q (far half @qf) in BIND at @t; attach it to the attempt. */
+void __qnet_circuit_publish(struct qnet_circuit_net *cn,
+			    struct qnet_circuit *c,
+			    struct sk_buff_head *acts, unsigned int side,
+			    struct qnet_qubit *q, struct qnet_qubit *qf,
+			    u64 t);
+
+/* BIND: take the far half of a pair the binding end took for @c. */
+int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
+			 struct qnet_circuit *c, unsigned int side,
+			 struct net_device *dev,
+			 const struct qnet_msg_bind *m, u64 t,
+			 struct sk_buff_head *acts);
+
+/* ---- circuit_purify.c ---- */
+
+/* A fresh link pair enters purification; published when it is done. */
+void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, unsigned int side,
+			   struct qnet_qubit *q, u64 t);
+
+/* A request became active here: plan the links this node binds. */
+void qnet_circuit_plan(struct qnet_circuit *c);
+
+/* PURIFY: take out the link pairs a round at the binding end used. */
+int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c, unsigned int side,
+			   struct net_device *dev,
+			   const struct qnet_msg_purify *m);
+
+/* ---- circuit_ctl.c ---- */
+
+/* Head: send the request at the front of the queue if none is active. */
+void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, u64 now);
+
+/* How network-layer frames reach qnet_circuit_rx() (qlink_set_net_ops()). */
+extern const struct qlink_net_ops qnet_circuit_net_rx;
+
+/* ---- circuit_proc.c ---- */
+
+/* The show functions of /proc/net/qnet_circuit and /proc/net/qnet_node. */
+int qnet_circuit_seq_show(struct seq_file *seq, void *v);
+int qnet_node_seq_show(struct seq_file *seq, void *v);
+
+#endif /* _QNET_CIRCUIT_NET_H */

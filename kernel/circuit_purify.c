@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Purification of link pairs, run by a link's binding end for the
+ * circuits it binds (Documentation/network.rst, "Purification"). When a
+ * request becomes active, each binding end plans how many recurrence
+ * rounds its link needs; then every fresh link pair waits for a partner
+ * of its round, two are purified into one of the next round, and the
+ * pair that has all its rounds is published with BIND like an unpurified
+ * one. PURIFY tells the other end of the link which of its link pairs a
+ * round used up.
+ *
+ * Apart from circuit.c because an attempt only meets its result: it gets
+ * its link pairs through __qnet_circuit_publish() either way (with no
+ * rounds planned a pair goes straight through), and uses a purified one
+ * from its ready_ns on. Locking: circuit_net.h.
+ */
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+
+#include "circuit_net.h"
+#include "circuit_types.h"
+#include "qlink_net.h"
+#include "qmath.h"
+#include "qstate.h"
+
+/* The purification protocol the active request asked for. */
+static u8 qnet_circuit_purify_proto(const struct qnet_circuit *c)
+{
+	return c->req.flags & QNET_REQ_F_BBPSSW ? QSTATE_PURIFY_BBPSSW :
+						  QSTATE_PURIFY_DEJMPS;
+}
+
+static void qnet_circuit_send_purify(struct qnet_circuit *c,
+				     struct sk_buff_head *acts,
+				     unsigned int side, u64 t, u64 kept_id,
+				     u64 measured_id, u8 round, bool ok,
+				     u8 cause)
+{
+	struct qnet_msg_purify *m;
+
+	m = qnet_circuit_msg(c, acts, side, QNET_MSG_PURIFY, sizeof(*m), t);
+	if (!m)
+		return;
+	m->kept_id = cpu_to_be64(kept_id);
+	m->measured_id = cpu_to_be64(measured_id);
+	m->ok = ok;
+	m->round = round;
+	m->proto = qnet_circuit_purify_proto(c);
+	m->cause = cause;
+}
+
+/*
+ * One purification round on two pairs of the link on @side, neither yet
+ * announced, both held here with their far halves: keep @a, measure @b,
+ * at @t. The pairs belong to this node alone until published, so @a's
+ * pair is updated in place. Caller holds cn->lock.
+ */
+static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
+			      struct qnet_circuit *c, struct qnet_qubit *a,
+			      struct qnet_qubit *b, u64 t)
+{
+	struct qstate_purify_params prm = {
+		.proto = qnet_circuit_purify_proto(c),
+	};
+	struct qnet_ent *ea, *eb;
+	struct qstate sa, sb, out;
+	bool ok;
+
+	spin_lock_bh(&qnet_ent_lock);
+	ea = a->ent;
+	eb = b->ent;
+	__qnet_ent_state(ea, a, t, t, &sa);
+	__qnet_ent_state(eb, b, t, t, &sb);
+	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
+	if (ok) {
+		ea->state = out;
+		ea->t0 = t;
+		ea->create_ns = min(ea->create_ns, eb->create_ns);
+		ea->purifications += eb->purifications + 1;
+	}
+	spin_unlock_bh(&qnet_ent_lock);
+	return ok;
+}
+
+/*
+ * A fresh pair @q (with its far half in q->far) on @side enters round
+ * @round: it waits for a partner of the same round, or is purified with
+ * the one waiting and the survivor goes on to the next round, until it
+ * has the rounds the request needs and is published. Each round costs a
+ * round trip on the link: the two ends exchange their parity outcomes.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, unsigned int side,
+			   struct qnet_qubit *q, u64 t)
+{
+	u64 rtt = 2 * qlink_delay_ns(c->dev[side]);
+	unsigned int round = 0;
+	struct qnet_qubit *held;
+	bool ok;
+
+	while (round < c->purify_rounds[side]) {
+		held = c->purify[side][round];
+		c->purify[side][round] = q;
+		if (!held)
+			return;
+		c->purify[side][round] = NULL;
+		t = max3(t, held->ready_ns, q->ready_ns);
+		if (held->cutoff_ns && t - held->herald_ns > held->cutoff_ns) {
+			/* waited too long for a partner: q takes its place */
+			qnet_circuit_send_purify(c, acts, side, t,
+						 held->link_id, 0, 0, false,
+						 QNET_EXPIRE_CUTOFF);
+			qnet_count_discard(cn, held->dev, QNET_EXPIRE_CUTOFF);
+			qnet_qubit_free(held);
+			c->purify[side][round] = q;
+			return;
+		}
+		ok = qnet_purify_pairs(cn, c, held, q, t);
+		qnet_circuit_send_purify(c, acts, side, t, held->link_id,
+					 q->link_id, round + 1, ok, 0);
+		qlink_count_purify(c->dev[side], ok);
+		qnet_qubit_free(q);
+		if (!ok) {
+			cn->stats.purify_failed++;
+			qnet_count_discard(cn, c->dev[side],
+					   QNET_EXPIRE_PURIFY_FAILED);
+			qnet_count_discard(cn, c->dev[side],
+					   QNET_EXPIRE_PURIFY_FAILED);
+			qnet_qubit_free(held);
+			return;
+		}
+		cn->stats.purify_ok++;
+		held->ready_ns = t + rtt;
+		q = held;
+		round++;
+	}
+	__qnet_circuit_publish(cn, c, acts, side, q, q->far,
+			       round ? t : q->ready_ns);
+}
+
+/*
+ * The fidelity each of @hops links must give for the end-to-end pair to
+ * reach @fid_ppm, were links Werner pairs and swaps perfect: Werner
+ * parameters w = (4F - 1) / 3 multiply under swapping, so each link
+ * needs w^(1/hops). Decoherence and imperfect links make the real need
+ * higher; the head's verdict is what decides delivery.
+ */
+static u32 qnet_link_target_ppm(u32 fid_ppm, unsigned int hops)
+{
+	u64 w_ppm, wl_ppm;
+	qfix ln_w;
+
+	if (fid_ppm <= 250000 || hops <= 1)
+		return fid_ppm;
+	w_ppm = div_u64(4ULL * fid_ppm - 1000000, 3);
+	ln_w = qmath_ln_prob(qprob_from_ppm(w_ppm));
+	wl_ppm = qprob_to_ppm(qmath_exp_prob(div_s64(ln_w, hops)));
+	return div_u64(3 * wl_ppm + 1000000, 4);
+}
+
+/*
+ * Rounds of purification the active request needs on the link this node
+ * binds on @side: as few as bring the link's heralded state to the
+ * per-link target, no more than its memories can hold (a round more
+ * needs a qubit more at each end) and none that stop helping.
+ */
+static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
+{
+	struct qstate_purify_params prm = {
+		.proto = qnet_circuit_purify_proto(c),
+	};
+	struct net_device *dev = c->dev[side];
+	struct qstate s, next;
+	u32 target, slots;
+	u8 n = 0;
+
+	if (!dev || !c->req.min_fid_ppm)
+		return 0;
+	target = qnet_link_target_ppm(c->req.min_fid_ppm, max_t(u8, c->hops, 1));
+	slots = qlink_mem_slots(dev);
+	qlink_model_state(dev, &s);
+	while (n < QNET_PURIFY_MAX_ROUNDS && n + 1U < slots &&
+	       qprob_to_ppm(qstate_fidelity(&s)) < target) {
+		qstate_purify(&next, &s, &s, &prm);
+		if (qstate_fidelity(&next) <= qstate_fidelity(&s))
+			break;
+		s = next;
+		n++;
+	}
+	return n;
+}
+
+/* A request became active here: plan the links this node binds. */
+void qnet_circuit_plan(struct qnet_circuit *c)
+{
+	unsigned int side;
+
+	for (side = QNET_UP; side <= QNET_DOWN; side++)
+		c->purify_rounds[side] = qnet_circuit_binds(c, side) ?
+					 qnet_purify_plan(c, side) : 0;
+}
+
+/* ---- at the other end of the link ---- */
+
+/*
+ * The binding end of the link on @side used link pairs in a purification
+ * round: take them out of this end's memory as the message names them.
+ */
+int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c, unsigned int side,
+			   struct net_device *dev,
+			   const struct qnet_msg_purify *m)
+{
+	if (qnet_circuit_binds(c, side))
+		return -EINVAL;		/* we bind this link, not the sender */
+	if (!m->round) {
+		if (m->cause >= __QNET_EXPIRE_MAX)
+			return -EINVAL;
+		qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
+		qnet_count_discard(cn, dev, m->cause);
+		return 0;
+	}
+	qnet_link_take(cn, dev, be64_to_cpu(m->measured_id));
+	qlink_count_purify(dev, m->ok);
+	if (m->ok) {
+		cn->stats.purify_ok++;
+		return 0;
+	}
+	qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
+	cn->stats.purify_failed++;
+	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
+	qnet_count_discard(cn, dev, QNET_EXPIRE_PURIFY_FAILED);
+	return 0;
+}
