@@ -44,8 +44,9 @@
  *
  * Objects and references
  * - struct qnet_ent (circuit_types.h) is shared physics: one reference
- *   per holding qubit and one in qnet_ents (an xarray by id) until the
- *   second holder has attached.
+ *   per holding qubit. The far qubit of a freshly bound pair waits in
+ *   qnet_pending (an xarray by pair id) until the node at the other end
+ *   of the link takes it on BIND.
  * - A circuit holds references on its devices (tracked) and, at the
  *   ends, on its socket; the socket holds one on the circuit.
  */
