@@ -452,7 +452,14 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	c->nkept = 0;
 	__qnet_circuit_unstage(cn, c, err == -ENETDOWN ? QNET_EXPIRE_LINK_DOWN :
 							 QNET_CAUSE_NONE);
-	for (i = 0; i < QNET_PENDING_MAX; i++) {
+	/*
+	 * The far halves this node bound and announced wait in qnet_pending
+	 * for their BIND to reach the other end of the link, which takes
+	 * each (its circuit delivers it: it may be behind this node, and a
+	 * CLOSE waits for it there) or frees it (its circuit is gone). Only
+	 * a link that is down loses those BINDs: free them here then.
+	 */
+	for (i = 0; err == -ENETDOWN && i < QNET_PENDING_MAX; i++) {
 		q = c->pending[i] ? xa_erase(&qnet_pending, c->pending[i]) :
 		    NULL;
 		if (q)
@@ -482,8 +489,10 @@ void __qnet_circuit_close(struct qnet_circuit_net *cn,
 			continue;
 		a = qnet_circuit_msg(c, acts, side, QNET_MSG_CLOSE, sizeof(*a),
 				     now);
-		if (a)
+		if (a) {
 			a->error = htonl(-err);
+			a->epoch = htonl(c->epoch);
+		}
 	}
 	__qnet_circuit_unlink(cn, c, acts, err);
 }
@@ -1393,6 +1402,7 @@ int qnet_circuit_init(void)
 	int err;
 
 	BUILD_BUG_ON(sizeof(struct qnet_msg_swap) > QNET_DEFER_LEN);
+	BUILD_BUG_ON(sizeof(struct qnet_msg_answer) > QNET_DEFER_LEN);
 	BUILD_BUG_ON(sizeof(struct qnet_msg_bind) > QNET_DEFER_LEN);
 
 	err = register_pernet_subsys(&qnet_circuit_net_ops);

@@ -214,6 +214,13 @@ static u32 qnet_msg_epoch(u8 type, const void *payload)
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
 		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
+	case QNET_MSG_CLOSE:
+		/*
+		 * Frames can overtake each other (two CPUs): a CLOSE sent
+		 * after the DELIVER of the sender's last pair must not tear
+		 * the circuit down before that pair is delivered here.
+		 */
+		return ntohl(((const struct qnet_msg_answer *)payload)->epoch);
 	}
 	return 0;
 }

@@ -49,13 +49,23 @@ gone() {
 	[ -z "$left" ] || fail "left behind:$left"
 }
 
+# torn_down FILE NS... RC: take FILE's network down whatever RC is (a
+# failed check must not leave nodes behind for the next test); fails if
+# RC is non-zero or anything is left
+torn_down() {
+	local file=$1 rc=${!#}
+	set -- "${@:2:$#-2}"
+	topo_down "$file" && gone "$@" || rc=1
+	return "$rc"
+}
+
 test_chain3() {
 	topo_up "$T/chain3" || return 1
 	check_routes "$T/chain3" \
 		"alice 2 ql-r" "alice 3 ql-r" \
 		"repeater 1 ql-a" "repeater 3 ql-b" \
-		"bob 1 ql-r" "bob 2 ql-r" || return 1
-	topo_down "$T/chain3" && gone alice repeater bob
+		"bob 1 ql-r" "bob 2 ql-r"
+	torn_down "$T/chain3" alice repeater bob $?
 }
 
 test_star() {
@@ -67,16 +77,25 @@ test_star() {
 		done
 	done
 	topo_up "$T/star" || return 1
-	check_routes "$T/star" "${r[@]}" || return 1
-	# leaf1 -> leaf4 through the hub: two hops, one swap
-	ip netns exec leaf4 "$QPING" -l -q -c 5 >/dev/null 2>&1 &
+	star_ping "${r[@]}"
+	torn_down "$T/star" hub leaf1 leaf2 leaf3 leaf4 $?
+}
+
+# the star's routes, and leaf1 -> leaf4 through the hub: two hops, one
+# swap; both ends must get all 5 pairs
+star_ping() {
+	local bob rc
+	check_routes "$T/star" "$@" || return 1
+	ip netns exec leaf4 "$QPING" -l -q -c 5 >"$tmp/bob" 2>&1 &
 	bob=$!
-	wait_listen leaf4 7 || return 1
+	wait_listen leaf4 7 || { kill "$bob"; return 1; }
 	ip netns exec leaf1 "$QPING" -c 5 14 >"$tmp/ping" 2>&1 ||
-		{ kill "$bob"; sed 's/^/# /' "$tmp/ping"; return 1; }
-	wait "$bob" || return 1
-	[ "$(grep -c 'hops=2 swaps=1' "$tmp/ping")" = 5 ] || fail "not 5 pairs over 2 hops" || return 1
-	topo_down "$T/star" && gone hub leaf1 leaf2 leaf3 leaf4
+		{ kill "$bob"; sed 's/^/# /' "$tmp/ping"; fail "qping in leaf1"; return 1; }
+	wait "$bob"
+	rc=$?
+	[ "$rc" = 0 ] ||
+		{ sed 's/^/# /' "$tmp/bob"; fail "qping -l in leaf4 exited $rc"; return 1; }
+	[ "$(grep -c 'hops=2 swaps=1' "$tmp/ping")" = 5 ] || fail "not 5 pairs over 2 hops"
 }
 
 test_grid2x2() {
@@ -85,8 +104,8 @@ test_grid2x2() {
 		"nw 2 q-ne" "nw 3 q-sw" "nw 4 q-ne" \
 		"ne 1 q-nw" "ne 3 q-se" "ne 4 q-se" \
 		"sw 1 q-nw" "sw 2 q-se" "sw 4 q-se" \
-		"se 1 q-ne" "se 2 q-ne" "se 3 q-sw" || return 1
-	topo_down "$T/grid2x2.json" && gone nw ne sw se
+		"se 1 q-ne" "se 2 q-ne" "se 3 q-sw"
+	torn_down "$T/grid2x2.json" nw ne sw se $?
 }
 
 # a generated chain, and a file the tool must refuse without leaving

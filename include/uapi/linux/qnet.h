@@ -369,6 +369,12 @@ struct qnet_msg_answer {
 	__u8	hops;		/* ACCEPT: links on the path */
 	__u8	pad[3];
 	__be64	delay_ns;	/* ACCEPT: one-way delay head to tail */
+	__be32	epoch;		/* CLOSE: the sender's attempt; a node still
+				 * on an earlier one closes once it has
+				 * caught up, so no message sent before the
+				 * CLOSE is lost behind it
+				 */
+	__u8	pad2[4];
 };
 
 /* QNET_MSG_REQUEST: head to tail; every node on the path installs it. */
