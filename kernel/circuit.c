@@ -114,17 +114,15 @@ static struct qnet_act *qnet_act(struct sk_buff *skb)
 }
 
 void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
-		   int err, const struct qnet_pair *rec)
+		   int err)
 {
 	struct sk_buff *skb;
 
 	if (!sk)
 		return;
-	skb = alloc_skb(rec ? sizeof(*rec) : 0, GFP_ATOMIC);
+	skb = alloc_skb(0, GFP_ATOMIC);
 	if (!skb)
 		return;
-	if (rec)
-		skb_put_data(skb, rec, sizeof(*rec));
 	sock_hold(sk);
 	qnet_act(skb)->sk = sk;
 	qnet_act(skb)->err = err;
@@ -144,9 +142,6 @@ void qnet_acts_run(struct sk_buff_head *acts)
 		case QNET_ACT_XMIT:
 			qnet_msg_xmit(skb);
 			continue;
-		case QNET_ACT_RECORD:
-			qnet_sock_deliver(sk, (struct qnet_pair *)skb->data);
-			break;
 		case QNET_ACT_CONNECTED:
 			qnet_sock_connected(sk, a->err);
 			break;
@@ -423,7 +418,7 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	if (c->sk)
 		qnet_act_sock(acts, c->sk,
 			      c->state == QNET_C_CONNECTING ?
-			      QNET_ACT_CONNECTED : QNET_ACT_DOWN, err, NULL);
+			      QNET_ACT_CONNECTED : QNET_ACT_DOWN, err);
 	c->state = QNET_C_CLOSED;
 	hlist_del_init(&c->hnode);
 	cn->count--;
@@ -624,7 +619,9 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 		list_add_tail(&q->node, &c->kept);
 		c->nkept++;
 	}
-	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
+	/* under the lock: records reach the socket in delivery order */
+	if (c->sk)
+		qnet_sock_deliver(c->sk, &rec);
 }
 
 /*
@@ -668,7 +665,8 @@ void qnet_circuit_error_record(struct qnet_circuit *c,
 	qnet_record_init(&rec, c);
 	rec.error = -err;	/* records carry a positive errno */
 	rec.deliver_ns = t;
-	qnet_act_sock(acts, c->sk, QNET_ACT_RECORD, 0, &rec);
+	if (c->sk)
+		qnet_sock_deliver(c->sk, &rec);
 }
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */

@@ -18,9 +18,13 @@
  *   protects a node's circuits and everything in them. qnet_ent_lock,
  *   global, protects the holder pointers and measurement records of all
  *   pairs; it nests inside a node's lock and never the other way round.
- * - Nothing is sent and no socket is called under either lock: both are
- *   queued on a local list of actions (struct qnet_act in skb->cb) and
- *   run after the unlock.
+ * - Nothing is sent and no socket changes state under either lock: both
+ *   are queued on a local list of actions (struct qnet_act in skb->cb)
+ *   and run after the unlock. Records are the exception: they are queued
+ *   on the socket under the node's lock (qnet_sock_deliver() takes only
+ *   the receive queue's own lock and wakes readers), because two CPUs
+ *   running their action lists after the unlock could hand a socket two
+ *   pairs in the other order than they were delivered.
  */
 #ifndef _QNET_CIRCUIT_NET_H
 #define _QNET_CIRCUIT_NET_H
@@ -98,14 +102,13 @@ struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
 /* Deferred actions, queued under the node's lock (struct qnet_act). */
 enum qnet_act_kind {
 	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
-	QNET_ACT_RECORD,	/* the skb holds a struct qnet_pair for sk */
 	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
 	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
 };
 
-/* Queue a qnet_sock_*() call of @kind for @sk; @rec for a record. */
+/* Queue a qnet_sock_*() call of @kind for @sk, run after the unlock. */
 void qnet_act_sock(struct sk_buff_head *acts, struct sock *sk, u8 kind,
-		   int err, const struct qnet_pair *rec);
+		   int err);
 
 /* Run the queued actions, after the node's lock is dropped. */
 void qnet_acts_run(struct sk_buff_head *acts);

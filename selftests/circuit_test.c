@@ -395,7 +395,16 @@ TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 
 	for (i = 0; i < N; i++) {
-		ASSERT_EQ(recs[i].pair_id, tail_recs[i].pair_id);
+		ASSERT_EQ(recs[i].pair_id, tail_recs[i].pair_id) {
+			int j;
+
+			for (j = i > 2 ? i - 3 : 0; j < N && j < i + 4; j++)
+				TH_LOG("record %d: head pair %llu error %d, tail pair %llu error %d",
+				       j, (unsigned long long)recs[j].pair_id,
+				       recs[j].error,
+				       (unsigned long long)tail_recs[j].pair_id,
+				       tail_recs[j].error);
+		}
 		errors += recs[i].outcome ^ tail_out[i] ^
 			  anticorrelated_in_x(recs[i].bell_state);
 	}
