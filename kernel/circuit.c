@@ -364,8 +364,18 @@ void qnet_circuit_put(struct qnet_circuit *c)
 
 	if (!c || !refcount_dec_and_test(&c->refcnt))
 		return;
-	list_for_each_entry_safe(d, tmp, &c->deferred, node)
+	list_for_each_entry_safe(d, tmp, &c->deferred, node) {
+		/* a BIND that never ran: nobody else will take its far half */
+		if (d->type == QNET_MSG_BIND) {
+			const struct qnet_msg_bind *m = (const void *)d->payload;
+			struct qnet_qubit *q;
+
+			q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
+			if (q)
+				qnet_qubit_free(q);
+		}
 		kfree(d);
+	}
 	kfree(c);
 }
 
