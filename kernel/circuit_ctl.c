@@ -225,31 +225,9 @@ static u32 qnet_msg_epoch(u8 type, const void *payload)
 }
 
 /*
- * Must a message about attempt @epoch wait at this node? One of a later
- * attempt than the node's waits for the message that ends the node's
- * attempt. So does one about an attempt of a request the node has not
- * heard of yet: the head binds as soon as it sends REQUEST, and a BIND
- * or DELIVER can overtake the REQUEST on another CPU.
- */
-static bool qnet_msg_waits(const struct qnet_circuit *c, u8 type, u32 epoch)
-{
-	switch (type) {
-	case QNET_MSG_CLOSE:
-		return epoch > c->epoch;
-	case QNET_MSG_BIND:
-	case QNET_MSG_SWAP:
-	case QNET_MSG_DISCARD:
-	case QNET_MSG_DELIVER:
-		return epoch > c->epoch ||
-		       (epoch == c->epoch && c->role != QNET_ROLE_HEAD &&
-			!c->req.active);
-	}
-	return false;
-}
-
-/*
- * Messages of an existing circuit. One that must wait (above) is kept in
- * arrival order; whatever moves the node on replays the waiting ones.
+ * Messages of an existing circuit. One of a later attempt than this
+ * node's waits until the message that ends the node's attempt has
+ * arrived; whatever moves the node on replays the waiting ones.
  * Caller holds cn->lock.
  */
 static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
@@ -263,7 +241,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	bool again;
 	int err;
 
-	if (qnet_msg_waits(c, type, epoch)) {
+	if (epoch > c->epoch) {
 		if (len > QNET_DEFER_LEN)
 			return -EINVAL;
 		d = c->ndeferred < QNET_DEFER_MAX ?
@@ -294,7 +272,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		list_for_each_entry(d, &c->deferred, node) {
 			if (c->state != QNET_C_UP)
 				break;
-			if (qnet_msg_waits(c, d->type, d->epoch))
+			if (d->epoch > c->epoch)
 				continue;
 			list_del(&d->node);
 			c->ndeferred--;

@@ -678,6 +678,71 @@ TEST_F_TIMEOUT(circ, head_closing_at_once_loses_nothing_at_the_tail, 120)
 }
 
 /*
+ * One-pair requests one after the other on one connection, as qping and
+ * the benchmark send them: each REQUEST leaves the head just after the
+ * DELIVER of the previous request's pair, and the two may reach a node
+ * in either order. Both ends get every pair, the same ones in the same
+ * order.
+ */
+#define SERIAL_REQS	100
+
+TEST_F_TIMEOUT(circ, one_pair_requests_in_a_row, 120)
+{
+	struct qnet_request req = {
+		.num_pairs = 1, .type = QNET_REQ_MEASURE,
+	};
+	uint64_t head_pair[SERIAL_REQS];
+	struct qnet_pair *tail_recs, rec;
+	struct timeval tv = { .tv_sec = 30 };
+	int s, l, k, status;
+
+	if (variant->link != fast_link)
+		SKIP(return, "runs on the fast link");
+	tail_recs = mmap(NULL, SERIAL_REQS * sizeof(*tail_recs),
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+	ASSERT_NE(MAP_FAILED, tail_recs);
+	l = listen_tail(&self->topo, self->family, 4);
+	ASSERT_LE(0, l);
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		int c = accept(l, NULL, NULL);
+
+		if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv,
+					sizeof(tv)))
+			_exit(1);
+		for (k = 0; k < SERIAL_REQS; k++)
+			if (recv(c, &tail_recs[k], sizeof(*tail_recs), 0) !=
+			    sizeof(*tail_recs))
+				_exit(2);
+		_exit(0);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	ASSERT_LE(0, s);
+	for (k = 0; k < SERIAL_REQS; k++) {
+		ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0))
+			TH_LOG("request %d: %s", k, strerror(errno));
+		ASSERT_EQ(0, rec.error);
+		head_pair[k] = rec.pair_id;
+	}
+	status = tail_status(self);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("tail: step %d failed (2: a record missing)",
+		       WEXITSTATUS(status));
+	for (k = 0; k < SERIAL_REQS; k++) {
+		EXPECT_EQ(0, tail_recs[k].error);
+		EXPECT_EQ(head_pair[k], tail_recs[k].pair_id)
+			TH_LOG("record %d", k);
+	}
+	close(s);
+	munmap(tail_recs, SERIAL_REQS * sizeof(*tail_recs));
+}
+
+/*
  * The repeater's namespace goes away mid-request (its last reference, the
  * topology's fd, is closed): its qlinks are deleted with it, both ends'
  * links lose their carrier, and both end sockets see ENETDOWN.
