@@ -1411,6 +1411,7 @@ int qnet_circuit_init(void)
 
 	BUILD_BUG_ON(sizeof(struct qnet_msg_swap) > QNET_DEFER_LEN);
 	BUILD_BUG_ON(sizeof(struct qnet_msg_answer) > QNET_DEFER_LEN);
+	BUILD_BUG_ON(sizeof(struct qnet_msg_request) > QNET_DEFER_LEN);
 	BUILD_BUG_ON(sizeof(struct qnet_msg_bind) > QNET_DEFER_LEN);
 
 	err = register_pernet_subsys(&qnet_circuit_net_ops);

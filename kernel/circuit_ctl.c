@@ -213,6 +213,8 @@ static u32 qnet_msg_epoch(u8 type, const void *payload)
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
 		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
+	case QNET_MSG_REQUEST:
+		return ntohl(((const struct qnet_msg_request *)payload)->epoch);
 	case QNET_MSG_CLOSE:
 		/*
 		 * Frames can overtake each other (two CPUs): a CLOSE sent
@@ -225,9 +227,31 @@ static u32 qnet_msg_epoch(u8 type, const void *payload)
 }
 
 /*
- * Messages of an existing circuit. One of a later attempt than this
- * node's waits until the message that ends the node's attempt has
- * arrived; whatever moves the node on replays the waiting ones.
+ * Must a message about attempt @epoch wait at this node? One of a later
+ * attempt than the node's waits for the message that ends the node's
+ * attempt: REQUEST too, so a node installs a request only once it has
+ * finished the previous one. And an attempt's message that reaches a
+ * repeater or the tail before its REQUEST (the head binds as soon as it
+ * has sent REQUEST) waits for the REQUEST.
+ */
+static bool qnet_msg_waits(const struct qnet_circuit *c, u8 type, u32 epoch)
+{
+	switch (type) {
+	case QNET_MSG_BIND:
+	case QNET_MSG_SWAP:
+	case QNET_MSG_DISCARD:
+	case QNET_MSG_DELIVER:
+		if (epoch == c->epoch && c->role != QNET_ROLE_HEAD &&
+		    !c->req.active)
+			return true;
+		break;
+	}
+	return epoch > c->epoch;
+}
+
+/*
+ * Messages of an existing circuit. One that must wait (above) is kept in
+ * arrival order; whatever moves the node on replays the waiting ones.
  * Caller holds cn->lock.
  */
 static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
@@ -241,7 +265,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	bool again;
 	int err;
 
-	if (epoch > c->epoch) {
+	if (qnet_msg_waits(c, type, epoch)) {
 		if (len > QNET_DEFER_LEN)
 			return -EINVAL;
 		d = c->ndeferred < QNET_DEFER_MAX ?
@@ -272,7 +296,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		list_for_each_entry(d, &c->deferred, node) {
 			if (c->state != QNET_C_UP)
 				break;
-			if (d->epoch > c->epoch)
+			if (qnet_msg_waits(c, d->type, d->epoch))
 				continue;
 			list_del(&d->node);
 			c->ndeferred--;
@@ -647,6 +671,7 @@ void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 	m->type = r->type;
 	m->basis = r->basis;
 	m->flags = r->flags;
+	m->epoch = htonl(c->epoch);
 	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
 	c->reqq_len--;
 	qnet_circuit_install_req(c, m);

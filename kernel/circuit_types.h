@@ -27,7 +27,7 @@
  * bound is generous; the entries are allocated only while they wait.
  */
 #define QNET_DEFER_MAX		1024
-#define QNET_DEFER_LEN		48	/* the largest epoch-carrying message */
+#define QNET_DEFER_LEN		56	/* the largest epoch-carrying message */
 
 struct qnet_deferred {
 	struct list_head	node;

@@ -389,7 +389,10 @@ struct qnet_msg_request {
 	__u8	type;
 	__u8	basis;
 	__u8	flags;
-	__u8	pad[4];
+	__be32	epoch;		/* the head's attempt when it sent this, the
+				 * request's first: a node still in an
+				 * earlier one installs it after catching up
+				 */
 };
 
 /*
