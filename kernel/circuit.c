@@ -358,6 +358,15 @@ struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c)
 	return c;
 }
 
+/* A far half nobody will take from qnet_pending any more: free it. */
+void qnet_pending_free(u64 ent_id)
+{
+	struct qnet_qubit *q = xa_erase(&qnet_pending, ent_id);
+
+	if (q)
+		qnet_qubit_free(q);
+}
+
 void qnet_circuit_put(struct qnet_circuit *c)
 {
 	struct qnet_deferred *d, *tmp;
@@ -368,11 +377,8 @@ void qnet_circuit_put(struct qnet_circuit *c)
 		/* a BIND that never ran: nobody else will take its far half */
 		if (d->type == QNET_MSG_BIND) {
 			const struct qnet_msg_bind *m = (const void *)d->payload;
-			struct qnet_qubit *q;
 
-			q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
-			if (q)
-				qnet_qubit_free(q);
+			qnet_pending_free(be64_to_cpu(m->ent_id));
 		}
 		kfree(d);
 	}
@@ -464,12 +470,9 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	 * CLOSE waits for it there) or frees it (its circuit is gone). Only
 	 * a link that is down loses those BINDs: free them here then.
 	 */
-	for (i = 0; err == -ENETDOWN && i < QNET_PENDING_MAX; i++) {
-		q = c->pending[i] ? xa_erase(&qnet_pending, c->pending[i]) :
-		    NULL;
-		if (q)
-			qnet_qubit_free(q);
-	}
+	for (i = 0; err == -ENETDOWN && i < QNET_PENDING_MAX; i++)
+		if (c->pending[i])
+			qnet_pending_free(c->pending[i]);
 	if (c->sk) {
 		/* the socket's own reference on c is dropped by its close */
 		sock_put(c->sk);
@@ -586,7 +589,6 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
  */
 static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 				     struct qnet_circuit *c,
-				     struct sk_buff_head *acts,
 				     struct qnet_qubit *q,
 				     struct net_device *dev, u8 bell, u64 t)
 {
@@ -639,8 +641,7 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
  * stage it if the request is atomic. Caller holds cn->lock.
  */
 static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
-				   struct qnet_circuit *c,
-				   struct sk_buff_head *acts, unsigned int side,
+				   struct qnet_circuit *c, unsigned int side,
 				   u64 t)
 {
 	struct qnet_qubit *q = c->slot[side], *tmp;
@@ -652,7 +653,7 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 		dev_hold(q->dev);
 	}
 	if (!(c->req.flags & QNET_REQ_F_ATOMIC)) {
-		__qnet_circuit_hand_over(cn, c, acts, q, q->dev, bell, t);
+		__qnet_circuit_hand_over(cn, c, q, q->dev, bell, t);
 		return;
 	}
 	/* the attempt's frame goes with the next attempt: keep the result */
@@ -662,13 +663,12 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 		return;
 	list_for_each_entry_safe(q, tmp, &c->staged, node) {
 		list_del(&q->node);
-		__qnet_circuit_hand_over(cn, c, acts, q, q->dev, q->bell, t);
+		__qnet_circuit_hand_over(cn, c, q, q->dev, q->bell, t);
 	}
 	c->nstaged = 0;
 }
 
-void qnet_circuit_error_record(struct qnet_circuit *c,
-			       struct sk_buff_head *acts, int err, u64 t)
+void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t)
 {
 	struct qnet_pair rec;
 
@@ -689,7 +689,7 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
 					      QNET_EXPIRE_DEADLINE :
 					      QNET_CAUSE_NONE);
 	if (err && c->sk)
-		qnet_circuit_error_record(c, acts, err, now);
+		qnet_circuit_error_record(c, err, now);
 	c->req.active = false;
 	if (c->role == QNET_ROLE_HEAD)
 		__qnet_circuit_next_request(cn, c, acts, now);
@@ -786,7 +786,7 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 		__qnet_circuit_want(cn, c, now);
 		return;
 	}
-	__qnet_circuit_deliver(cn, c, acts, QNET_DOWN, now);
+	__qnet_circuit_deliver(cn, c, QNET_DOWN, now);
 	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
 	if (++c->req.delivered >= c->req.num_pairs)
 		__qnet_circuit_req_done(cn, c, acts, 0, now);
@@ -809,7 +809,7 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 	spin_unlock_bh(&qnet_ent_lock);
 	if (ent_id != c->verdict_ent)
 		return;
-	__qnet_circuit_deliver(cn, c, acts, QNET_UP, max(now, c->verdict_ns));
+	__qnet_circuit_deliver(cn, c, QNET_UP, max(now, c->verdict_ns));
 	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
 	if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
 		c->req.active = false;

@@ -173,8 +173,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 						 QNET_EXPIRE_DEADLINE);
 			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
 			if (c->role == QNET_ROLE_TAIL)
-				qnet_circuit_error_record(c, acts, -ETIMEDOUT,
-							  t);
+				qnet_circuit_error_record(c, -ETIMEDOUT, t);
 			c->req.active = false;
 			return 0;
 		}
@@ -518,11 +517,8 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	if (!c) {
 		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
 			const struct qnet_msg_bind *b = payload;
-			struct qnet_qubit *q;
 
-			q = xa_erase(&qnet_pending, be64_to_cpu(b->ent_id));
-			if (q)
-				qnet_qubit_free(q);
+			qnet_pending_free(be64_to_cpu(b->ent_id));
 		}
 		err = -ENOENT;
 		goto out;

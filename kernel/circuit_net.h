@@ -124,6 +124,8 @@ void __qnet_ent_state(const struct qnet_ent *e,
 		      struct qstate *out);
 
 void qnet_qubit_free(struct qnet_qubit *q);
+/* A far half nobody will take from qnet_pending any more: free it. */
+void qnet_pending_free(u64 ent_id);
 
 /* Count a qubit of @dev's link given up here for @cause. */
 void qnet_count_discard(struct qnet_circuit_net *cn,
@@ -172,9 +174,8 @@ bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side);
 void __qnet_circuit_want(struct qnet_circuit_net *cn,
 			 struct qnet_circuit *c, u64 now);
 
-/* Queue a record that carries @err for @c's socket. */
-void qnet_circuit_error_record(struct qnet_circuit *c,
-			       struct sk_buff_head *acts, int err, u64 t);
+/* Give @c's socket a record that carries @err (under cn->lock). */
+void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t);
 
 /* Start attempt @epoch: drop what this node holds of the old one. */
 void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
