@@ -26,6 +26,7 @@
 #include "qnet.h"
 #include "circuit.h"
 #include "qnet_netlink.h"
+#include "engine.h"
 #include "qlink.h"
 
 static int family = AF_QNET_DEFAULT;
@@ -40,9 +41,13 @@ static int __init qnet_init(void)
 		pr_err("family=%d is outside 1..%d\n", family, AF_MAX - 1);
 		return -EINVAL;
 	}
-	err = qnet_netns_init();
+	err = qnet_engine_init();
 	if (err)
 		return err;
+
+	err = qnet_netns_init();
+	if (err)
+		goto err_engine;
 
 	err = qlink_init();
 	if (err)
@@ -77,6 +82,8 @@ err_qlink:
 	qlink_exit();
 err_netns:
 	qnet_netns_exit();
+err_engine:
+	qnet_engine_exit();
 	return err;
 }
 
@@ -88,6 +95,7 @@ static void __exit qnet_exit(void)
 	qnet_route_exit();
 	qlink_exit();
 	qnet_netns_exit();
+	qnet_engine_exit();
 }
 
 module_init(qnet_init);

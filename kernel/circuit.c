@@ -299,13 +299,6 @@ u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t)
 	return c->clock_ns;
 }
 
-u64 qnet_clock(struct qnet_circuit_net *cn, u64 t)
-{
-	if (t > cn->clock_ns)
-		cn->clock_ns = t;
-	return cn->clock_ns;
-}
-
 /* ---- circuit table ---- */
 
 struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,
@@ -488,7 +481,7 @@ void __qnet_circuit_close(struct qnet_circuit_net *cn,
 			  int skip_side)
 {
 	unsigned int side;
-	u64 now = cn->clock_ns;
+	u64 now = qnet_node_now(cn);
 
 	for (side = QNET_UP; side <= QNET_DOWN; side++) {
 		struct qnet_msg_answer *a;
@@ -1178,7 +1171,6 @@ static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
 	}
 	__skb_queue_head_init(&acts);
 	spin_lock_bh(&cn->lock);
-	qnet_clock(cn, time_ns);
 	used = __qnet_circuit_bind(cn, dev, id, time_ns, &acts);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
@@ -1253,10 +1245,12 @@ int qnet_circuit_measure(struct qnet_circuit *c, u32 qubit, u8 basis,
 
 	if (basis > QNET_BASIS_Y)
 		return -EINVAL;
+	/* measured now: at the node's clock as the call acts */
+	qnet_domain_enter(cn->dm);
 	spin_lock_bh(&cn->lock);
 	q = __qnet_circuit_kept(c, qubit);
 	if (q) {
-		*time_ns = cn->clock_ns;
+		*time_ns = qnet_node_now(cn);
 		*outcome = qnet_qubit_measure(cn, c, q, basis, *time_ns);
 		list_del(&q->node);
 		c->nkept--;
@@ -1265,6 +1259,7 @@ int qnet_circuit_measure(struct qnet_circuit *c, u32 qubit, u8 basis,
 		err = -ENOENT;
 	}
 	spin_unlock_bh(&cn->lock);
+	qnet_domain_exit(cn->dm);
 	return err;
 }
 
@@ -1375,6 +1370,7 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
 	spin_lock_init(&cn->lock);
+	cn->dm = qnet_net_dmember(net);
 	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
 				    qnet_circuit_seq_show, NULL))
 		return -ENOMEM;

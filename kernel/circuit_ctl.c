@@ -500,14 +500,14 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
 		return -EINVAL;
 
-	t = be64_to_cpu(hdr->time_ns) + qlink_delay_ns(dev);
+	/* it arrives now: this runs as the event of its arrival */
+	t = qnet_node_now(cn);
 	__skb_queue_head_init(&acts);
 	spin_lock_bh(&cn->lock);
 	if (cn->dying) {
 		err = -ENETDOWN;
 		goto out;
 	}
-	qnet_clock(cn, t);
 	if (type == QNET_MSG_CONNECT) {
 		err = qnet_circuit_rx_connect(cn, dev, payload, t, &acts);
 		goto out;
@@ -566,7 +566,7 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 	struct qnet_msg_connect *m;
 
 	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
-			     cn->clock_ns);
+			     qnet_node_now(cn));
 	if (!m)
 		return;
 	m->dst_node = htonl(c->peer_node);
@@ -614,6 +614,8 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	refcount_inc(&c->refcnt);	/* the socket's */
 
 	__skb_queue_head_init(&acts);
+	/* the CONNECT leaves at the node's clock as the call acts */
+	qnet_domain_enter(cn->dm);
 	spin_lock_bh(&cn->lock);
 	do {
 		c->id = ++cn->next_id;
@@ -623,6 +625,7 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	__qnet_circuit_send_connect(cn, c, &acts);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
+	qnet_domain_exit(cn->dm);
 	*cp = c;
 	return 0;
 }
@@ -683,6 +686,8 @@ int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
 	int err = 0;
 
 	__skb_queue_head_init(&acts);
+	/* the request starts at the node's clock as the call acts */
+	qnet_domain_enter(cn->dm);
 	spin_lock_bh(&cn->lock);
 	if (c->state != QNET_C_UP) {
 		err = -ENOTCONN;
@@ -696,10 +701,11 @@ int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
 		c->reqq_id[tail] = c->next_req_id++;
 		*req_id = c->reqq_id[tail];
 		c->reqq_len++;
-		__qnet_circuit_next_request(cn, c, &acts, cn->clock_ns);
+		__qnet_circuit_next_request(cn, c, &acts, qnet_node_now(cn));
 	}
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
+	qnet_domain_exit(cn->dm);
 	return err;
 }
 
@@ -709,6 +715,7 @@ void qnet_circuit_close(struct qnet_circuit *c)
 	struct sk_buff_head acts;
 
 	__skb_queue_head_init(&acts);
+	qnet_domain_enter(cn->dm);
 	spin_lock_bh(&cn->lock);
 	if (c->sk) {
 		/* the socket is going: no callbacks to it any more */
@@ -719,5 +726,6 @@ void qnet_circuit_close(struct qnet_circuit *c)
 		__qnet_circuit_close(cn, c, &acts, -ECONNRESET, -1);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
+	qnet_domain_exit(cn->dm);
 	qnet_circuit_put(c);
 }

@@ -39,6 +39,7 @@
 
 #include "circuit.h"
 #include "circuit_types.h"
+#include "engine.h"
 #include "qlink.h"
 #include "qmath.h"
 
@@ -51,7 +52,7 @@ struct qnet_circuit_net {
 	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
 	unsigned int		count;
 	u32			next_id;
-	u64			clock_ns;	/* latest event seen */
+	struct qnet_dmember	*dm;		/* the node's domain */
 	struct qmath_rng	rng;		/* measurements, swaps */
 	bool			rng_seeded;
 	u32			rng_addr;	/* node address it was seeded for */
@@ -135,9 +136,17 @@ void qnet_count_discard(struct qnet_circuit_net *cn,
 void qnet_link_take(struct qnet_circuit_net *cn,
 		    struct net_device *dev, u64 id);
 
-/* Move @c's clock, or the node's, to @t if later; the time to act at. */
+/* Move @c's clock to @t if later; the time @c acts at. */
 u64 qnet_circuit_clock(struct qnet_circuit *c, u64 t);
-u64 qnet_clock(struct qnet_circuit_net *cn, u64 t);
+
+/*
+ * The node's clock: its emulation domain's (engine.h), the time of the
+ * event running or, in a system call, the time the call acts at.
+ */
+static inline u64 qnet_node_now(struct qnet_circuit_net *cn)
+{
+	return qnet_domain_now(cn->dm);
+}
 
 /* The circuit table: @head:@id's bucket, and the circuit or NULL. */
 struct hlist_head *qnet_circuit_bucket(struct qnet_circuit_net *cn,

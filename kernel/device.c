@@ -5,12 +5,13 @@
  *
  * It behaves like veth: frames sent on one end are received on the other,
  * unchanged. The one difference is that qnet control frames (ETH_P_QNET)
- * travel at the speed of light in fiber: when the link is paced (time_scale
- * above zero) they wait in a time-ordered queue, like netem's tfifo, until
- * the wall time that corresponds to their arrival. Unpaced links deliver
- * them at once; the receiver then adds the propagation delay to the send
- * time in the header (see wire.c). Everything else, IP included, is
- * delivered at once either way.
+ * travel at the speed of light in fiber, in emulated time: each becomes an
+ * event of the link's emulation domain (engine.h) at its send time plus
+ * the propagation delay, and the engine hands it to the other end's
+ * receive path (netif_receive_skb_core(), so taps such as tcpdump see it)
+ * when it runs that event, in emulated-time order with everything else
+ * of the domain, at the wall time pacing says. Everything else, IP
+ * included, is delivered at once.
  *
  * Lifetime (see also the notes at the top of link.c):
  * - newlink creates the peer first, then the requested device, like veth.
@@ -36,22 +37,22 @@
 
 #define QLINK_KIND		"qlink"
 
-/* Frames waiting for their paced arrival time, per sending end. */
-#define QLINK_TXQ_MAX		10000
-/* Frames released per timer run; the rest wait for the next run. */
-#define QLINK_TXQ_BATCH		64
-
-/* skb->cb while a frame sits in the paced queue. */
-struct qlink_tx_cb {
-	ktime_t	release;
-	u64	herald_id;	/* QNET_MSG_HERALD: its pair, else 0 */
+/* A qnet frame in flight: an event at its arrival at @peer. */
+struct qlink_frame {
+	struct qnet_event	ev;
+	struct sk_buff		*skb;
+	struct net_device	*peer;		/* a reference */
+	netdevice_tracker	tracker;
+	struct qlink		*link;		/* alive while queued */
+	u64			herald_id;	/* a QNET_MSG_HERALD's pair */
 };
 
-static inline struct qlink_tx_cb *qlink_tx_cb(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(struct qlink_tx_cb) > sizeof(skb->cb));
-	return (struct qlink_tx_cb *)skb->cb;
-}
+/*
+ * The frame the engine is handing to the receive path on this CPU: wire.c
+ * takes qnet frames only from there (a frame that reached a qlink's
+ * receive path any other way did not cross the fiber).
+ */
+DEFINE_PER_CPU(const struct sk_buff *, qlink_rx_frame);
 
 static struct rtnl_link_ops qlink_link_ops;
 static const struct net_device_ops qlink_netdev_ops;
@@ -79,7 +80,7 @@ static bool qlink_forward(struct net_device *dev, struct net_device *peer,
 
 /*
  * The pair a QNET_MSG_HERALD frame announces, or 0: the link must learn
- * of a herald that never reached the other end (flow control).
+ * of a herald that never reached the other end.
  */
 static u64 qlink_herald_id(const struct sk_buff *skb)
 {
@@ -95,131 +96,100 @@ static u64 qlink_herald_id(const struct sk_buff *skb)
 	return be64_to_cpu(m->msg.pair_id);
 }
 
-/* Deliver a qnet frame, telling the link if a herald got lost. */
-static void qlink_forward_qnet(struct qlink_dev *qd, struct net_device *peer,
-			       struct sk_buff *skb, u64 herald_id)
+static void qlink_frame_free(struct qlink_frame *f)
 {
-	if (!qlink_forward(qd->dev, peer, skb) && herald_id)
-		qlink_link_lost(qd->link, herald_id);
+	netdev_put(f->peer, &f->tracker);
+	kfree(f);
+}
+
+/* Purged with its link (down, deleted): lost in flight. */
+static void qlink_frame_drop(struct qnet_event *ev)
+{
+	struct qlink_frame *f = container_of(ev, struct qlink_frame, ev);
+
+	kfree_skb(f->skb);
+	qlink_frame_free(f);
+}
+
+/* The frame arrives: the engine's context (BH off, RCU), in order. */
+static void qlink_frame_arrive(struct qnet_event *ev)
+{
+	struct qlink_frame *f = container_of(ev, struct qlink_frame, ev);
+	struct net_device *peer = f->peer;
+	struct sk_buff *skb = f->skb;
+	unsigned int len = skb->len;
+
+	if (__dev_forward_skb(peer, skb) == NET_RX_SUCCESS) {
+		dev_sw_netstats_rx_add(peer, len);
+		this_cpu_write(qlink_rx_frame, skb);
+		netif_receive_skb_core(skb);
+		this_cpu_write(qlink_rx_frame, NULL);
+	} else if (f->herald_id) {
+		/* __dev_forward_skb() freed it: the peer is down */
+		qlink_link_lost(f->link, f->herald_id);
+	}
+	qlink_frame_free(f);
 }
 
 /*
- * Queue @skb until @release. The queue is kept sorted by release time;
- * frames almost always arrive in order (one link, one delay), so the
- * insertion walks back from the tail and is O(1) in practice.
+ * Put a qnet frame on the fiber: an event at its arrival. Caller holds
+ * rcu_read_lock; @link is alive and not dead (qlink_link_detach() waits
+ * for a grace period before it purges the link's frames).
  */
-static void qlink_txq_add(struct qlink_dev *qd, struct sk_buff *skb,
-			  ktime_t release, u64 herald_id)
+static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
+			    struct sk_buff *skb)
 {
-	struct sk_buff_head *q = &qd->txq;
-	struct sk_buff *pos;
+	struct net_device *dev = qd->dev;
+	struct qnet_hdr _hdr;
+	const struct qnet_hdr *hdr;
+	struct qlink_frame *f;
+	u64 sent, arrive;
 
-	qlink_tx_cb(skb)->release = release;
-	qlink_tx_cb(skb)->herald_id = herald_id;
+	hdr = skb_header_pointer(skb, ETH_HLEN, sizeof(_hdr), &_hdr);
+	if (hdr)
+		sent = be64_to_cpu(hdr->time_ns);
+	arrive = qlink_link_arrival(qd->link, hdr ? &sent : NULL);
+	f = kmalloc(sizeof(*f), GFP_ATOMIC);
+	if (!f) {
+		u64 herald_id = qlink_herald_id(skb);
 
-	spin_lock(&q->lock);
-	if (skb_queue_len(q) >= QLINK_TXQ_MAX) {
-		spin_unlock(&q->lock);
-		dev_core_stats_tx_dropped_inc(qd->dev);
+		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
 		if (herald_id)
 			qlink_link_lost(qd->link, herald_id);
 		return;
 	}
-	skb_queue_reverse_walk(q, pos) {
-		if (ktime_compare(qlink_tx_cb(pos)->release, release) <= 0)
-			break;
-	}
-	/* pos is the last earlier-or-equal frame, or the head sentinel */
-	__skb_queue_after(q, pos, skb);
-	if (skb_peek(q) == skb)
-		hrtimer_start(&qd->tx_timer, release, HRTIMER_MODE_ABS_SOFT);
-	spin_unlock(&q->lock);
-}
-
-static enum hrtimer_restart qlink_tx_timer(struct hrtimer *timer)
-{
-	struct qlink_dev *qd = container_of(timer, struct qlink_dev, tx_timer);
-	struct sk_buff_head *q = &qd->txq, due;
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	ktime_t now = ktime_get();
-	struct net_device *peer;
-	struct sk_buff *skb;
-
-	__skb_queue_head_init(&due);
-
-	/*
-	 * The expiry is set here, under the queue lock, and nowhere else
-	 * while the callback runs: qlink_txq_add() restarts the timer only
-	 * under the same lock, so the two never race on an enqueued timer.
-	 */
-	spin_lock(&q->lock);
-	while ((skb = skb_peek(q)) && skb_queue_len(&due) < QLINK_TXQ_BATCH &&
-	       ktime_compare(qlink_tx_cb(skb)->release, now) <= 0) {
-		__skb_unlink(skb, q);
-		__skb_queue_tail(&due, skb);
-	}
-	skb = skb_peek(q);
-	if (skb) {
-		hrtimer_set_expires(timer, qlink_tx_cb(skb)->release);
-		ret = HRTIMER_RESTART;
-	}
-	spin_unlock(&q->lock);
-
-	rcu_read_lock();
-	peer = rcu_dereference(qd->peer);
-	while ((skb = __skb_dequeue(&due))) {
-		if (peer) {
-			qlink_forward_qnet(qd, peer, skb,
-					   qlink_tx_cb(skb)->herald_id);
-		} else {
-			dev_core_stats_tx_dropped_inc(qd->dev);
-			kfree_skb(skb);
-		}
-	}
-	rcu_read_unlock();
-
-	return ret;
-}
-
-/* Drop every frame still in flight from @dev. Process context. */
-static void qlink_txq_purge(struct net_device *dev)
-{
-	struct qlink_dev *qd = qlink_priv(dev);
-
-	hrtimer_cancel(&qd->tx_timer);
-	skb_queue_purge(&qd->txq);
+	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+	dev_sw_netstats_tx_add(dev, 1, skb->len);
+	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop,
+			qd->link);
+	f->skb = skb;
+	f->peer = peer;
+	netdev_hold(peer, &f->tracker, GFP_ATOMIC);
+	f->link = qd->link;
+	f->herald_id = qlink_herald_id(skb);
+	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev, arrive);
 }
 
 static netdev_tx_t qlink_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct net_device *peer;
-	ktime_t now, release;
-	u64 herald_id;
 
 	rcu_read_lock();
 	peer = rcu_dereference(qd->peer);
-	if (unlikely(!peer || !pskb_may_pull(skb, ETH_HLEN))) {
+	if (unlikely(!peer || !pskb_may_pull(skb, ETH_HLEN) ||
+		     READ_ONCE(qd->link->dead))) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
 		goto out;
 	}
 	skb_tx_timestamp(skb);
 
-	if (((struct ethhdr *)skb->data)->h_proto != htons(ETH_P_QNET)) {
-		qlink_forward(dev, peer, skb);
-		goto out;
-	}
-
-	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
-	herald_id = qlink_herald_id(skb);
-	now = ktime_get();
-	release = qlink_link_arrival(qd->link, skb, now);
-	if (ktime_after(release, now))
-		qlink_txq_add(qd, skb, release, herald_id);
+	if (((struct ethhdr *)skb->data)->h_proto == htons(ETH_P_QNET))
+		qlink_xmit_qnet(qd, peer, skb);
 	else
-		qlink_forward_qnet(qd, peer, skb, herald_id);
+		qlink_forward(dev, peer, skb);
 out:
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
@@ -240,7 +210,6 @@ static void qlink_dev_uninit(struct net_device *dev)
 	struct qlink_dev *qd = qlink_priv(dev);
 
 	qlink_link_detach(qd->link, qd->end);
-	qlink_txq_purge(dev);
 }
 
 static void qlink_dev_free(struct net_device *dev)
@@ -275,12 +244,8 @@ static int qlink_stop(struct net_device *dev)
 	netif_carrier_off(dev);
 	if (peer)
 		netif_carrier_off(peer);
+	/* also loses the frames in flight, both ways */
 	qlink_link_set_up(qd->link, false);
-
-	/* Frames in flight on a link that goes down are lost, both ways. */
-	qlink_txq_purge(dev);
-	if (peer)
-		qlink_txq_purge(peer);
 	return 0;
 }
 
@@ -346,9 +311,6 @@ static void qlink_setup(struct net_device *dev)
 	dev->sysfs_groups[0] = &qlink_sysfs_group;
 
 	qd->dev = dev;
-	skb_queue_head_init(&qd->txq);
-	hrtimer_init(&qd->tx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	qd->tx_timer.function = qlink_tx_timer;
 }
 
 static int qlink_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -535,15 +497,41 @@ static struct rtnl_link_ops qlink_link_ops = {
 	.get_link_net	= qlink_get_link_net,
 };
 
+/*
+ * An end registered in a netns, when created or moved there: its node
+ * joins the link's emulation domain.
+ */
+static int qlink_netdev_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_REGISTER && qlink_dev_is_qlink(dev))
+		qlink_link_moved(qlink_priv(dev)->link, dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block qlink_netdev_nb = {
+	.notifier_call = qlink_netdev_event,
+};
+
 int qlink_dev_register(void)
 {
-	return rtnl_link_register(&qlink_link_ops);
+	int err = register_netdevice_notifier(&qlink_netdev_nb);
+
+	if (err)
+		return err;
+	err = rtnl_link_register(&qlink_link_ops);
+	if (err)
+		unregister_netdevice_notifier(&qlink_netdev_nb);
+	return err;
 }
 
 /* Deletes every qlink in every netns, like any rtnl_link_ops owner. */
 void qlink_dev_unregister(void)
 {
 	rtnl_link_unregister(&qlink_link_ops);
+	unregister_netdevice_notifier(&qlink_netdev_nb);
 }
 
 MODULE_ALIAS_RTNL_LINK(QLINK_KIND);

@@ -24,37 +24,43 @@
  *   channel is down too.
  *
  * Emulated time
- * - Every event carries a time computed from the model, never read off a
- *   timer: the run of attempts that starts at run_ns succeeds at attempt
- *   N; the herald is known at end 0 at run_ns + (N - 1) period + herald_ns
- *   and the next run starts at run_ns + N period (qlinkmodel.h). The
- *   herald message carries the time its signal left, so end 1 dates the
- *   pair send time + propagation delay.
- * - Unpaced (time_scale 0), generation runs in a work item in batches of
- *   QLINK_GEN_BATCH heralds, requeueing itself, as fast as the machine
- *   goes. Paced, wall time maps to emulated time through an anchor
- *   (wall0, emu0) and the scale; the work item arms gen_timer for the wall
- *   time of the next herald and the timer queues the work again.
- * - Flow control: generation pauses while QLINK_INFLIGHT_HIGH heralds are
- *   on the wire (end 1's softirq lags behind the work item) and end 1
- *   restarts it at QLINK_INFLIGHT_LOW; gen_timer also bounds the pause,
- *   forgetting heralds lost on the way after QLINK_LOST_NS.
- * - Messages may cross: an expiry from end 0 can overtake its herald;
- *   end 1 then marks the pair on the inflight list (gone) and counts it
- *   heralded and expired when the herald arrives.
- *
+ * - The link is a member of an emulation domain (engine.h): the nodes and
+ *   links joined by qlinks share one clock and one event queue. Every
+ *   happening of the link is an event of the domain, at a time computed
+ *   from the model: the run of attempts that starts at run_ns succeeds at
+ *   attempt N; the herald is known at end 0 at run_ns + (N - 1) period +
+ *   herald_ns (gen_ev) and the next run starts at run_ns + N period
+ *   (qlinkmodel.h). A link starts a run only when asked: an idle link's
+ *   next run starts at the domain's clock when a request or a freed slot
+ *   kicks it, never earlier.
+ * - Frames are events too (device.c): a frame sent at t arrives at
+ *   t + delay and is handled then, so end 1 stores a herald's half at the
+ *   time its message arrives, and everything here takes its time from the
+ *   domain's clock (qnet_domain_now()), which is the running event's.
+ * - Pacing (time_scale) is the domain's: the engine runs events at the
+ *   wall time their emulated time maps to.
+ * - Messages do not cross: a frame that an end sends after another
+ *   arrives after it. An expiry from end 0 can still overtake its herald
+ *   (it is sent at once, the herald's half arrives a delay later); end 1
+ *   then marks the pair on the inflight list (gone) and counts it
+ *   heralded and expired when the herald arrives. A herald whose frame
+ *   was dropped on the way (by a filter, or the link going down) is
+ *   forgotten once its arrival time has passed.
+
  * Refcounts
  * - qlink.refcnt: one per device that got through ndo_init, one for
  *   newlink while it runs. The last put frees the link and every pair it
- *   still holds; gen_work and gen_timer are stopped before that (detach).
+ *   still holds; its events are purged before that (detach).
  * - qlink_pair.refcnt: one per memory holding a half, one while on the
  *   inflight list, one per qlink_take() caller.
  *
  * Locking
  * - qlink.lock (spin_lock_bh: the rx handler runs in softirq) protects
  *   parameters, model, PRNG, memories, inflight list, generation state.
- *   Counters are atomic64 and read without it. delay_ns, time_scale,
- *   clock_ns and mem.used have lockless readers (READ_ONCE/WRITE_ONCE).
+ *   Counters are atomic64 and read without it. delay_ns and mem.used
+ *   have lockless readers (READ_ONCE/WRITE_ONCE).
+ * - Order: RTNL, then the domain's exec mutex (qnet_domain_enter()),
+ *   then qlink.lock, then the domain's lock (scheduling an event).
  * - Nothing is sent, notified or called back under qlink.lock: events are
  *   queued as skbs on a local list (struct qlink_ev in skb->cb) and flushed
  *   after the unlock, so qnet_nl_notify_*(), the network layer's callbacks
@@ -63,10 +69,10 @@
  *   the txq lock is never held while taking qlink.lock.
  * - Teardown: ndo_stop (link down) and ndo_uninit (detach) run under RTNL
  *   in process context. Both clear a flag under qlink.lock that stops
- *   generation, then hrtimer_cancel() and cancel_work_sync(); only the
- *   work item and the timer arm each other, both after checking the flag
- *   under the lock, so nothing is left running. Devices are freed after
- *   an RCU grace period; the peer pointer is RCU (device.c).
+ *   generation and purge the link's events (its herald and its frames in
+ *   flight) from the domain, which waits for a running event to finish,
+ *   so nothing of the link runs after. Devices are freed after an RCU
+ *   grace period; the peer pointer is RCU (device.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -79,22 +85,6 @@
 #include "link.h"
 #include "qnet.h"
 #include "qnet_netlink.h"
-
-/* Heralds per run of the work item before it requeues itself. */
-#define QLINK_GEN_BATCH		32
-/*
- * Flow control of heralds on the wire: generation pauses at HIGH and
- * resumes when end 1 has caught up to LOW. A herald still on the wire
- * after QLINK_LOST_NS of wall time was lost (a filter, say) and is
- * forgotten, so that generation cannot stall for good.
- */
-#define QLINK_INFLIGHT_HIGH	64
-#define QLINK_INFLIGHT_LOW	16
-#define QLINK_LOST_NS		NSEC_PER_SEC
-/* The furthest ahead gen_timer is armed; the work item re-arms it. */
-#define QLINK_MAX_WAIT_NS	(3600ULL * NSEC_PER_SEC)
-
-static struct workqueue_struct *qlink_wq;
 
 /* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
 struct qlink_ev {
@@ -341,40 +331,30 @@ static struct qlink_pair *qlink_inflight_take(struct qlink *link, u64 id)
 	return pair;
 }
 
-static void qlink_inflight_add(struct qlink *link, struct qlink_pair *pair)
+static void qlink_inflight_add(struct qlink *link, struct qlink_pair *pair,
+			       u64 arrive_ns)
 {
 	refcount_inc(&pair->refcnt);
-	pair->sent = ktime_get();
+	pair->arrive_ns = arrive_ns;
 	list_add_tail(&pair->inflight, &link->inflight);
 	link->n_inflight++;
 }
 
 /*
- * Forget heralds on the wire for longer than QLINK_LOST_NS. Return: the
- * wall time the oldest remaining one will count as lost, or 0 if none.
+ * Forget heralds that should have arrived before @now: their frame was
+ * dropped on the way (events at one time run in the order they were
+ * scheduled, and a herald's frame is scheduled before anything that
+ * could see it missing).
  */
-static ktime_t qlink_inflight_reap(struct qlink *link, ktime_t now)
+static void qlink_inflight_reap(struct qlink *link, u64 now)
 {
 	struct qlink_pair *pair, *tmp;
 
 	list_for_each_entry_safe(pair, tmp, &link->inflight, inflight) {
-		ktime_t lost = ktime_add_ns(pair->sent, QLINK_LOST_NS);
-
-		if (ktime_before(now, lost))
-			return lost;
-		list_del(&pair->inflight);
-		link->n_inflight--;
+		if (pair->arrive_ns >= now)
+			return;
+		qlink_inflight_del(link, pair);
 		qlink_pair_put(pair);
-	}
-	return 0;
-}
-
-/* end 1 took a herald off the wire: resume a paused generator */
-static void qlink_inflight_done(struct qlink *link)
-{
-	if (link->gen_blocked && link->n_inflight <= QLINK_INFLIGHT_LOW) {
-		link->gen_blocked = false;
-		queue_work(qlink_wq, &link->gen_work);
 	}
 }
 
@@ -524,115 +504,86 @@ static bool qlink_gen_wanted(const struct qlink *link)
 	       link->end[0].mem.used < link->params.mem_slots;
 }
 
-/* Emulated time of wall time @now on a paced link. */
-static u64 qlink_emu_at(const struct qlink *link, ktime_t now)
+/* The link's clock: the domain's. */
+static u64 qlink_now(struct qlink *link)
 {
-	s64 dw = ktime_to_ns(ktime_sub(now, link->wall0));
-
-	if (dw <= 0)
-		return link->emu0;
-	/* 2^52 ns is 52 days; * 1000 stays inside u64 */
-	dw = min_t(s64, dw, 1LL << 52);
-	return link->emu0 + mul_u64_u32_div(dw, 1000, link->params.time_scale);
+	return qnet_domain_now(&link->dm);
 }
-
-/* Wall time of emulated @emu on a paced link, at most an hour ahead. */
-static ktime_t qlink_wall_at(const struct qlink *link, u64 emu)
-{
-	u64 d;
-
-	if (emu <= link->emu0)
-		return link->wall0;
-	d = min_t(u64, emu - link->emu0, 1ULL << 40);
-	d = mul_u64_u32_div(d, link->params.time_scale, 1000);
-	return ktime_add_ns(link->wall0, min_t(u64, d, QLINK_MAX_WAIT_NS));
-}
-
-/* Anchor pacing: emulated @emu is now. */
-static void qlink_anchor(struct qlink *link, u64 emu)
-{
-	link->emu0 = emu;
-	link->wall0 = ktime_get();
-}
-
-/* Start generating if there is anything to do. Caller holds the lock. */
-static void qlink_gen_kick(struct qlink *link)
-{
-	if (!qlink_gen_wanted(link))
-		return;
-	if (!link->gen_active) {
-		link->gen_active = true;
-		qlink_anchor(link, link->run_ns);
-	}
-	queue_work(qlink_wq, &link->gen_work);
-}
-
-enum qlink_gen_result {
-	QLINK_GEN_HERALD,	/* one more pair; call again */
-	QLINK_GEN_IDLE,		/* nothing to do */
-	QLINK_GEN_WAIT,		/* gen_timer armed: paced, or end 1 lags */
-};
 
 /*
- * Herald the next pair at end 0 if it is due, using *@newp for it.
- * Caller holds qlink.lock.
+ * Start the next run of attempts if generation is wanted and none is
+ * under way: it starts at the end of the last run or at the domain's
+ * clock, whichever is later (a link attempts only while asked), and its
+ * herald is an event. Caller holds qlink.lock.
  */
-static enum qlink_gen_result qlink_gen_one(struct qlink *link,
-					   struct qlink_pair **newp,
-					   struct sk_buff_head *evq)
+static void qlink_gen_kick(struct qlink *link)
 {
 	const struct qstate_link_model *m = &link->model;
-	struct qlink_end *a = &link->end[0];
-	struct qlink_pair *pair;
 	u64 n, t_e, t_h;
 
-	if (!qlink_gen_wanted(link)) {
-		link->gen_active = false;
-		return QLINK_GEN_IDLE;
-	}
-
-	/* end 1 lags behind: wait for it (qlink_inflight_done()) */
-	if (link->n_inflight >= QLINK_INFLIGHT_HIGH) {
-		ktime_t lost = qlink_inflight_reap(link, ktime_get());
-
-		if (lost) {
-			link->gen_blocked = true;
-			hrtimer_start(&link->gen_timer, lost,
-				      HRTIMER_MODE_ABS_SOFT);
-			return QLINK_GEN_WAIT;
-		}
-	}
-
-	if (!link->run_attempts)
-		link->run_attempts = qstate_link_sample_attempts(m, &link->rng);
-	n = link->run_attempts;
+	lockdep_assert_held(&link->lock);
+	if (link->gen_scheduled || !qlink_gen_wanted(link))
+		return;
+	link->run_ns = max(link->run_ns, qlink_now(link));
+	n = qstate_link_sample_attempts(m, &link->rng);
 	t_e = qlink_add_sat(link->run_ns, qlink_mul_sat(n - 1, m->period_ns));
 	t_h = qlink_add_sat(t_e, m->herald_ns);
-	if (t_h == U64_MAX) {
-		/* beyond the end of emulated time: stop */
-		link->gen_active = false;
-		return QLINK_GEN_IDLE;
-	}
+	if (t_h == U64_MAX)
+		return;		/* beyond the end of emulated time */
+	link->run_attempts = n;
+	link->gen_scheduled = true;
+	qnet_event_schedule(&link->dm, &link->gen_ev, t_h);
+}
 
-	if (link->params.time_scale &&
-	    t_h > qlink_emu_at(link, ktime_get())) {
-		hrtimer_start(&link->gen_timer, qlink_wall_at(link, t_h),
-			      HRTIMER_MODE_ABS_SOFT);
-		return QLINK_GEN_WAIT;
-	}
-
+/* Forget the run under way (parameters changed, link down). */
+static void qlink_gen_stop(struct qlink *link)
+{
+	lockdep_assert_held(&link->lock);
+	if (link->gen_scheduled)
+		qnet_event_cancel(&link->dm, &link->gen_ev);
+	link->gen_scheduled = false;
 	link->run_attempts = 0;
-	link->run_ns = qlink_add_sat(t_e, m->period_ns);
-	WRITE_ONCE(link->clock_ns, t_h);
-	atomic64_add(n, &a->cnt.attempts);
+}
 
-	qlink_sweep(link, 0, t_h, evq);
+/*
+ * The herald of the run under way: end 0 stores its half and sends
+ * QNET_MSG_HERALD, dated when the signal left (t_e), to end 1.
+ */
+static void qlink_gen_run(struct qnet_event *ev)
+{
+	struct qlink *link = container_of(ev, struct qlink, gen_ev);
+	const struct qstate_link_model *m = &link->model;
+	struct qlink_end *a = &link->end[0];
+	u64 t_h = ev->time_ns, t_e, n;
+	struct qlink_pair *pair;
+	struct sk_buff_head evq;
+
+	__skb_queue_head_init(&evq);
+	pair = kmalloc(sizeof(*pair), GFP_ATOMIC);
+
+	spin_lock(&link->lock);
+	link->gen_scheduled = false;
+	n = link->run_attempts;
+	link->run_attempts = 0;
+	if (!n || !qlink_gen_wanted(link) || !pair) {
+		/* out of memory: the run is lost, the next one starts now */
+		if (!pair && qlink_gen_wanted(link))
+			link->run_ns = t_h;
+		qlink_gen_kick(link);
+		spin_unlock(&link->lock);
+		kfree(pair);
+		return;
+	}
+	t_e = t_h - m->herald_ns;
+	link->run_ns = qlink_add_sat(t_e, m->period_ns);
+	atomic64_add(n, &a->cnt.attempts);
+	qlink_inflight_reap(link, t_h);
+
+	qlink_sweep(link, 0, t_h, &evq);
 	/* continuous mode keeps the freshest pairs */
 	if (a->mem.used >= link->params.mem_slots)
-		qlink_expire(link, 0, 0, t_h, QNET_EXPIRE_REPLACED, true, evq);
+		qlink_expire(link, 0, 0, t_h, QNET_EXPIRE_REPLACED, true, &evq);
 
-	pair = *newp;
-	*newp = NULL;
 	refcount_set(&pair->refcnt, 1);
 	INIT_LIST_HEAD(&pair->inflight);
 	pair->gone = false;
@@ -649,53 +600,13 @@ static enum qlink_gen_result qlink_gen_one(struct qlink *link,
 	if (link->demand)
 		link->demand--;
 
-	qlink_inflight_add(link, pair);
-	qlink_ev_add(link, evq, 0, QNET_CMD_PAIR_HERALDED, pair, t_h,
+	qlink_inflight_add(link, pair, qlink_add_sat(t_e, link->delay_ns));
+	qlink_ev_add(link, &evq, 0, QNET_CMD_PAIR_HERALDED, pair, t_h,
 		     pair->fidelity_ppm, 0, QNET_MSG_HERALD, t_e);
-	return QLINK_GEN_HERALD;
-}
+	qlink_gen_kick(link);
+	spin_unlock(&link->lock);
 
-static void qlink_gen_work(struct work_struct *work)
-{
-	struct qlink *link = container_of(work, struct qlink, gen_work);
-	enum qlink_gen_result res = QLINK_GEN_HERALD;
-	struct qlink_pair *pair = NULL;
-	struct sk_buff_head evq;
-	unsigned int i;
-
-	__skb_queue_head_init(&evq);
-	for (i = 0; i < QLINK_GEN_BATCH && res == QLINK_GEN_HERALD; i++) {
-		if (!pair) {
-			pair = kmalloc(sizeof(*pair), GFP_KERNEL);
-			if (!pair)
-				break;
-		}
-		spin_lock_bh(&link->lock);
-		res = qlink_gen_one(link, &pair, &evq);
-		spin_unlock_bh(&link->lock);
-		qlink_ev_flush(&evq);
-		cond_resched();
-	}
-	kfree(pair);
-
-	/* more to do: requeue rather than loop, so others get the CPU */
-	if (res == QLINK_GEN_HERALD)
-		queue_work(qlink_wq, &link->gen_work);
-}
-
-static enum hrtimer_restart qlink_gen_timer(struct hrtimer *timer)
-{
-	struct qlink *link = container_of(timer, struct qlink, gen_timer);
-
-	queue_work(qlink_wq, &link->gen_work);
-	return HRTIMER_NORESTART;
-}
-
-/* Wait until neither gen_work nor gen_timer runs; they must not rearm. */
-static void qlink_gen_stop_sync(struct qlink *link)
-{
-	hrtimer_cancel(&link->gen_timer);
-	cancel_work_sync(&link->gen_work);
+	qlink_ev_flush(&evq);
 }
 
 /* ---- the link object ---- */
@@ -705,7 +616,7 @@ struct qlink *qlink_link_alloc(void)
 	struct qstate_link_params lp;
 	struct qlink *link;
 
-	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	link = kzalloc(sizeof(*link), GFP_KERNEL_ACCOUNT);
 	if (!link)
 		return NULL;
 
@@ -715,15 +626,14 @@ struct qlink *qlink_link_alloc(void)
 	link->params.seed = get_random_u64();
 	qmath_rng_seed(&link->rng, link->params.seed);
 	qlink_model_params(&link->params, &lp);
-	if (WARN_ON(!qstate_link_compute(&lp, &link->model))) {
+	if (WARN_ON(!qstate_link_compute(&lp, &link->model)) ||
+	    qnet_dmember_init(&link->dm)) {
 		kfree(link);
 		return NULL;
 	}
 	link->delay_ns = link->model.delay_ns;
 	INIT_LIST_HEAD(&link->inflight);
-	INIT_WORK(&link->gen_work, qlink_gen_work);
-	hrtimer_init(&link->gen_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	link->gen_timer.function = qlink_gen_timer;
+	qnet_event_init(&link->gen_ev, qlink_gen_run, NULL, link);
 	return link;
 }
 
@@ -731,7 +641,7 @@ static void qlink_link_free(struct qlink *link)
 {
 	unsigned int i, j;
 
-	qlink_gen_stop_sync(link);
+	/* both ends detached: no event of the link is queued or runs */
 	for (i = 0; i < 2; i++) {
 		struct qlink_mem *m = &link->end[i].mem;
 
@@ -740,6 +650,7 @@ static void qlink_link_free(struct qlink *link)
 		kfree(rcu_dereference_protected(link->end[i].consumer, 1));
 	}
 	qlink_inflight_clear(link);
+	qnet_dmember_release(&link->dm);
 	kfree(link);
 }
 
@@ -758,23 +669,36 @@ void qlink_link_attach(struct qlink *link, unsigned int end,
 }
 
 /*
+ * @dev, an end of @link, was registered in a netns (created or moved
+ * there; RTNL): the node and the link now share a clock.
+ */
+void qlink_link_moved(struct qlink *link, struct net_device *dev)
+{
+	qnet_dmember_join(&link->dm, qnet_net_dmember(dev_net(dev)));
+}
+
+/*
  * @end's device is being unregistered (ndo_uninit, RTNL). The other end
  * goes in the same batch (dellink), so the link is dead: stop generating
- * for good and forget the device.
+ * for good, forget the device and every event of the link.
  */
 void qlink_link_detach(struct qlink *link, unsigned int end)
 {
 	spin_lock_bh(&link->lock);
 	link->dead = true;
 	link->end[end].dev = NULL;
+	qlink_gen_stop(link);
 	spin_unlock_bh(&link->lock);
 
-	qlink_gen_stop_sync(link);
+	/* a transmit that did not see @dead has queued its frame by now */
+	synchronize_net();
+	qnet_domain_purge(&link->dm, link);
 }
 
 /*
  * Carrier of the pair changed (ndo_open/ndo_stop under RTNL). Down
- * discards both ends' qubits and the heralds on the wire.
+ * discards both ends' qubits, the heralds on the wire and every frame in
+ * flight, both ways.
  */
 void qlink_link_set_up(struct qlink *link, bool up)
 {
@@ -794,7 +718,7 @@ void qlink_link_set_up(struct qlink *link, bool up)
 	if (up) {
 		qlink_gen_kick(link);
 	} else {
-		u64 now = link->clock_ns;
+		u64 now = qlink_now(link);
 
 		for (i = 0; i < 2; i++)
 			while (link->end[i].mem.used)
@@ -802,9 +726,7 @@ void qlink_link_set_up(struct qlink *link, bool up)
 					     QNET_EXPIRE_LINK_DOWN, false, &evq);
 		qlink_inflight_clear(link);
 		/* the run in progress is abandoned; emulated time stays */
-		link->run_attempts = 0;
-		link->gen_active = false;
-		link->gen_blocked = false;
+		qlink_gen_stop(link);
 	}
 	for (i = 0; i < 2; i++) {
 		dev[i] = link->end[i].dev;
@@ -814,7 +736,7 @@ void qlink_link_set_up(struct qlink *link, bool up)
 	spin_unlock_bh(&link->lock);
 
 	if (!up)
-		qlink_gen_stop_sync(link);
+		qnet_domain_purge(&link->dm, link);
 	qlink_ev_flush(&evq);
 	for (i = 0; i < 2; i++) {
 		if (!dev[i])
@@ -825,35 +747,34 @@ void qlink_link_set_up(struct qlink *link, bool up)
 }
 
 /*
- * Wall time at which a qnet frame sent by @skb's device at @now reaches
- * the other end on a paced link: the emulated send time in its header
- * plus the propagation delay, mapped to wall time, but never before @now
- * nor later than a frame sent @now (the header may come from anyone).
+ * When a qnet frame sent on @link now, dated @sent_ns in its header,
+ * reaches the other end: its date plus the fiber's delay, but never
+ * before the domain's clock (a herald is dated when its signal left the
+ * midpoint, before its end 0 knew). A frame without a date, or dated
+ * more than QLINK_TX_AHEAD_NS after the clock, leaves now: the receiver
+ * finds it dated after its arrival less the delay and drops it
+ * (qlink_link_date_ok()), so no frame can move a domain's clock far.
  */
-ktime_t qlink_link_arrival(struct qlink *link, const struct sk_buff *skb,
-			   ktime_t now)
+u64 qlink_link_arrival(struct qlink *link, const u64 *sent_ns)
 {
-	u32 scale = READ_ONCE(link->time_scale);
-	u64 delay = READ_ONCE(link->delay_ns);
-	struct qnet_hdr _hdr;
-	const struct qnet_hdr *hdr;
-	ktime_t latest, when;
+	u64 now = qlink_now(link), delay = READ_ONCE(link->delay_ns);
 
-	if (!scale)
-		return now;
-	latest = ktime_add_ns(now, mul_u64_u32_div(delay, scale, 1000));
-	hdr = skb_header_pointer(skb, ETH_HLEN, sizeof(_hdr), &_hdr);
-	if (!hdr)
-		return latest;
+	if (!sent_ns || (*sent_ns > now && *sent_ns - now > QLINK_TX_AHEAD_NS))
+		return qlink_add_sat(now, delay);
+	return max(qlink_add_sat(*sent_ns, delay), now);
+}
 
-	spin_lock_bh(&link->lock);
-	when = qlink_wall_at(link,
-			     qlink_add_sat(be64_to_cpu(hdr->time_ns), delay));
-	spin_unlock_bh(&link->lock);
+/* Could a frame dated @sent_ns have arrived on @link by now? */
+bool qlink_link_date_ok(struct qlink *link, u64 sent_ns)
+{
+	return qlink_add_sat(sent_ns, READ_ONCE(link->delay_ns)) <=
+	       qlink_now(link);
+}
 
-	if (ktime_before(when, now))
-		return now;
-	return ktime_before(when, latest) ? when : latest;
+/* The link's member of its domain, to schedule its frames. */
+struct qnet_dmember *qlink_link_dmember(struct qlink *link)
+{
+	return &link->dm;
 }
 
 /*
@@ -881,8 +802,8 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		ret = -ENETDOWN;
 		goto unlock;
 	}
-	/* the message's own time plus the fiber it crossed */
-	t = qlink_add_sat(be64_to_cpu(hdr->time_ns), link->delay_ns);
+	/* the frame's arrival: the event that runs this */
+	t = qlink_now(link);
 
 	switch (hdr->type) {
 	case QNET_MSG_HERALD:
@@ -900,7 +821,6 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 			break;
 		}
 		qlink_inflight_del(link, pair);
-		qlink_inflight_done(link);
 
 		qlink_sweep(link, end, t, &evq);
 		if (!pair->gone && e->mem.used >= link->params.mem_slots)
@@ -936,9 +856,9 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 				     &evq);
 		} else if (end == 1) {
 			/*
-			 * Messages may cross (two CPUs, a paced queue): the
-			 * herald is still on its way; it will be counted
-			 * and dropped at once when it arrives.
+			 * An expiry sent at once overtook the herald it is
+			 * about: the herald will be counted and dropped at
+			 * once when it arrives.
 			 */
 			pair = qlink_inflight_find(link, id);
 			if (pair && !pair->gone) {
@@ -970,7 +890,6 @@ void qlink_link_lost(struct qlink *link, u64 id)
 {
 	spin_lock_bh(&link->lock);
 	qlink_pair_put(qlink_inflight_take(link, id));
-	qlink_inflight_done(link);
 	spin_unlock_bh(&link->lock);
 }
 
@@ -1001,37 +920,24 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 		return err;
 
 	__skb_queue_head_init(&evq);
+	/* pacing is the domain's: a paced link paces what it connects */
+	qnet_dmember_set_scale(&link->dm, p->time_scale);
 	spin_lock_bh(&link->lock);
 	old = link->params;
-	if (link->gen_active && p->time_scale != old.time_scale)
-		/* keep emulated time continuous across the change */
-		qlink_anchor(link, old.time_scale ?
-			     qlink_emu_at(link, ktime_get()) : link->run_ns);
 	link->params = *p;
 	link->model = m;
 	WRITE_ONCE(link->delay_ns, m.delay_ns);
-	WRITE_ONCE(link->time_scale, p->time_scale);
 	if (p->seed != old.seed)
 		qmath_rng_seed(&link->rng, p->seed);
 	/* the run in progress is redrawn under the new parameters */
-	link->run_attempts = 0;
+	qlink_gen_stop(link);
 
 	/* fewer slots: both ends drop their oldest, as configured */
 	for (i = 0; i < 2; i++)
 		while (link->end[i].mem.used > p->mem_slots)
-			qlink_expire(link, i, 0, link->clock_ns,
+			qlink_expire(link, i, 0, qlink_now(link),
 				     QNET_EXPIRE_REPLACED, false, &evq);
-	if (qlink_gen_wanted(link)) {
-		qlink_gen_kick(link);
-	} else if (link->gen_active) {
-		/*
-		 * Stop now rather than when a paced timer, maybe far ahead,
-		 * fires; a work item already queued finds nothing to do.
-		 */
-		link->gen_active = false;
-		link->gen_blocked = false;
-		hrtimer_try_to_cancel(&link->gen_timer);
-	}
+	qlink_gen_kick(link);
 	spin_unlock_bh(&link->lock);
 
 	qlink_ev_flush(&evq);
@@ -1043,6 +949,7 @@ void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qlink_end *e = qlink_dev_end(dev);
 	struct qlink_counters *c = &e->cnt;
+	struct qnet_domain_stats ds;
 	unsigned int i;
 
 	s->attempts = atomic64_read(&c->attempts);
@@ -1055,7 +962,10 @@ void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 	s->purify_failed = atomic64_read(&c->purify_failed);
 	s->fidelity_sum_ppm = atomic64_read(&c->fidelity_sum_ppm);
 	s->stored = READ_ONCE(e->mem.used);
-	s->emu_time_ns = READ_ONCE(link->clock_ns);
+	qnet_domain_get_stats(&link->dm, &ds);
+	s->emu_time_ns = ds.now_ns;
+	s->paced_late = ds.late;
+	s->paced_lag_ns = ds.lag_ns;
 	s->rx_packets = atomic64_read(&c->rx_packets);
 	s->tx_packets = atomic64_read(&c->tx_packets);
 	s->rx_dropped = atomic64_read(&c->rx_dropped);
@@ -1084,6 +994,7 @@ void qlink_reset_stats(struct net_device *dev)
 	atomic64_set(&c->delivered_fid_sum_ppm, 0);
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
 		atomic64_set(&c->discards[i], 0);
+	qnet_domain_reset_stats(&qlink_priv(dev)->link->dm);
 }
 
 u32 qlink_peer_node_addr(struct net_device *dev)
@@ -1215,13 +1126,12 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(m, id);
 	if (slot >= 0) {
-		u64 cutoff = link->params.cutoff_ns;
-		u64 age = link->clock_ns - min(link->clock_ns,
-					       m->pair[slot]->time_ns);
+		u64 cutoff = link->params.cutoff_ns, now = qlink_now(link);
+		u64 age = now - min(now, m->pair[slot]->time_ns);
 
 		if (cutoff && age > cutoff) {
 			/* lazily: past the cutoff, it is gone */
-			qlink_expire(link, qd->end, slot, link->clock_ns,
+			qlink_expire(link, qd->end, slot, now,
 				     QNET_EXPIRE_CUTOFF, true, &evq);
 		} else {
 			pair = qlink_mem_remove(m, slot);
@@ -1255,8 +1165,8 @@ int qlink_discard(struct net_device *dev, u64 id, u8 cause)
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(&link->end[qd->end].mem, id);
 	if (slot >= 0) {
-		qlink_expire(link, qd->end, slot, link->clock_ns, cause, true,
-			     &evq);
+		qlink_expire(link, qd->end, slot, qlink_now(link), cause,
+			     true, &evq);
 		qlink_gen_kick(link);
 	}
 	spin_unlock_bh(&link->lock);
@@ -1275,22 +1185,12 @@ int qlink_init(void)
 {
 	int err;
 
-	qlink_wq = alloc_workqueue("qlink", WQ_UNBOUND, 0);
-	if (!qlink_wq)
-		return -ENOMEM;
-
 	err = qlink_wire_init();
 	if (err)
-		goto err_wq;
+		return err;
 	err = qlink_dev_register();
 	if (err)
-		goto err_wire;
-	return 0;
-
-err_wire:
-	qlink_wire_exit();
-err_wq:
-	destroy_workqueue(qlink_wq);
+		qlink_wire_exit();
 	return err;
 }
 
@@ -1302,5 +1202,4 @@ void qlink_exit(void)
 	/* deletes every qlink and frees them before it returns */
 	qlink_dev_unregister();
 	qlink_wire_exit();
-	destroy_workqueue(qlink_wq);
 }

@@ -9,7 +9,6 @@
 #define _QNET_LINK_H
 
 #include <linux/atomic.h>
-#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
@@ -18,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "engine.h"
 #include "qlink.h"
 #include "qlinkmodel.h"
 
@@ -42,7 +42,7 @@ struct qlink_pair {
 	struct qstate		state;
 	/* on qlink.inflight while its herald travels; under qlink.lock */
 	struct list_head	inflight;
-	ktime_t			sent;		/* wall time it was sent */
+	u64			arrive_ns;	/* when the herald reaches end 1 */
 	/* end 0's expiry overtook the herald: end 1 drops it on arrival */
 	bool			gone;
 	u8			gone_cause;
@@ -102,36 +102,28 @@ struct qlink {
 	struct qmath_rng		rng;
 	struct qlink_end		end[2];
 
-	/* copies of model.delay_ns and params.time_scale for the data path */
-	u64				delay_ns;	/* READ_ONCE */
-	u32				time_scale;	/* READ_ONCE */
+	/* a copy of model.delay_ns for the data path (READ_ONCE) */
+	u64				delay_ns;
 
 	bool				up;	/* both ends up */
 	bool				dead;	/* an end is unregistering */
-	bool				gen_active; /* work or timer pending */
-	bool				gen_blocked; /* too many heralds in flight */
 	u32				demand;	/* on-demand pairs wanted */
 
 	/*
-	 * Emulated time. The current attempt run started at @run_ns and
-	 * ends with the success after @run_attempts attempts (0: not drawn
-	 * yet). @clock_ns is the time of the last herald (READ_ONCE).
+	 * Generation, an event of the link's domain (engine.h). The run of
+	 * attempts that started at @run_ns succeeds after @run_attempts
+	 * attempts; @gen_ev is scheduled for its herald while @gen_scheduled.
 	 */
+	struct qnet_dmember		dm;
+	struct qnet_event		gen_ev;
+	bool				gen_scheduled;
 	u64				run_ns;
 	u64				run_attempts;
-	u64				clock_ns;
 	u64				last_id;
-
-	/* pacing: emulated @emu0 happened at wall time @wall0 */
-	u64				emu0;
-	ktime_t				wall0;
 
 	/* pairs whose herald is on the wire to end 1, oldest first */
 	struct list_head		inflight;
 	unsigned int			n_inflight;
-
-	struct work_struct		gen_work;
-	struct hrtimer			gen_timer;
 };
 
 /*
@@ -144,10 +136,6 @@ struct qlink_dev {
 	struct qlink		*link;
 	/* 0 for the generating end (the device named in the request), 1 */
 	unsigned int		end;
-
-	/* paced delivery to the peer: time-ordered, see device.c */
-	struct sk_buff_head	txq;
-	struct hrtimer		tx_timer;
 };
 
 static inline struct qlink_dev *qlink_priv(const struct net_device *dev)
@@ -163,6 +151,7 @@ static inline struct qlink_end *qlink_dev_end(const struct net_device *dev)
 }
 
 /* device.c: the net_device pair */
+DECLARE_PER_CPU(const struct sk_buff *, qlink_rx_frame);
 int qlink_dev_register(void);
 void qlink_dev_unregister(void);
 
@@ -173,8 +162,15 @@ void qlink_link_attach(struct qlink *link, unsigned int end,
 		       struct net_device *dev);
 void qlink_link_detach(struct qlink *link, unsigned int end);
 void qlink_link_set_up(struct qlink *link, bool up);
-ktime_t qlink_link_arrival(struct qlink *link, const struct sk_buff *skb,
-			   ktime_t now);
+void qlink_link_moved(struct qlink *link, struct net_device *dev);
+/*
+ * A frame may be dated at most this far after the domain's clock (a node
+ * acting on what it will know by then, e.g. a purification outcome).
+ */
+#define QLINK_TX_AHEAD_NS	NSEC_PER_SEC
+u64 qlink_link_arrival(struct qlink *link, const u64 *sent_ns);
+bool qlink_link_date_ok(struct qlink *link, u64 sent_ns);
+struct qnet_dmember *qlink_link_dmember(struct qlink *link);
 int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		  const struct qnet_msg_pair *msg);
 void qlink_link_lost(struct qlink *link, u64 id);

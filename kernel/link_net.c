@@ -52,9 +52,9 @@ void qlink_pair_memory(const struct qlink_pair *pair, u64 *t1_ns, u64 *t2_ns)
  * @npairs: pairs wanted on top of those already requested
  * @not_before_ns: emulated time from which attempts may start
  *
- * An idle link's clock only moves with its own heralds; a request made
- * at a later emulated time (a circuit's) must not get pairs dated
- * before it. Process or softirq context.
+ * An idle link starts attempting at the domain's clock anyway; this is
+ * for a caller that acts at a later time than the clock (a circuit
+ * waiting for what it will know then). Process or softirq context.
  *
  * Return: 0, or -ENETDOWN.
  */
@@ -63,8 +63,7 @@ int qlink_request_at(struct net_device *dev, u32 npairs, u64 not_before_ns)
 	struct qlink *link = qlink_priv(dev)->link;
 
 	spin_lock_bh(&link->lock);
-	if (!link->gen_active && !link->run_attempts &&
-	    link->run_ns < not_before_ns)
+	if (!link->gen_scheduled && link->run_ns < not_before_ns)
 		link->run_ns = not_before_ns;
 	spin_unlock_bh(&link->lock);
 	return qlink_request(dev, npairs);

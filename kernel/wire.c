@@ -21,7 +21,11 @@
  * is checked here, the payload there, and a frame either rejects is
  * counted the same way; without a network layer they are of unknown type.
  * Frames on a link that is down are dropped without counting: they were
- * lost in flight, not malformed. Frames addressed to another host are none
+ * lost in flight, not malformed. A qnet frame that reached a qlink's
+ * receive path other than from the engine (device.c), e.g. redirected
+ * there by tc, did not cross the fiber, and one dated later than its
+ * arrival less the fiber's delay was not sent when it says: both are
+ * dropped and counted. Frames addressed to another host are none
  * of our business (PACKET_OTHERHOST), as for IP.
  */
 #include <linux/etherdevice.h>
@@ -107,6 +111,7 @@ static int qlink_wire_rcv(struct sk_buff *skb, struct net_device *dev,
 	struct qnet_msg_pair msg;
 	struct qnet_hdr hdr;
 	struct qlink_end *e;
+	__be64 date;
 	u8 type;
 	int err;
 
@@ -114,6 +119,13 @@ static int qlink_wire_rcv(struct sk_buff *skb, struct net_device *dev,
 	if (!qlink_dev_is_qlink(dev) || skb->pkt_type == PACKET_OTHERHOST)
 		goto drop;
 	e = qlink_dev_end(dev);
+	if (this_cpu_read(qlink_rx_frame) != skb ||
+	    (!skb_copy_bits(skb, offsetof(struct qnet_hdr, time_ns), &date,
+			    sizeof(date)) &&
+	     !qlink_link_date_ok(qlink_priv(dev)->link, be64_to_cpu(date)))) {
+		err = -EINVAL;
+		goto count;
+	}
 
 	if (skb_copy_bits(skb, offsetof(struct qnet_hdr, type), &type, 1) ||
 	    type < QLINK_MSG_NET_FIRST) {
@@ -133,6 +145,7 @@ static int qlink_wire_rcv(struct sk_buff *skb, struct net_device *dev,
 	}
 	if (err == -ENETDOWN)
 		goto drop;
+count:
 	if (err) {
 		atomic64_inc(&e->cnt.rx_dropped);
 		dev_core_stats_rx_dropped_inc(dev);
