@@ -286,6 +286,9 @@ static const struct {
 	{ QNET_STATS_A_RX_DROPPED, offsetof(struct qlink_stats, rx_dropped) },
 	{ QNET_STATS_A_DELIVERED_FID_SUM_PPM,
 	  offsetof(struct qlink_stats, delivered_fid_sum_ppm) },
+	{ QNET_STATS_A_PACED_LATE, offsetof(struct qlink_stats, paced_late) },
+	{ QNET_STATS_A_PACED_LAG_NS,
+	  offsetof(struct qlink_stats, paced_lag_ns) },
 };
 
 /* QNET_STATS_A_DISCARDS: one u64 per cause (enum qnet_discards_attr). */

@@ -56,6 +56,9 @@ struct qlink_stats {
 	u64	delivered_fid_sum_ppm;
 	/* pairs given up here, by either layer, by enum qnet_expire_cause */
 	u64	discards[__QNET_EXPIRE_MAX];
+	/* the link's emulation domain: pacing that did not keep up */
+	u64	paced_late;
+	u64	paced_lag_ns;
 };
 
 /* Module init/exit of the link code: rtnl_link_ops, packet handler. */

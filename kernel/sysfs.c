@@ -99,6 +99,8 @@ QLINK_STATS_ATTR(rx_packets);
 QLINK_STATS_ATTR(tx_packets);
 QLINK_STATS_ATTR(rx_dropped);
 QLINK_STATS_ATTR(delivered_fid_sum_ppm);
+QLINK_STATS_ATTR(paced_late);
+QLINK_STATS_ATTR(paced_lag_ns);
 
 QLINK_DISCARD_ATTR(cutoff, QNET_EXPIRE_CUTOFF);
 QLINK_DISCARD_ATTR(replaced, QNET_EXPIRE_REPLACED);
@@ -168,6 +170,8 @@ static struct attribute *qlink_sysfs_attrs[] = {
 	&dev_attr_tx_packets.attr,
 	&dev_attr_rx_dropped.attr,
 	&dev_attr_delivered_fid_sum_ppm.attr,
+	&dev_attr_paced_late.attr,
+	&dev_attr_paced_lag_ns.attr,
 	&dev_attr_mean_delivered_fid_ppm.attr,
 	&dev_attr_discards_cutoff.attr,
 	&dev_attr_discards_replaced.attr,

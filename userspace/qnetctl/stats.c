@@ -30,6 +30,8 @@ static const enum mnl_attr_data_type stats_policy[QNET_STATS_A_MAX + 1] = {
 	[QNET_STATS_A_DELIVERED_FID_SUM_PPM]	= MNL_TYPE_U64,
 	[QNET_STATS_A_MEAN_DELIVERED_FID_PPM]	= MNL_TYPE_U32,
 	[QNET_STATS_A_DISCARDS]		 = MNL_TYPE_NESTED,
+	[QNET_STATS_A_PACED_LATE]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_PACED_LAG_NS]	 = MNL_TYPE_U64,
 };
 
 /* QNET_STATS_A_DISCARDS, by enum qnet_discards_attr: JSON keys and labels */
@@ -75,6 +77,8 @@ static const struct qn_counter qn_counters[] = {
 	{ QNET_STATS_A_TX_PACKETS, "tx_packets", "tx", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_RX_DROPPED, "rx_dropped", "rx-dropped", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_EMU_TIME_NS, "emu_time_ns", "emu-time", QN_UNIT_CLOCK, false },
+	{ QNET_STATS_A_PACED_LATE, "paced_late", "paced-late", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_PACED_LAG_NS, "paced_lag_ns", "paced-lag", QN_UNIT_CLOCK, false },
 };
 
 static uint64_t qn_attr_get_uint(const struct nlattr *attr)

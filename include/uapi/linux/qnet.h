@@ -260,13 +260,15 @@ enum qnet_stats_attr {
 	QNET_STATS_A_FIDELITY_SUM_PPM,	/* sum over heralded pairs */
 	QNET_STATS_A_MEAN_FIDELITY_PPM,	/* u32: sum / heralded, 0 if none */
 	QNET_STATS_A_STORED,		/* qubits in memory now */
-	QNET_STATS_A_EMU_TIME_NS,	/* the link's emulated clock */
+	QNET_STATS_A_EMU_TIME_NS,	/* the link's domain's emulated clock */
 	QNET_STATS_A_RX_PACKETS,
 	QNET_STATS_A_TX_PACKETS,
 	QNET_STATS_A_RX_DROPPED,	/* malformed or unexpected qnet packets */
 	QNET_STATS_A_DELIVERED_FID_SUM_PPM, /* sum over delivered pairs */
 	QNET_STATS_A_MEAN_DELIVERED_FID_PPM, /* u32: that / delivered */
 	QNET_STATS_A_DISCARDS,		/* nest: u64 per cause, type cause + 1 */
+	QNET_STATS_A_PACED_LATE,	/* domain: events run over 1 ms late */
+	QNET_STATS_A_PACED_LAG_NS,	/* domain: the clock's largest lag */
 
 	__QNET_STATS_A_MAX,
 	QNET_STATS_A_MAX = __QNET_STATS_A_MAX - 1
