@@ -40,6 +40,7 @@
 #include <net/netlink.h>
 
 #include "circuit.h"
+#include "engine.h"
 #include "qnet.h"
 #include "qlink.h"
 #include "qnet_netlink.h"
@@ -398,9 +399,13 @@ static int qnet_nl_put_net_stats(struct sk_buff *skb, struct net *net)
 	return 0;
 }
 
-/* Node totals: the sum over every qlink end in @net. */
+/*
+ * Node totals: the sum over every qlink end in @net, but the clock and
+ * the pacing counters, which are the node's emulation domain's.
+ */
 static void qnet_nl_node_stats(struct net *net, struct qlink_stats *sum)
 {
+	struct qnet_domain_stats ds;
 	struct qlink_stats s;
 	struct net_device *dev;
 
@@ -412,6 +417,10 @@ static void qnet_nl_node_stats(struct net *net, struct qlink_stats *sum)
 		qlink_get_stats(dev, &s);
 		qnet_nl_stats_add(sum, &s);
 	}
+	qnet_domain_get_stats(qnet_net_dmember(net), &ds);
+	sum->emu_time_ns = ds.now_ns;
+	sum->paced_late = ds.late;
+	sum->paced_lag_ns = ds.lag_ns;
 }
 
 /*
