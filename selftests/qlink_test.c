@@ -762,41 +762,6 @@ static int set_u8(struct qnet_nl *q, uint32_t ifindex, uint16_t attr,
 	return qnet_nl_link_set_one(q, ifindex, attr, v, 1);
 }
 
-struct nl_stats {
-	uint64_t v[QNET_STATS_A_MAX + 1];
-	bool has[QNET_STATS_A_MAX + 1];
-};
-
-static int nl_stats_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
-	const struct nlattr *st[QNET_STATS_A_MAX + 1] = { 0 };
-	struct nl_stats *s = data;
-	int i;
-
-	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_LINK_STATS] ||
-	    qnet_nl_parse_nested(tb[QNET_A_LINK_STATS], st, QNET_STATS_A_MAX))
-		return MNL_CB_ERROR;
-	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
-		if (!st[i])
-			continue;
-		s->has[i] = true;
-		s->v[i] = mnl_attr_get_payload_len(st[i]) == 4 ?
-			  mnl_attr_get_u32(st[i]) : mnl_attr_get_u64(st[i]);
-	}
-	return MNL_CB_OK;
-}
-
-static int nl_stats(struct qnet_nl *q, uint32_t ifindex, struct nl_stats *s)
-{
-	char buf[256];
-	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_STATS_GET, 0);
-
-	memset(s, 0, sizeof(*s));
-	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
-	return qnet_nl_do(q, nlh, nl_stats_cb, s);
-}
-
 /* The counters qlink_test reads, from sysfs. */
 struct qstats {
 	int64_t attempts, heralded, expired, fid_sum, mean_fid, stored, emu,
@@ -965,7 +930,7 @@ TEST_F_TIMEOUT(gen, unreachable_success_probability_is_refused, 120)
 TEST_F_TIMEOUT(gen, continuous_unpaced_fills_both_memories, 120)
 {
 	struct qstats a, b;
-	struct nl_stats na;
+	struct qnet_nl_stats na;
 	int64_t h;
 
 	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
@@ -1023,7 +988,7 @@ TEST_F_TIMEOUT(gen, continuous_unpaced_fills_both_memories, 120)
 	EXPECT_LT(0, a.mean_fid);
 
 	/* netlink reports the same numbers as sysfs */
-	ASSERT_EQ(0, nl_stats(&self->qa, self->if0, &na));
+	ASSERT_EQ(0, qnet_nl_link_stats(&self->qa, self->if0, &na));
 	EXPECT_EQ((uint64_t)a.attempts, na.v[QNET_STATS_A_ATTEMPTS]);
 	EXPECT_EQ((uint64_t)a.heralded, na.v[QNET_STATS_A_HERALDED]);
 	EXPECT_EQ((uint64_t)a.expired, na.v[QNET_STATS_A_EXPIRED]);

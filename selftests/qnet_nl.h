@@ -481,6 +481,44 @@ static inline int64_t qnet_nl_node_get(struct qnet_nl *q)
 	return ret ? ret : (int64_t)addr;
 }
 
+
+/* A link's counters (QNET_CMD_STATS_GET), by enum qnet_stats_attr. */
+struct qnet_nl_stats {
+	uint64_t v[QNET_STATS_A_MAX + 1];
+	bool has[QNET_STATS_A_MAX + 1];
+};
+
+static inline int qnet_nl_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
+	const struct nlattr *st[QNET_STATS_A_MAX + 1] = { 0 };
+	struct qnet_nl_stats *s = data;
+	int i;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_LINK_STATS] ||
+	    qnet_nl_parse_nested(tb[QNET_A_LINK_STATS], st, QNET_STATS_A_MAX))
+		return MNL_CB_ERROR;
+	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
+		if (!st[i] || i == QNET_STATS_A_DISCARDS)
+			continue;
+		s->has[i] = true;
+		s->v[i] = mnl_attr_get_payload_len(st[i]) == 4 ?
+			  mnl_attr_get_u32(st[i]) : mnl_attr_get_u64(st[i]);
+	}
+	return MNL_CB_OK;
+}
+
+static inline int qnet_nl_link_stats(struct qnet_nl *q, uint32_t ifindex,
+				     struct qnet_nl_stats *s)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_STATS_GET, 0);
+
+	memset(s, 0, sizeof(*s));
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	return qnet_nl_do(q, nlh, qnet_nl_stats_cb, s);
+}
+
 /*
  * LINK_SET of one u32 or u64 link parameter (by @len, 1, 4 or 8 bytes)
  * on @ifindex.
