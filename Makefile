@@ -12,21 +12,20 @@
 #   make uninstall    remove exactly those files
 #
 # KVER selects the kernel to build against; it defaults to the kernel that
-# Debian's linux-headers-amd64 metapackage points at.
+# Debian's linux-headers-amd64 metapackage points at (tools/kver).
 
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 
-KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
-	  sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p')
-ifeq ($(KVER),)
-KVER := $(shell uname -r)
-endif
+# Decided when a recipe first needs it (once), not when this file is read:
+# check, check-debug and demo install linux-headers-amd64 (deps) before
+# their scripts start the make and tools/vm-run that need it. Hence no
+# `export`: what this make would have decided before deps must not reach
+# them. KVER=... on the command line or in the environment still does.
+KVER ?= $(eval KVER := $(shell $(TOP)/tools/kver))$(KVER)
 KDIR ?= /lib/modules/$(KVER)/build
 
 PREFIX ?= /usr/local
-
-export KVER KDIR
 
 .PHONY: all module userspace selftests deps check check-debug demo lint clean \
 	install uninstall

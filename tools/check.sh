@@ -21,7 +21,8 @@ panic or kernel splat count as one failure each.
   --no-build         skip the build stage (test what is already built)
   -h, --help         this text
 
-Environment: KVER/KDIR (from the Makefile), QNET_VM_KVM=1 to use KVM,
+Environment: KVER/KDIR (default: tools/kver, as in the Makefile),
+QNET_VM_KVM=1 to use KVM,
 QNET_TEST_TIMEOUT (per test program, inside the VM).
 EOF
 }

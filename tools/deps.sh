@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install every Debian package that building qnet, its VM test bed and its
-# tests need, then extract the few files we take from linux-source into
+# tests need, then extract checkpatch.pl (make lint) from linux-source into
 # build/ (ignored). Idempotent: a second run installs and extracts nothing.
 set -euo pipefail
 
@@ -32,8 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# From linux-source: the kselftest harness and checkpatch.pl (with the
-# spelling and const_structs lists it reads next to itself).
+# From linux-source: checkpatch.pl (with the spelling and const_structs
+# lists it reads next to itself). The kselftest harness is in the tree
+# (selftests/kselftest/); linux-source is also the debug kernel's source.
 src_tar=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null | head -n1)
 if [ -z "$src_tar" ]; then
 	echo "deps: /usr/src/linux-source-6.1.tar.xz missing; install linux-source-6.1" >&2
@@ -44,7 +45,6 @@ if [ ! -f "$ext/.done" ]; then
 	rm -rf "$ext"
 	mkdir -p "$ext"
 	tar -xJf "$src_tar" -C "$ext" --strip-components=1 --wildcards \
-		'*/tools/testing/selftests/kselftest*.h' \
 		'*/scripts/checkpatch.pl' \
 		'*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch'

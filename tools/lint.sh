@@ -38,9 +38,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-kver=${KVER:-$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
-	sed -n 's/.*linux-headers-\([^ ,]*\).*/\1/p')}
-kver=${kver:-$(uname -r)}
+kver=${KVER:-$("$top/tools/kver")}
 kdir=${KDIR:-/lib/modules/$kver/build}
 
 # checkpatch types we ignore, and why. Everything else is a finding.
