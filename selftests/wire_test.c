@@ -141,6 +141,23 @@ static int dev_mac(struct qnet_topo *t, int i, const char *dev, uint8_t *mac)
 	return ret;
 }
 
+/* Is @dev of node @i operationally up (carrier, as linkwatch saw it)? */
+static int link_running(struct qnet_topo *t, int i, const char *dev)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret;
+
+	if (qnet_topo_enter(t, i))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	return ret ? -1 : !!(ifr.ifr_flags & IFF_RUNNING);
+}
+
 /*
  * Send a network-layer message of @type with payload @p (@len bytes) to
  * node @to (1 or 2) as its neighbour would, and wait until the receiving
@@ -263,6 +280,13 @@ TEST_F(wire, refuse_errno_out_of_range)
 		ASSERT_EQ(0, qnet_rtnl_link_up(&rt, "ql", false));
 		qnet_nl_close(&rt);
 	}
+	/*
+	 * Node 2's "qr" loses its carrier through linkwatch, later: its
+	 * notifier would close a circuit already on it, and with it ours.
+	 */
+	for (i = 0; i < 100 && link_running(&self->topo, 2, "qr"); i++)
+		usleep(20000);
+	ASSERT_EQ(0, link_running(&self->topo, 2, "qr"));
 	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
 	fd = socket(self->family, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, fd);
