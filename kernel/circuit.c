@@ -71,10 +71,11 @@
 
 /*
  * Swap and measurement outcomes repeat from run to run: each node's
- * generator is seeded from this and its node address.
+ * generator is seeded from this and its node address. Root only: with it
+ * every outcome of every node is predictable.
  */
 static unsigned long seed = 0x716e6574;
-module_param(seed, ulong, 0444);
+module_param(seed, ulong, 0400);
 MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
 
 unsigned int qnet_circuit_net_id __read_mostly;
@@ -576,6 +577,19 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 }
 
 /*
+ * Kept qubits an end of @c may hold: they stay in its memory, so no more
+ * than the slots of the link they came from (the head's down, the tail's
+ * up link).
+ */
+unsigned int qnet_circuit_kept_max(const struct qnet_circuit *c)
+{
+	struct net_device *dev = c->dev[c->role == QNET_ROLE_HEAD ?
+					 QNET_DOWN : QNET_UP];
+
+	return dev ? qlink_mem_slots(dev) : 0;
+}
+
+/*
  * Hand qubit @q (its end-to-end Bell state @bell, from the link on @dev)
  * to the socket at emulated @t: a record with its state there, measured
  * or kept. Caller holds cn->lock.
@@ -590,6 +604,17 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	struct qstate s;
 
 	qnet_record_init(&rec, c);
+	if (c->req.type == QNET_REQ_KEEP &&
+	    c->nkept >= qnet_circuit_kept_max(c)) {
+		/*
+		 * Every memory of this end holds a kept qubit already (the
+		 * head refuses requests that would get here; the tail's
+		 * application may hold on to what it has): no room.
+		 */
+		qnet_qubit_free(q);
+		qnet_circuit_error_record(c, -ENOBUFS, t);
+		return;
+	}
 	spin_lock_bh(&qnet_ent_lock);
 	e = q->ent;
 	__qnet_ent_state(e, q, t, t, &s);
@@ -599,7 +624,6 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	rec.purifications = e->purifications;
 	spin_unlock_bh(&qnet_ent_lock);
 
-	WARN_ON_ONCE(bell != s.bell);
 	rec.bell_state = bell;
 	rec.fidelity_ppm = qprob_to_ppm(s.c[bell]);
 	rec.deliver_ns = t;
@@ -616,17 +640,26 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 		rec.basis = basis;
 		rec.outcome = qnet_qubit_measure(cn, c, q, basis, t);
 		qnet_qubit_free(q);
+		q = NULL;
 	} else {
 		q->handle = c->next_handle++;
 		if (!c->next_handle)
 			c->next_handle = 1;
 		rec.qubit = q->handle;
+	}
+	/*
+	 * Under the lock: records reach the socket in delivery order. A
+	 * kept qubit whose record was dropped has no handle anyone knows:
+	 * free it rather than hold it until the circuit closes.
+	 */
+	if ((!c->sk || qnet_sock_deliver(c->sk, &rec)) && q) {
+		qnet_qubit_free(q);
+		return;
+	}
+	if (q) {
 		list_add_tail(&q->node, &c->kept);
 		c->nkept++;
 	}
-	/* under the lock: records reach the socket in delivery order */
-	if (c->sk)
-		qnet_sock_deliver(c->sk, &rec);
 }
 
 /*
@@ -767,6 +800,17 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 	ent_id = q->ent->id;
 	spin_unlock_bh(&qnet_ent_lock);
 	bell = qstate_bell_compose(q->bell, c->frame);
+	if (bell != s.bell) {
+		/*
+		 * The frames composed do not name the pair's Bell state: a
+		 * SWAP (or BIND) of this attempt was forged. The pair is
+		 * no use to anyone who cannot tell its state: lose it.
+		 */
+		qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
+		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED,
+				       now);
+		return;
+	}
 	if (qprob_to_ppm(s.c[bell]) < c->req.min_fid_ppm)
 		err = EAGAIN;
 
@@ -794,14 +838,33 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 {
 	struct qnet_qubit *q = c->slot[QNET_UP];
 	u64 ent_id;
+	u8 bell;
 
 	if (!c->verdict || !q || !qnet_circuit_complete(c))
 		return;
 	spin_lock_bh(&qnet_ent_lock);
 	ent_id = q->ent->id;
+	bell = q->ent->state.bell;
 	spin_unlock_bh(&qnet_ent_lock);
 	if (ent_id != c->verdict_ent)
 		return;
+	if (qstate_bell_compose(q->bell, c->frame) != bell) {
+		/*
+		 * A forged SWAP or BIND (see the head's check): the head
+		 * has delivered its half, this end cannot tell the pair's
+		 * state. Lose it, say so, and count it as delivered so as
+		 * to stay in step with the head.
+		 */
+		qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
+		__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
+					 QNET_EXPIRE_SWAP_FAILED);
+		if (c->req.flags & QNET_REQ_F_ATOMIC)
+			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_SWAP_FAILED);
+		qnet_circuit_error_record(c, -EPROTO, max(now, c->verdict_ns));
+		if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
+			c->req.active = false;
+		return;
+	}
 	__qnet_circuit_deliver(cn, c, QNET_UP, max(now, c->verdict_ns));
 	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
 	if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
@@ -1200,12 +1263,28 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 			 const struct qnet_msg_bind *m, u64 t,
 			 struct sk_buff_head *acts)
 {
+	u64 ent_id = be64_to_cpu(m->ent_id);
 	u32 epoch = ntohl(m->epoch);
 	struct qnet_qubit *q;
 
+	/*
+	 * The binding end states the Bell state it made the pair in, which
+	 * the far half already has: one that says otherwise is not from it.
+	 * Under the xarray's lock, so that nobody frees the half meanwhile;
+	 * a rejected BIND leaves it for the true one.
+	 */
+	xa_lock_bh(&qnet_pending);
+	q = xa_load(&qnet_pending, ent_id);
+	if (q && q->bell != m->bell_state) {
+		xa_unlock_bh(&qnet_pending);
+		return qnet_rx_drop(cn, QNET_DROP_BAD_BELL);
+	}
+	if (q)
+		__xa_erase(&qnet_pending, ent_id);
+	xa_unlock_bh(&qnet_pending);
+
 	/* out of the link layer's memory: the qubit is the network's now */
 	qnet_link_take(cn, dev, be64_to_cpu(m->pair_id));
-	q = xa_erase(&qnet_pending, be64_to_cpu(m->ent_id));
 	if (!q)
 		return -ENOENT;
 	if (epoch != c->epoch) {

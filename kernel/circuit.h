@@ -79,7 +79,30 @@ struct qnet_net_stats {
 	u64	purify_ok;		/* purification rounds, either end */
 	u64	purify_failed;
 	u64	discards[__QNET_EXPIRE_MAX];	/* qubits given up, by cause */
+	u64	rx_drops[QNET_RX_DROPS_A_MAX];	/* frames rejected, by cause */
 };
+
+/*
+ * Why the network layer rejected a frame: QNET_RX_DROPS_A_* - 1, the
+ * index into qnet_net_stats.rx_drops.
+ */
+enum qnet_drop_cause {
+	QNET_DROP_MALFORMED = QNET_RX_DROPS_A_MALFORMED - 1,
+	QNET_DROP_UNKNOWN = QNET_RX_DROPS_A_UNKNOWN - 1,
+	QNET_DROP_PROTOCOL = QNET_RX_DROPS_A_PROTOCOL - 1,
+	QNET_DROP_BAD_ERRNO = QNET_RX_DROPS_A_BAD_ERRNO - 1,
+	QNET_DROP_BAD_BELL = QNET_RX_DROPS_A_BAD_BELL - 1,
+	QNET_DROP_BAD_FRAME = QNET_RX_DROPS_A_BAD_FRAME - 1,
+	QNET_DROP_BAD_REQUEST = QNET_RX_DROPS_A_BAD_REQUEST - 1,
+	QNET_DROP_BAD_CAUSE = QNET_RX_DROPS_A_BAD_CAUSE - 1,
+	__QNET_DROP_MAX = QNET_RX_DROPS_A_MAX,
+};
+
+/*
+ * Is @req a request this node may carry out? The one check for a request
+ * from a socket (sendmsg()) and one from the wire (QNET_MSG_REQUEST).
+ */
+bool qnet_request_valid(const struct qnet_request *req);
 
 void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s);
 void qnet_circuit_reset_stats(struct net *net);
@@ -109,8 +132,12 @@ int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
 /* The answer to qnet_circuit_connect(): 0, -ECONNREFUSED, -EHOSTUNREACH. */
 void qnet_sock_connected(struct sock *sk, int err);
 
-/* Queue one record for recv(); wakes readers and pollers. */
-void qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec);
+/*
+ * Queue one record for recv(); wakes readers and pollers. Return: 0, or
+ * -errno if the record was dropped (socket closing, SO_RCVBUF full, no
+ * memory): a qubit it names is then nobody's.
+ */
+int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec);
 
 /* The circuit died under the socket: link down, peer closed, netns gone.
  * Pending and future calls fail with @err (-ECONNRESET, -ENETDOWN, ...).

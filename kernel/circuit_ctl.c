@@ -24,6 +24,7 @@
  * Locking: circuit_net.h.
  */
 #include <linux/netdevice.h>
+#include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -36,6 +37,38 @@
 #include "qlink_net.h"
 #include "qnet.h"
 #include "route.h"
+
+/* Bounds of struct qnet_request's fields (include/uapi/linux/qnet.h). */
+#define QNET_REQ_MAX_PAIRS	1000000
+#define QNET_PPM_MAX		1000000
+#define QNET_PRIO_MAX		7
+
+bool qnet_request_valid(const struct qnet_request *req)
+{
+	return req->num_pairs && req->num_pairs <= QNET_REQ_MAX_PAIRS &&
+	       req->min_fidelity_ppm <= QNET_PPM_MAX &&
+	       req->priority <= QNET_PRIO_MAX &&
+	       req->type <= QNET_REQ_MEASURE &&
+	       req->basis <= QNET_BASIS_RANDOM &&
+	       !(req->flags & ~(QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW)) &&
+	       (!(req->flags & QNET_REQ_F_ATOMIC) ||
+		req->num_pairs <= QNET_REQ_ATOMIC_MAX) &&
+	       !req->reserved;
+}
+
+/*
+ * The deadline of a request issued at @start_ns with @max_time_ns: 0 (none)
+ * for no limit, and for one past the end of emulated time (U64_MAX ns),
+ * which no event can reach: wrapping around would put it in the past.
+ */
+static u64 qnet_req_deadline(u64 start_ns, u64 max_time_ns)
+{
+	u64 deadline;
+
+	if (!max_time_ns || check_add_overflow(start_ns, max_time_ns, &deadline))
+		return 0;
+	return deadline;
+}
 
 /* ---- messages from the wire ---- */
 
@@ -68,8 +101,8 @@ static void qnet_circuit_install_req(struct qnet_circuit *c,
 	r->type = m->type;
 	r->basis = m->basis;
 	r->flags = m->flags;
-	r->deadline_ns = m->max_time_ns ?
-			 r->start_ns + be64_to_cpu(m->max_time_ns) : 0;
+	r->deadline_ns = qnet_req_deadline(r->start_ns,
+					   be64_to_cpu(m->max_time_ns));
 	qnet_circuit_plan(c);
 }
 
@@ -156,8 +189,15 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 					     t);
 			return 0;
 		}
+		/*
+		 * An end hears one SWAP per repeater: one more cannot be
+		 * true, and counting it would keep the attempt from ever
+		 * being complete.
+		 */
+		if (c->swaps_seen + 1 >= c->hops)
+			return qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
 		c->swaps_seen++;
-		c->frame = qstate_bell_compose(c->frame, s->frame & 3);
+		c->frame = qstate_bell_compose(c->frame, s->frame);
 		break;
 	case QNET_MSG_DISCARD:
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
@@ -472,6 +512,113 @@ static const size_t qnet_msg_len[] = {
 	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
 };
 
+/*
+ * An errno carried on the wire: 1 .. MAX_ERRNO, or also 0 where @zero_ok.
+ * It ends up in sk_err or a record's error, where anything else would
+ * make a system call return a positive number or a bogus error.
+ */
+static bool qnet_wire_errno_ok(__be32 v, bool zero_ok)
+{
+	u32 e = ntohl(v);
+
+	return e ? e <= MAX_ERRNO : zero_ok;
+}
+
+/*
+ * The checks a message passes before it touches any state: every field
+ * that indexes something or is handed on (errnos, Bell states, Pauli
+ * frames, causes, a request's fields) in its range. The wire is untrusted
+ * (Documentation/network.rst, "Security"): whoever holds CAP_NET_RAW over
+ * a qlink's namespace can write any frame on it. @len is already the
+ * type's. Return: a cause of enum qnet_drop_cause, or -1 if it passes.
+ */
+static int qnet_msg_check(u8 type, const void *payload)
+{
+	const struct qnet_msg_request *rq = payload;
+	const struct qnet_msg_connect *cm = payload;
+	const struct qnet_msg_answer *a = payload;
+	const struct qnet_msg_swap *s = payload;
+	const struct qnet_msg_bind *b = payload;
+	struct qnet_request req;
+
+	switch (type) {
+	case QNET_MSG_CONNECT:
+		/* the links crossed, the one to here included */
+		if (!cm->hops || cm->hops > QNET_MAX_HOPS)
+			return QNET_DROP_MALFORMED;
+		break;
+	case QNET_MSG_ACCEPT:
+		if (!a->hops || a->hops > QNET_MAX_HOPS)
+			return QNET_DROP_MALFORMED;
+		break;
+	case QNET_MSG_REFUSE:
+	case QNET_MSG_CLOSE:
+		if (!qnet_wire_errno_ok(a->error, false))
+			return QNET_DROP_BAD_ERRNO;
+		break;
+	case QNET_MSG_REQUEST:
+		req = (struct qnet_request){
+			.num_pairs = ntohl(rq->num_pairs),
+			.min_fidelity_ppm = ntohl(rq->min_fidelity_ppm),
+			.max_time_ns = be64_to_cpu(rq->max_time_ns),
+			.priority = rq->priority,
+			.type = rq->type,
+			.basis = rq->basis,
+			.flags = rq->flags,
+		};
+		if (!qnet_request_valid(&req))
+			return QNET_DROP_BAD_REQUEST;
+		break;
+	case QNET_MSG_BIND:
+		/* it indexes the Bell coefficients of the pair's state */
+		if (b->bell_state > QNET_BELL_PHI_MINUS)
+			return QNET_DROP_BAD_BELL;
+		break;
+	case QNET_MSG_SWAP:
+		/* a failed swap travels as DISCARD, never as SWAP */
+		if (s->ok != 1 || s->frame > QNET_BELL_PHI_MINUS)
+			return QNET_DROP_BAD_FRAME;
+		break;
+	case QNET_MSG_DELIVER:
+		if (!qnet_wire_errno_ok(s->error, true))
+			return QNET_DROP_BAD_ERRNO;
+		fallthrough;
+	case QNET_MSG_DISCARD:
+		if (s->cause >= __QNET_EXPIRE_MAX)
+			return QNET_DROP_BAD_CAUSE;
+		break;
+	}
+	return -1;
+}
+
+/* Count a frame rejected for @cause; the error its caller returns. */
+int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause)
+{
+	cn->stats.rx_drops[cause]++;
+	return -EPROTO;
+}
+
+/*
+ * A rejected frame whose handler did not count it: by what @err says.
+ * -EPROTO was counted where it was found; a node going away or out of
+ * memory rejected nothing.
+ */
+static void qnet_rx_count(struct qnet_circuit_net *cn, int err)
+{
+	switch (err) {
+	case 0:
+	case -EPROTO:
+	case -ENETDOWN:
+	case -ENOMEM:
+		return;
+	case -ENOENT:
+		qnet_rx_drop(cn, QNET_DROP_UNKNOWN);
+		return;
+	default:
+		qnet_rx_drop(cn, QNET_DROP_PROTOCOL);
+	}
+}
+
 /**
  * qnet_circuit_rx() - a network-layer message arrived on a qlink
  * @dev: the qlink it arrived on
@@ -493,12 +640,14 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	struct qnet_circuit *c;
 	u8 type = hdr->type;
 	unsigned int side;
+	int err, drop;
 	u64 t;
-	int err;
 
 	if (type >= ARRAY_SIZE(qnet_msg_len) || !qnet_msg_len[type] ||
 	    len != qnet_msg_len[type] || mc->dir > QNET_DIR_UP)
-		return -EINVAL;
+		drop = QNET_DROP_MALFORMED;
+	else
+		drop = qnet_msg_check(type, payload);
 
 	/* it arrives now: this runs as the event of its arrival */
 	t = qnet_node_now(cn);
@@ -506,6 +655,10 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	spin_lock_bh(&cn->lock);
 	if (cn->dying) {
 		err = -ENETDOWN;
+		goto out;
+	}
+	if (drop >= 0) {
+		err = qnet_rx_drop(cn, drop);
 		goto out;
 	}
 	if (type == QNET_MSG_CONNECT) {
@@ -531,6 +684,7 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	}
 	err = __qnet_circuit_rx(cn, c, side, dev, type, payload, len, t, &acts);
 out:
+	qnet_rx_count(cn, err);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
 	return err;
@@ -677,6 +831,32 @@ void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 	__qnet_circuit_want(cn, c, now);
 }
 
+/*
+ * Kept qubits the head will hold with @req: those held now, staged or
+ * still to come of the active request, and of the queued ones. Caller
+ * holds cn->lock.
+ */
+static u64 __qnet_circuit_keep_demand(const struct qnet_circuit *c,
+				      const struct qnet_request *req)
+{
+	u64 n = c->nkept + c->nstaged;
+	unsigned int i;
+
+	if (c->req.active && c->req.type == QNET_REQ_KEEP &&
+	    c->req.delivered < c->req.num_pairs)
+		n += c->req.num_pairs - c->req.delivered;
+	for (i = 0; i < c->reqq_len; i++) {
+		const struct qnet_request *r =
+			&c->reqq[(c->reqq_head + i) % QNET_REQQ_MAX];
+
+		if (r->type == QNET_REQ_KEEP)
+			n += r->num_pairs;
+	}
+	if (req->type == QNET_REQ_KEEP)
+		n += req->num_pairs;
+	return n;
+}
+
 int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
 			 u64 *req_id)
 {
@@ -694,6 +874,10 @@ int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
 	} else if (c->role != QNET_ROLE_HEAD) {
 		err = -EOPNOTSUPP;
 	} else if (c->reqq_len >= QNET_REQQ_MAX) {
+		err = -ENOBUFS;
+	} else if (req->type == QNET_REQ_KEEP &&
+		   __qnet_circuit_keep_demand(c, req) > qnet_circuit_kept_max(c)) {
+		/* kept qubits stay in this end's memory: no room for them */
 		err = -ENOBUFS;
 	} else {
 		tail = (c->reqq_head + c->reqq_len) % QNET_REQQ_MAX;

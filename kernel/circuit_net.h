@@ -183,6 +183,9 @@ bool qnet_circuit_binds(const struct qnet_circuit *c, unsigned int side);
 void __qnet_circuit_want(struct qnet_circuit_net *cn,
 			 struct qnet_circuit *c, u64 now);
 
+/* Kept qubits an end of @c may hold: its link's memory slots. */
+unsigned int qnet_circuit_kept_max(const struct qnet_circuit *c);
+
 /* Give @c's socket a record that carries @err (under cn->lock). */
 void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t);
 
@@ -233,6 +236,9 @@ int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 				 struct qnet_circuit *c,
 				 struct sk_buff_head *acts, u64 now);
+
+/* Count a frame rejected for @cause (enum qnet_drop_cause): -EPROTO. */
+int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause);
 
 /* How network-layer frames reach qnet_circuit_rx() (qlink_set_net_ops()). */
 extern const struct qlink_net_ops qnet_circuit_net_rx;

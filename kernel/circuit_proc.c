@@ -79,6 +79,16 @@ int qnet_node_seq_show(struct seq_file *seq, void *v)
 		[QNET_EXPIRE_SWAP_FAILED]	= "swap_failed",
 		[QNET_EXPIRE_PURIFY_FAILED]	= "purify_failed",
 	};
+	static const char * const drops[__QNET_DROP_MAX] = {
+		[QNET_DROP_MALFORMED]		= "malformed",
+		[QNET_DROP_UNKNOWN]		= "unknown",
+		[QNET_DROP_PROTOCOL]		= "protocol",
+		[QNET_DROP_BAD_ERRNO]		= "bad_errno",
+		[QNET_DROP_BAD_BELL]		= "bad_bell",
+		[QNET_DROP_BAD_FRAME]		= "bad_frame",
+		[QNET_DROP_BAD_REQUEST]		= "bad_request",
+		[QNET_DROP_BAD_CAUSE]		= "bad_cause",
+	};
 	struct qnet_net_stats s;
 	unsigned int i;
 
@@ -96,5 +106,7 @@ int qnet_node_seq_show(struct seq_file *seq, void *v)
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
 		seq_printf(seq, "discards_%s %llu\n", causes[i],
 			   s.discards[i]);
+	for (i = 0; i < __QNET_DROP_MAX; i++)
+		seq_printf(seq, "rx_drops_%s %llu\n", drops[i], s.rx_drops[i]);
 	return 0;
 }

@@ -219,7 +219,7 @@ int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 		return -EINVAL;		/* we bind this link, not the sender */
 	if (!m->round) {
 		if (m->cause >= __QNET_EXPIRE_MAX)
-			return -EINVAL;
+			return qnet_rx_drop(cn, QNET_DROP_BAD_CAUSE);
 		qnet_link_take(cn, dev, be64_to_cpu(m->kept_id));
 		qnet_count_discard(cn, dev, m->cause);
 		return 0;

@@ -196,8 +196,12 @@ static const struct qnet_nl_param qnet_nl_params[] = {
 	QNET_NL_PARAM(QNET_LINK_A_TIME_SCALE, time_scale),
 };
 
+/*
+ * The link's parameters; its seed only if @seed. The seed makes every
+ * outcome of the link predictable, so only those who may set it see it.
+ */
 static int qnet_nl_put_params(struct sk_buff *skb,
-			      const struct qlink_params *p)
+			      const struct qlink_params *p, bool seed)
 {
 	const void *base = p;
 	struct nlattr *nest;
@@ -211,6 +215,8 @@ static int qnet_nl_put_params(struct sk_buff *skb,
 		const struct qnet_nl_param *d = &qnet_nl_params[i];
 		const void *v = base + d->off;
 
+		if (d->attr == QNET_LINK_A_SEED && !seed)
+			continue;
 		switch (qnet_nl_link_params_policy[d->attr].type) {
 		case NLA_U8:
 			err = nla_put_u8(skb, d->attr, *(const u8 *)v);
@@ -363,6 +369,26 @@ static void qnet_nl_stats_add(struct qlink_stats *sum,
 		sum->discards[i] += s->discards[i];
 }
 
+/* QNET_STATS_A_RX_DROPS: one u64 per cause (enum qnet_rx_drops_attr). */
+static int qnet_nl_put_rx_drops(struct sk_buff *skb,
+				const u64 drops[QNET_RX_DROPS_A_MAX])
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, QNET_STATS_A_RX_DROPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < QNET_RX_DROPS_A_MAX; i++) {
+		if (nla_put_u64_64bit(skb, i + 1, drops[i], 0)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /*
  * QNET_A_NET_STATS: what the node's network layer did itself, each event
  * counted once (a swap here uses a qubit of two links, and each of the
@@ -391,7 +417,8 @@ static int qnet_nl_put_net_stats(struct sk_buff *skb, struct net *net)
 			      QNET_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, QNET_STATS_A_PURIFY_FAILED,
 			      s.purify_failed, QNET_STATS_A_PAD) ||
-	    qnet_nl_put_discards(skb, s.discards)) {
+	    qnet_nl_put_discards(skb, s.discards) ||
+	    qnet_nl_put_rx_drops(skb, s.rx_drops)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -546,12 +573,22 @@ static int qnet_nl_dump_check_attrs(struct netlink_callback *cb)
 /* ---- links ---- */
 
 /*
- * One link as a LINK_GET reply or dump entry. Caller must hold RTNL.
- * @cb is the dump's callback, NULL for a do.
+ * May the sender of @req see the seeds of links in @net? Only with
+ * CAP_NET_ADMIN over the namespace, as it needs to set them: a seed
+ * predicts every herald, Bell state and outcome of its link.
+ */
+static bool qnet_nl_may_see_seed(const struct sk_buff *req, struct net *net)
+{
+	return netlink_ns_capable(req, net->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * One link as a LINK_GET reply or dump entry, its seed only if @seed.
+ * Caller must hold RTNL. @cb is the dump's callback, NULL for a do.
  */
 static int qnet_nl_fill_link(struct sk_buff *skb, struct net_device *dev,
 			     u32 portid, u32 seq, int flags,
-			     struct netlink_callback *cb)
+			     struct netlink_callback *cb, bool seed)
 {
 	struct qlink_params p;
 	struct qlink_stats s;
@@ -572,7 +609,7 @@ static int qnet_nl_fill_link(struct sk_buff *skb, struct net_device *dev,
 		       netif_running(dev) && netif_carrier_ok(dev)) ||
 	    nla_put_u32(skb, QNET_A_PEER_NODE_ADDR,
 			qlink_peer_node_addr(dev)) ||
-	    qnet_nl_put_params(skb, &p) ||
+	    qnet_nl_put_params(skb, &p, seed) ||
 	    qnet_nl_put_stats(skb, QNET_A_LINK_STATS, &s)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -591,7 +628,7 @@ static int qnet_nl_link_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	err = qnet_nl_fill_link(msg, dev, info->snd_portid, info->snd_seq, 0,
-				NULL);
+				NULL, qnet_nl_may_see_seed(skb, dev_net(dev)));
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -621,8 +658,11 @@ static int qnet_nl_link_get_dumpit(struct sk_buff *skb,
 	struct net_device *batch[QNET_NL_LINK_BATCH];
 	struct net_device *dev;
 	int n, i, err = 0;
+	bool seed;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	/* cb->skb is the request: its sender's credentials */
+	seed = qnet_nl_may_see_seed(cb->skb, net);
 
 	if (!ctx->ifindex) {
 		err = qnet_nl_dump_check_attrs(cb);
@@ -651,7 +691,7 @@ static int qnet_nl_link_get_dumpit(struct sk_buff *skb,
 			err = qnet_nl_fill_link(skb, batch[i],
 						NETLINK_CB(cb->skb).portid,
 						cb->nlh->nlmsg_seq,
-						NLM_F_MULTI, cb);
+						NLM_F_MULTI, cb, seed);
 			if (err)
 				break;
 			ctx->ifindex = batch[i]->ifindex;

@@ -95,10 +95,6 @@
  */
 #define QNET_CONNECT_RTO	HZ
 
-#define QNET_REQ_MAX_PAIRS	1000000
-#define QNET_PPM_MAX		1000000
-#define QNET_PRIO_MAX		7
-
 static int qnet_family __read_mostly;
 
 static struct proto qnet_proto = {
@@ -414,10 +410,11 @@ static void qnet_sock_connect_timeout(struct timer_list *t)
 	sock_put(sk);
 }
 
-void qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
+int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
 {
 	struct qnet_sock *qs = qnet_sk(sk);
 	struct sk_buff *skb;
+	int err;
 
 	if (rec->error)
 		atomic64_inc(&qs->errors);
@@ -425,16 +422,18 @@ void qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
 		atomic64_inc(&qs->pairs_delivered);
 
 	if (sock_flag(sk, SOCK_DEAD))
-		return;
+		return -EPIPE;
 	skb = alloc_skb(sizeof(*rec), GFP_ATOMIC);
 	if (!skb) {
 		atomic_inc(&sk->sk_drops);
-		return;
+		return -ENOMEM;
 	}
 	skb_put_data(skb, rec, sizeof(*rec));
 	/* Charges SO_RCVBUF (counting sk_drops when full), wakes readers. */
-	if (sock_queue_rcv_skb(sk, skb))
+	err = sock_queue_rcv_skb(sk, skb);
+	if (err)
 		kfree_skb(skb);
+	return err;
 }
 
 void qnet_sock_circuit_down(struct sock *sk, int err)
@@ -987,19 +986,6 @@ static int qnet_getsockopt(struct socket *sock, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-}
-
-static bool qnet_request_valid(const struct qnet_request *req)
-{
-	return req->num_pairs && req->num_pairs <= QNET_REQ_MAX_PAIRS &&
-	       req->min_fidelity_ppm <= QNET_PPM_MAX &&
-	       req->priority <= QNET_PRIO_MAX &&
-	       req->type <= QNET_REQ_MEASURE &&
-	       req->basis <= QNET_BASIS_RANDOM &&
-	       !(req->flags & ~(QNET_REQ_F_ATOMIC | QNET_REQ_F_BBPSSW)) &&
-	       (!(req->flags & QNET_REQ_F_ATOMIC) ||
-		req->num_pairs <= QNET_REQ_ATOMIC_MAX) &&
-	       !req->reserved;
 }
 
 /*

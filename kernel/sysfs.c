@@ -80,7 +80,24 @@ QLINK_PARAM_ATTR(mem_slots, "%u");
 QLINK_PARAM_ATTR(t1_ns, "%llu");
 QLINK_PARAM_ATTR(t2_ns, "%llu");
 QLINK_PARAM_ATTR(cutoff_ns, "%llu");
-QLINK_PARAM_ATTR(seed, "%llu");
+/*
+ * The seed predicts every outcome of the link: readable by the owner of
+ * the namespace's root only (sysfs files of a device belong to it), as
+ * netlink shows it only to CAP_NET_ADMIN over the namespace.
+ */
+static ssize_t qlink_show_seed(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	struct qlink_params p;
+
+	qlink_get_params(to_net_dev(d), &p);
+	return sysfs_emit(buf, "%llu\n", p.seed);
+}
+
+static struct device_attribute dev_attr_seed = {
+	.attr = { .name = "seed", .mode = 0400 },
+	.show = qlink_show_seed,
+};
 QLINK_PARAM_ATTR(time_scale, "%u");
 QLINK_PARAM_ATTR(continuous, "%u");
 

@@ -179,6 +179,29 @@ static int connect_head(struct qnet_topo *t, int family)
 	return s;
 }
 
+/*
+ * Memory slots at each end of every link: kept qubits stay in their end's
+ * memory, so a QNET_REQ_KEEP request may not ask for more (ENOBUFS).
+ */
+static int set_mem_slots(struct qnet_topo *t, uint32_t slots)
+{
+	struct qnet_nl q;
+	int i, err = 0;
+
+	for (i = 1; !err && i < t->n; i++) {
+		err = qnet_topo_enter(t, i);
+		if (err)
+			break;
+		err = qnet_nl_open(&q);
+		if (err)
+			break;
+		err = qnet_nl_link_set_one(&q, if_nametoindex("qr"),
+					   QNET_LINK_A_MEM_SLOTS, slots, 4);
+		qnet_nl_close(&q);
+	}
+	return err;
+}
+
 /* Read records until one has an error or the socket fails; return it. */
 static int drain(int fd, int *records)
 {
@@ -323,7 +346,7 @@ TEST_F_TIMEOUT(circ, link_down_mid_request, 90)
  */
 TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
 {
-	enum { N = 200 };
+	enum { N = QNET_REQ_ATOMIC_MAX };	/* the most a memory holds */
 	struct qnet_request req = { .num_pairs = N, .type = QNET_REQ_KEEP };
 	struct qnet_pair *tail_recs, recs[N];
 	uint8_t *tail_out;
@@ -334,6 +357,7 @@ TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
 
 	if (variant->link != fast_link || variant->nodes != 2)
 		SKIP(return, "runs on two nodes over the fast link");
+	ASSERT_EQ(0, set_mem_slots(&self->topo, N));
 	tail_recs = mmap(NULL, N * (sizeof(*tail_recs) + 1),
 			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			 -1, 0);
@@ -789,6 +813,7 @@ TEST_F_TIMEOUT(circ, atomic_request_hands_over_together, 90)
 
 	if (variant->link != fast_link)
 		SKIP(return, "runs on the fast link");
+	ASSERT_EQ(0, set_mem_slots(&self->topo, ATOMIC_PAIRS));
 	ASSERT_EQ(0, pipe(done));
 	tail = mmap(NULL, sizeof(recs), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -872,6 +897,7 @@ TEST_F_TIMEOUT(circ, atomic_request_past_deadline_hands_over_none, 90)
 
 	if (variant->nodes != 2 || variant->link != fast_link)
 		SKIP(return, "runs on one fast link");
+	ASSERT_EQ(0, set_mem_slots(&self->topo, QNET_REQ_ATOMIC_MAX));
 	l = listen_tail(&self->topo, self->family, 4);
 	ASSERT_LE(0, l);
 	self->tail = fork();

@@ -384,6 +384,7 @@ static void expect_zero_discards(struct __test_metadata *_metadata,
 TEST_F(nl, node_get_has_totals)
 {
 	const struct nlattr *st[QNET_STATS_A_MAX + 1];
+	const struct nlattr *d[QNET_RX_DROPS_A_MAX + 1];
 	struct reply r = { 0 };
 	char buf[256];
 	struct nlmsghdr *nlh;
@@ -397,6 +398,11 @@ TEST_F(nl, node_get_has_totals)
 	ASSERT_EQ(0, qnet_nl_parse_nested(r.tb[QNET_A_NODE_STATS], st,
 					  QNET_STATS_A_MAX));
 	for (i = QNET_STATS_A_ATTEMPTS; i <= QNET_STATS_A_MAX; i++) {
+		/* the network layer's rejected frames: a node counter only */
+		if (i == QNET_STATS_A_RX_DROPS) {
+			EXPECT_EQ(NULL, st[i]);
+			continue;
+		}
 		ASSERT_NE(NULL, st[i]) TH_LOG("stats attribute %d missing", i);
 		if (i == QNET_STATS_A_DISCARDS)
 			continue;	/* a nest, below */
@@ -417,13 +423,23 @@ TEST_F(nl, node_get_has_totals)
 			   i == QNET_STATS_A_SWAPS_FAILED ||
 			   i == QNET_STATS_A_PURIFY_OK ||
 			   i == QNET_STATS_A_PURIFY_FAILED ||
-			   i == QNET_STATS_A_DISCARDS;
+			   i == QNET_STATS_A_DISCARDS ||
+			   i == QNET_STATS_A_RX_DROPS;
 
 		EXPECT_EQ(net, st[i] != NULL) TH_LOG("net stats attribute %d", i);
-		if (st[i] && i != QNET_STATS_A_DISCARDS)
+		if (st[i] && i != QNET_STATS_A_DISCARDS &&
+		    i != QNET_STATS_A_RX_DROPS)
 			EXPECT_EQ(0U, attr_uint(st[i]));
 	}
 	expect_zero_discards(_metadata, st[QNET_STATS_A_DISCARDS]);
+	/* and no frame rejected: one zero u64 per cause */
+	ASSERT_NE(NULL, st[QNET_STATS_A_RX_DROPS]);
+	ASSERT_EQ(0, qnet_nl_parse_nested(st[QNET_STATS_A_RX_DROPS], d,
+					  QNET_RX_DROPS_A_MAX));
+	for (i = 1; i <= QNET_RX_DROPS_A_MAX; i++) {
+		ASSERT_NE(NULL, d[i]) TH_LOG("rx_drops %d missing", i);
+		EXPECT_EQ(0U, attr_uint(d[i]));
+	}
 }
 
 TEST_F(nl, node_set_bad_input)

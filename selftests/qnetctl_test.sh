@@ -303,11 +303,13 @@ test_stats() {
 		'sorted(j["network"]) == sorted(("delivered",
 			"delivered_fid_sum_ppm", "mean_delivered_fid_ppm",
 			"swaps_ok", "swaps_failed", "purify_ok",
-			"purify_failed", "discards"))' \
-		'j["network"]["delivered"] == 0' || return 1
+			"purify_failed", "discards", "rx_drops"))' \
+		'j["network"]["delivered"] == 0' \
+		'j["network"]["rx_drops"]["bad_errno"] == 0' || return 1
 	run qa stats show || return 1
 	grep -q '^    network:$' <<<"$out" || return 1
 	grep -q '^        discards none$' <<<"$out" || return 1
+	grep -q '^        rx_drops none$' <<<"$out" || return 1
 	run qa stats reset
 }
 

@@ -99,6 +99,23 @@ FIXTURE_SETUP(e2e)
 		TH_LOG("the path answered after %d lost CONNECTs", err);
 }
 
+/* Memory slots at each end of the link, set from node 1; 0 or -errno. */
+static int e2e_mem_slots(struct qnet_topo *t, uint32_t slots)
+{
+	struct qnet_nl q;
+	int err;
+
+	err = qnet_topo_enter(t, 1);
+	if (!err)
+		err = qnet_nl_open(&q);
+	if (!err) {
+		err = qnet_nl_link_set_one(&q, if_nametoindex("qr"),
+					   QNET_LINK_A_MEM_SLOTS, slots, 4);
+		qnet_nl_close(&q);
+	}
+	return err;
+}
+
 /* Set @ifname in node @node down; 0 or -errno. */
 static int e2e_link_down(struct qnet_topo *t, int node, const char *ifname)
 {
@@ -322,7 +339,14 @@ TEST_F(e2e, kept_qubits_measure_and_release)
 	uint32_t q;
 	int fd, afd, i;
 
+	/* kept qubits stay in memory: a slot for each, at each end */
+	ASSERT_EQ(0, e2e_mem_slots(&self->topo, 2));
 	fd = e2e_connect(_metadata, self, &afd);
+	/* one more than the memory holds: refused, nothing asked for */
+	req.num_pairs = 3;
+	EXPECT_EQ(-1, send(fd, &req, sizeof(req), 0));
+	EXPECT_EQ(ENOBUFS, errno);
+	req.num_pairs = 2;
 	ASSERT_EQ((ssize_t)sizeof(req), send(fd, &req, sizeof(req), 0));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ((ssize_t)sizeof(rec[i]), recv(fd, &rec[i], sizeof(rec[i]), 0));

@@ -32,6 +32,19 @@ static const enum mnl_attr_data_type stats_policy[QNET_STATS_A_MAX + 1] = {
 	[QNET_STATS_A_DISCARDS]		 = MNL_TYPE_NESTED,
 	[QNET_STATS_A_PACED_LATE]	 = MNL_TYPE_U64,
 	[QNET_STATS_A_PACED_LAG_NS]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_RX_DROPS]		 = MNL_TYPE_NESTED,
+};
+
+/* QNET_STATS_A_RX_DROPS, by enum qnet_rx_drops_attr: JSON keys and labels */
+static const char *const rx_drop_names[QNET_RX_DROPS_A_MAX + 1] = {
+	[QNET_RX_DROPS_A_MALFORMED]	= "malformed",
+	[QNET_RX_DROPS_A_UNKNOWN]	= "unknown",
+	[QNET_RX_DROPS_A_PROTOCOL]	= "protocol",
+	[QNET_RX_DROPS_A_BAD_ERRNO]	= "bad_errno",
+	[QNET_RX_DROPS_A_BAD_BELL]	= "bad_bell",
+	[QNET_RX_DROPS_A_BAD_FRAME]	= "bad_frame",
+	[QNET_RX_DROPS_A_BAD_REQUEST]	= "bad_request",
+	[QNET_RX_DROPS_A_BAD_CAUSE]	= "bad_cause",
 };
 
 /* QNET_STATS_A_DISCARDS, by enum qnet_discards_attr: JSON keys and labels */
@@ -87,40 +100,60 @@ static uint64_t qn_attr_get_uint(const struct nlattr *attr)
 		mnl_attr_get_u64(attr) : mnl_attr_get_u32(attr);
 }
 
+/* Room for either nest of per-cause counters. */
+#define QN_CAUSES_MAX	16
+
 /*
- * "discards": a JSON object of every cause; in text a line of the causes
- * that are not zero ("discards none" if all are).
+ * A nest of per-cause u64 counters as @key: a JSON object of every cause;
+ * in text a line of the causes that are not zero ("@key none" if all are).
  */
-static int qn_discards_print(const struct nlattr *nest, int indent)
+static int qn_causes_print(const struct nlattr *nest, int indent,
+			   const char *key, const char *const *names, int max)
 {
-	const struct nlattr *tb[QNET_DISCARDS_A_MAX + 1] = {};
-	static enum mnl_attr_data_type policy[QNET_DISCARDS_A_MAX + 1];
+	const struct nlattr *tb[QN_CAUSES_MAX + 1] = {};
+	enum mnl_attr_data_type policy[QN_CAUSES_MAX + 1] = {};
 	bool any = false;
 	char fmt[48];
 	int i;
 
-	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
+	if (max > QN_CAUSES_MAX)
+		return -EINVAL;
+	for (i = 1; i <= max; i++)
 		policy[i] = MNL_TYPE_U64;
-	if (qn_parse_nested(nest, policy, QNET_DISCARDS_A_MAX, tb))
+	if (qn_parse_nested(nest, policy, max, tb))
 		return -EINVAL;
 	print_nl(indent);
-	print_string(PRINT_FP, NULL, "%s", "discards");
-	open_json_object("discards");
-	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++) {
+	print_string(PRINT_FP, NULL, "%s", key);
+	open_json_object(key);
+	for (i = 1; i <= max; i++) {
 		uint64_t v = tb[i] ? mnl_attr_get_u64(tb[i]) : 0;
 
 		if (!v) {
-			print_u64(PRINT_JSON, discard_names[i], NULL, v);
+			print_u64(PRINT_JSON, names[i], NULL, v);
 			continue;
 		}
-		snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, discard_names[i]);
-		print_u64(PRINT_ANY, discard_names[i], fmt, v);
+		snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, names[i]);
+		print_u64(PRINT_ANY, names[i], fmt, v);
 		any = true;
 	}
 	if (!any)
 		print_string(PRINT_FP, NULL, " %s", "none");
 	close_json_object();
 	return 0;
+}
+
+/* "discards": qubits given up, by cause. */
+static int qn_discards_print(const struct nlattr *nest, int indent)
+{
+	return qn_causes_print(nest, indent, "discards", discard_names,
+			       QNET_DISCARDS_A_MAX);
+}
+
+/* "rx_drops": frames the node's network layer rejected, by cause. */
+static int qn_rx_drops_print(const struct nlattr *nest, int indent)
+{
+	return qn_causes_print(nest, indent, "rx_drops", rx_drop_names,
+			       QNET_RX_DROPS_A_MAX);
 }
 
 /* As a @key object in JSON; as indented lines in text. */
@@ -153,6 +186,9 @@ int qn_stats_print_as(const char *key, const struct nlattr *nest, int indent)
 	}
 	if (tb[QNET_STATS_A_DISCARDS] &&
 	    qn_discards_print(tb[QNET_STATS_A_DISCARDS], indent))
+		return -EINVAL;
+	if (tb[QNET_STATS_A_RX_DROPS] &&
+	    qn_rx_drops_print(tb[QNET_STATS_A_RX_DROPS], indent))
 		return -EINVAL;
 	close_json_object();
 	return 0;

@@ -267,6 +267,7 @@ enum qnet_stats_attr {
 	QNET_STATS_A_DELIVERED_FID_SUM_PPM, /* sum over delivered pairs */
 	QNET_STATS_A_MEAN_DELIVERED_FID_PPM, /* u32: that / delivered */
 	QNET_STATS_A_DISCARDS,		/* nest: u64 per cause, type cause + 1 */
+	QNET_STATS_A_RX_DROPS,		/* nest: enum qnet_rx_drops_attr, node only */
 	QNET_STATS_A_PACED_LATE,	/* domain: events run over 1 ms late */
 	QNET_STATS_A_PACED_LAG_NS,	/* domain: the clock's largest lag */
 
@@ -288,6 +289,27 @@ enum qnet_discards_attr {
 
 	__QNET_DISCARDS_A_MAX,
 	QNET_DISCARDS_A_MAX = __QNET_DISCARDS_A_MAX - 1
+};
+
+/*
+ * QNET_STATS_A_RX_DROPS, in QNET_A_NET_STATS: network-layer frames the
+ * node rejected, one u64 counter per cause (Documentation/network.rst,
+ * "Security"). Each such frame is also counted in the receiving link's
+ * QNET_STATS_A_RX_DROPPED.
+ */
+enum qnet_rx_drops_attr {
+	QNET_RX_DROPS_A_UNSPEC,
+	QNET_RX_DROPS_A_MALFORMED,	/* length, type, direction, hop count */
+	QNET_RX_DROPS_A_UNKNOWN,	/* no such circuit or pair, wrong link */
+	QNET_RX_DROPS_A_PROTOCOL,	/* unexpected in the circuit's state */
+	QNET_RX_DROPS_A_BAD_ERRNO,	/* REFUSE, CLOSE, DELIVER: not an errno */
+	QNET_RX_DROPS_A_BAD_BELL,	/* BIND: not the pair's Bell state */
+	QNET_RX_DROPS_A_BAD_FRAME,	/* SWAP: bad outcome or frame, extra */
+	QNET_RX_DROPS_A_BAD_REQUEST,	/* REQUEST: a field out of range */
+	QNET_RX_DROPS_A_BAD_CAUSE,	/* DISCARD, DELIVER, PURIFY: bad cause */
+
+	__QNET_RX_DROPS_A_MAX,
+	QNET_RX_DROPS_A_MAX = __QNET_RX_DROPS_A_MAX - 1
 };
 
 /*
