@@ -24,14 +24,14 @@ link w-a w-b dev qw peer qa seed $((RANDOM + 1))
 TOPO
 
 test_capture() {
-	local td bob rc=0 i
+	local td bob rc=0
 	command -v tshark >/dev/null && command -v tcpdump >/dev/null ||
 		fail "tshark and tcpdump needed (tools/deps.sh)" || return 1
 	topo_up "$topo" || return 1
 	ip netns exec w-b tcpdump -i qa -U -Z root -w "$tmp/cap.pcap" \
 		ether proto 0x88b5 2>"$tmp/tcpdump.err" &
 	td=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q "listening on" "$tmp/tcpdump.err" && break
 		sleep 0.1
 	done
