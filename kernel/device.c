@@ -356,23 +356,23 @@ static void qlink_setup(struct net_device *dev)
  * the genetlink family's QNET_LINK_A_* (kernel/netlink.c); what depends
  * on several of them is checked by qlink_set_params().
  */
-static const struct netlink_range_validation qlink_range_length_m = {
+static struct netlink_range_validation qlink_range_length_m = {
 	.min = 1, .max = 1000000,
 };
 
-static const struct netlink_range_validation qlink_range_attempt_rate = {
+static struct netlink_range_validation qlink_range_attempt_rate = {
 	.min = 1, .max = 1000000000,
 };
 
-static const struct netlink_range_validation qlink_range_ppm = {
+static struct netlink_range_validation qlink_range_ppm = {
 	.max = 1000000,
 };
 
-static const struct netlink_range_validation qlink_range_ppm_nonzero = {
+static struct netlink_range_validation qlink_range_ppm_nonzero = {
 	.min = 1, .max = 1000000,
 };
 
-static const struct netlink_range_validation qlink_range_source_fid = {
+static struct netlink_range_validation qlink_range_source_fid = {
 	.min = 250000, .max = 1000000,
 };
 
