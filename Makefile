@@ -7,8 +7,11 @@
 #   make check-debug  same under a KASAN/lockdep/kmemleak kernel built once
 #   make demo         install deps, build, boot the VM and show qnet at work
 #   make lint         checkpatch.pl and sparse over the module
-#   make install      module, headers, libqnet, qnetctl, qnet-model and the
-#                     examples (DESTDIR, PREFIX=/usr/local; tools/install.sh)
+#   make install      module, headers, libqnet, qnetctl, qnet-model, the
+#                     examples, man pages, bash completions, the iproute2
+#                     plugin and the Wireshark dissector (DESTDIR,
+#                     PREFIX=/usr/local, IPLIBDIR, WSPLUGINDIR;
+#                     tools/install.sh)
 #   make uninstall    remove exactly those files
 #
 # KVER selects the kernel to build against; it defaults to the kernel that
@@ -61,10 +64,12 @@ lint:
 
 # Only the module is needed from the kernel side: no selftests.
 install: module userspace
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" tools/install.sh install
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh install
 
 uninstall:
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" tools/install.sh uninstall
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh uninstall
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -16,7 +16,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	libmnl-dev libnl-3-dev libnl-genl-3-dev
 	iproute2 tcpdump sparse coccinelle
-	python3-yaml
+	python3-yaml tshark man-db groff-base
 )
 
 missing=()

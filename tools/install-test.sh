@@ -16,6 +16,7 @@
 #  - a program built against the installed header and library through
 #    `pkg-config --cflags --libs libqnet` (PKG_CONFIG_SYSROOT_DIR points
 #    into DESTDIR), linked shared and static, runs
+#  - link_qlink.so and qnet.lua go where ip and tshark look for plugins
 #  - uninstall leaves no file behind
 #  - dkms.conf sourced in bash has the expected variables, and its MAKE
 #    builds the module target only
@@ -33,6 +34,8 @@ make_var() {	# dir var
 }
 
 KVER=$(make_var . KVER)
+multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+multiarch=${multiarch:-x86_64-linux-gnu}
 libver=$(make_var userspace/libqnet VERSION)
 examples=$(make_var userspace/examples PROGS)
 
@@ -70,6 +73,17 @@ expected() {
 		echo "$p/share/man/man8/qnetctl.8"
 		echo "$p/bin/qnet-model"
 		for e in $examples; do echo "$p/bin/$e"; done
+		echo "$p/share/man/man8/qping.8"
+		echo "$p/share/man/man1/qkd.1"
+		echo "$p/share/man/man8/qnet-topo.8"
+		echo "$p/share/man/man8/qnet-top.8"
+		echo "$p/share/man/man1/qnet-model.1"
+		echo "$p/share/man/man3/libqnet.3"
+		echo "$p/share/bash-completion/completions/qnetctl"
+		echo "$p/share/bash-completion/completions/qnet-topo"
+		# where ip and Wireshark look, whatever the prefix
+		echo "/usr/lib/$multiarch/ip/link_qlink.so"
+		echo "/usr/lib/$multiarch/wireshark/plugins/qnet.lua"
 	} | sort
 }
 
@@ -271,7 +285,23 @@ check_dkms() {
 }
 
 echo "TAP version 13"
-echo "1..13"
+# the plugins' default directories are those the installed programs read
+ip_looks_there() {
+	local ip
+	ip=$(command -v ip) || { echo "no ip"; return 1; }
+	strings "$ip" | grep -qx "/usr/lib/$multiarch/ip" ||
+		{ echo "$ip does not name /usr/lib/$multiarch/ip"; return 1; }
+	IP_LIB_DIR="$d2/usr/lib/$multiarch/ip" ip link help qlink 2>&1 |
+		grep -q 'type qlink' || { echo "ip does not load the installed plugin"; return 1; }
+}
+wireshark_looks_there() {
+	command -v tshark >/dev/null || { echo "# SKIP tshark missing"; return 0; }
+	tshark -G folders 2>/dev/null |
+		grep -qx "Global Lua Plugins:[[:space:]]*/usr/lib/$multiarch/wireshark/plugins" ||
+		{ tshark -G folders 2>&1; return 1; }
+}
+
+echo "1..15"
 
 d1=$tmp/destdir-opt
 check "install: make install DESTDIR PREFIX=/opt/qnet" do_make "$d1" /opt/qnet install
@@ -287,6 +317,8 @@ d2=$tmp/destdir-default
 check "install: make install DESTDIR, default PREFIX" do_make "$d2" "" install
 check "install: exact file list (PREFIX=/usr/local)" same_list "$d2" /usr/local
 check "install: libqnet.pc for PREFIX=/usr/local" check_pc "$d2" /usr/local
+check "install: link_qlink.so where Debian's ip looks, and ip loads it" ip_looks_there
+check "install: qnet.lua where Wireshark looks for Lua plugins" wireshark_looks_there
 check "install: make uninstall, default PREFIX, nothing left" \
 	sh -c "make -s -C '$top' DESTDIR='$d2' uninstall >/dev/null && test -z \"\$(cd '$d2' && find . -type f -o -type l)\""
 

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make install` / `make uninstall`: put the built module, headers, libqnet,
-# qnetctl, qnet-model and the example programs in place, or take exactly
-# those files away again. Builds nothing: the Makefile builds first.
+# qnetctl, qnet-model, the example programs, the man pages, the bash
+# completions, the iproute2 plugin and the Wireshark dissector in place, or
+# take exactly those files away again. Builds nothing: the Makefile builds
+# first.
 #
 #   tools/install.sh install|uninstall|list
 #
@@ -11,9 +13,15 @@
 #   DESTDIR  staging root, empty for a real install
 #   PREFIX   default /usr/local
 #   KVER     kernel release of the module (default: uname -r)
+#   IPLIBDIR    where ip(8) looks for link_<kind>.so (default
+#               /usr/lib/<multiarch>/ip, Debian's; IP_LIB_DIR at run time)
+#   WSPLUGINDIR Wireshark's global Lua plugin directory (default
+#               /usr/lib/<multiarch>/wireshark/plugins, Debian's; `tshark
+#               -G folders` prints it)
 #
 # The module goes to $DESTDIR/lib/modules/$KVER/updates/qnet.ko (outside
-# PREFIX, where modprobe looks). depmod and ldconfig run only for a real
+# PREFIX, where modprobe looks); the two plugins, likewise, go where ip and
+# Wireshark look for them, whatever PREFIX is. depmod and ldconfig run only for a real
 # install (DESTDIR empty). libqnet.pc is generated here from
 # userspace/libqnet/libqnet.pc.in for the PREFIX given, whatever the
 # build-tree copy says.
@@ -23,6 +31,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
 KVER=${KVER:-$(uname -r)}
+multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+multiarch=${multiarch:-x86_64-linux-gnu}
+IPLIBDIR=${IPLIBDIR:-/usr/lib/$multiarch/ip}
+WSPLUGINDIR=${WSPLUGINDIR:-/usr/lib/$multiarch/wireshark/plugins}
 
 case "$PREFIX" in
 /*) ;;
@@ -31,6 +43,8 @@ esac
 
 libdir=$PREFIX/lib
 incdir=$PREFIX/include
+mandir=$PREFIX/share/man
+compdir=$PREFIX/share/bash-completion/completions
 
 # A variable of a sub-Makefile (the Makefiles are the one place they live).
 # shellcheck disable=SC2016
@@ -54,11 +68,18 @@ manifest() {
 	echo "644 userspace/libqnet/libqnet.a $libdir/libqnet.a"
 	echo "pc userspace/libqnet/libqnet.pc.in $libdir/pkgconfig/libqnet.pc"
 	echo "755 userspace/qnetctl/qnetctl $PREFIX/sbin/qnetctl"
-	echo "644 userspace/qnetctl/qnetctl.8 $PREFIX/share/man/man8/qnetctl.8"
+	echo "644 userspace/qnetctl/qnetctl.8 $mandir/man8/qnetctl.8"
 	echo "755 userspace/model/qnet-model $PREFIX/bin/qnet-model"
 	for p in $examples; do
 		echo "755 userspace/examples/$p $PREFIX/bin/$p"
 	done
+	for m in qping.8 qkd.1 qnet-topo.8 qnet-top.8 qnet-model.1 libqnet.3; do
+		echo "644 userspace/man/$m $mandir/man${m##*.}/$m"
+	done
+	echo "644 userspace/completion/qnetctl $compdir/qnetctl"
+	echo "644 userspace/completion/qnet-topo $compdir/qnet-topo"
+	echo "755 userspace/iproute2/link_qlink.so $IPLIBDIR/link_qlink.so"
+	echo "644 userspace/wireshark/qnet.lua $WSPLUGINDIR/qnet.lua"
 }
 
 # The symlinks: "target link".

@@ -315,11 +315,37 @@ enum qnet_rx_drops_attr {
 /*
  * rtnetlink: IFLA_INFO_DATA of kind "qlink", as veth's. QLINK_INFO_PEER
  * carries a struct ifinfomsg followed by the peer's IFLA_* attributes
- * (IFLA_IFNAME, IFLA_NET_NS_FD or IFLA_NET_NS_PID, ...).
+ * (IFLA_IFNAME, IFLA_NET_NS_FD or IFLA_NET_NS_PID, ...); RTM_NEWLINK
+ * only.
+ *
+ * The link's parameters follow, each the same type, unit and range as
+ * the enum qnet_link_attr attribute of the same name: RTM_NEWLINK sets
+ * those given (the rest keep qlink's defaults), RTM_NEWLINK on an
+ * existing link (ip link set ... type qlink) changes those given, and
+ * RTM_GETLINK reports them all. `ip -d link show` prints them with the
+ * iproute2 plugin link_qlink.so (userspace/iproute2/).
  */
 enum {
 	QLINK_INFO_UNSPEC,
 	QLINK_INFO_PEER,
+	QLINK_INFO_PAD,
+	QLINK_INFO_LENGTH_M,		/* u32 */
+	QLINK_INFO_ATTEN_MDB_KM,	/* u32 */
+	QLINK_INFO_INDEX_MILLI,		/* u32 */
+	QLINK_INFO_ATTEMPT_RATE_HZ,	/* u32 */
+	QLINK_INFO_SCHEME,		/* u8, enum qnet_scheme */
+	QLINK_INFO_ALPHA_PPM,		/* u32 */
+	QLINK_INFO_SOURCE_FID_PPM,	/* u32 */
+	QLINK_INFO_DET_EFF_PPM,		/* u32 */
+	QLINK_INFO_DARK_RATE_HZ,	/* u32 */
+	QLINK_INFO_VISIBILITY_PPM,	/* u32 */
+	QLINK_INFO_MEM_SLOTS,		/* u32 */
+	QLINK_INFO_T1_NS,		/* u64 */
+	QLINK_INFO_T2_NS,		/* u64 */
+	QLINK_INFO_CUTOFF_NS,		/* u64 */
+	QLINK_INFO_SEED,		/* u64 */
+	QLINK_INFO_TIME_SCALE,		/* u32 */
+	QLINK_INFO_CONTINUOUS,		/* u8, 0 or 1 */
 	__QLINK_INFO_MAX,
 	QLINK_INFO_MAX = __QLINK_INFO_MAX - 1
 };
