@@ -10,7 +10,8 @@
  *   SYNC     alice: the last round committed here; bob settles its store
  *            to it (rounds above it are dropped, those up to it made
  *            usable) and says how many keys its SAE has left
- *   STATUS   alice asks how many keys bob's SAE has left (when idle)
+ *   STATUS   alice asks how many keys bob's SAE has left (when idle:
+ *            both ends full, or --rounds committed)
  *   ROUND    alice: round, pairs, sample; alice requests the pairs, both
  *            collect their records and run qkd_run(); with a key, alice
  *            cuts it into --key-size keys, gives each a random UUID and
@@ -76,7 +77,8 @@ static void usage(FILE *f)
 "                --peer-sae ID --cert FILE --key FILE --ca FILE --psk FILE\n"
 "                --channel SPEC --state FILE [--node ADDR] [--port PORT]\n"
 "                [--listen ADDR:PORT] [--pairs N] [--sample F]\n"
-"                [--key-size BITS] [--max-keys N] [--max-per-request N] [-v]\n"
+"                [--key-size BITS] [--max-keys N] [--max-per-request N]\n"
+"                [--rounds N] [-v]\n"
 "\n"
 "A key manager (KME) serving ETSI GS QKD 014 (REST over HTTPS with client\n"
 "certificates) to the SAE of this qnet node, with keys made by BBM92 with\n"
@@ -231,6 +233,8 @@ static int store_full(struct kmd *k, uint64_t bob_has)
 {
 	size_t mine;
 
+	if (k->max_rounds && k->store.committed >= k->max_rounds)
+		return 1;
 	pthread_mutex_lock(&k->store.lock);
 	mine = kmd_store_count(&k->store, 'A');
 	pthread_mutex_unlock(&k->store.lock);
@@ -355,7 +359,7 @@ int main(int argc, char **argv)
 {
 	enum { O_ROLE = 256, O_KME, O_PKME, O_SAE, O_PSAE, O_CERT, O_KEY, O_CA,
 	       O_PSK, O_CHAN, O_STATE, O_NODE, O_PORT, O_LISTEN, O_PAIRS,
-	       O_SAMPLE, O_KSIZE, O_MAXK, O_MAXR };
+	       O_SAMPLE, O_KSIZE, O_MAXK, O_MAXR, O_ROUNDS };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "kme-id", required_argument, NULL, O_KME },
@@ -376,6 +380,7 @@ int main(int argc, char **argv)
 		{ "key-size", required_argument, NULL, O_KSIZE },
 		{ "max-keys", required_argument, NULL, O_MAXK },
 		{ "max-per-request", required_argument, NULL, O_MAXR },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -467,6 +472,8 @@ int main(int argc, char **argv)
 				k.max_keys = v;
 			else if (c == O_MAXR)
 				k.max_per_request = v;
+			else if (c == O_ROUNDS)
+				k.max_rounds = v;
 			else
 				bad = opts[c - O_ROLE].name;
 		}

@@ -90,6 +90,7 @@ struct kmd {
 	double sample;
 	unsigned int key_size;		/* bits */
 	size_t max_keys, max_per_request;
+	uint64_t max_rounds;		/* stop making keys after so many rounds */
 	int verbose;
 	struct kmd_store store;
 	/* statistics, under store.lock */
