@@ -53,10 +53,12 @@
 #
 # 5 standard deviations (a two-sided normal tail of 5.7e-7; the + 1 covers
 # the discreteness of k at small n p). The sample of basis b has about
-# PAIRS/9 * 0.5 bits (-s 0.5); at the smallest n p below (150 bits at
-# QBER 1/30, n p = 5) the normal approximation is rough, so the exact
-# binomial tail beyond the bound was computed too: 1.2e-5 (83 bits at
-# QBER 0.0935: 1.4e-6). Nothing is tuned: the links' seeds are random.
+# PAIRS/9 * SAMPLE bits; at small n p the normal approximation is rough,
+# so the exact binomial tails beyond the bound were computed too: 1.2e-5
+# for hop1 (150 bits at QBER 1/30, n p = 5), 3.7e-6 for the sample of
+# "key" (2000 bits at 0.0067, n p = 13), 1.7e-6 for all its sifted bits
+# (6667), 5.3e-7 for hop3 (167 bits at 0.244). Nothing is tuned: the
+# links' seeds are random.
 
 . "$(dirname "$0")/qnet_apps.sh"
 
