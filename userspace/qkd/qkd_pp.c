@@ -106,7 +106,8 @@ enum qkd_abort qkd_key_length(const struct qkd_len_in *in,
 	memset(out, 0, sizeof(*out));
 	for (b = 0; b < 2; b++) {
 		out->qber[b] = in->k[b] ? (double)in->err[b] / in->k[b] : 0;
-		out->qtol[b] = ceil(out->qber[b] / QKD_QTOL_STEP - 1e-9) * QKD_QTOL_STEP;
+		l = ceil(out->qber[b] / QKD_QTOL_STEP - 1e-9) * QKD_QTOL_STEP;
+		out->qtol[b] = l > 0 ? l : 0;	/* not -0 */
 	}
 	for (b = 0; b < 2; b++) {
 		/* the key bits of basis b, tested by the other basis */
