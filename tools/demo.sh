@@ -11,7 +11,10 @@ Usage: tools/demo.sh [--no-build] [VM-RUN-OPTION...]
 
 Build everything (make all), then boot the test VM (tools/vm-run) and run
 tools/demo-guest.sh in it: load qnet, build alice - repeater - bob with
-tools/qnet-topo, run qping and qkd across it, show the counters, unload. Extra options go to tools/vm-run (e.g. --console).
+tools/qnet-topo, run qping and qkd across it, show the counters, then
+start two key managers (qnet-kmd) on a short link and take keys from both
+with tools/qkd-consumer.sh, unload. Extra options go to tools/vm-run
+(e.g. --console).
 
   --no-build  use what is already built
   -h, --help  this text

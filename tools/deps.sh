@@ -17,6 +17,7 @@ pkgs=(
 	libmnl-dev libnl-3-dev libnl-genl-3-dev
 	iproute2 tcpdump sparse coccinelle
 	python3-yaml tshark man-db groff-base
+	libgnutls28-dev libmicrohttpd-dev libjansson-dev gnutls-bin curl openssl
 )
 
 missing=()

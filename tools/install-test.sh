@@ -71,6 +71,8 @@ expected() {
 		echo "$p/lib/pkgconfig/libqnet.pc"
 		echo "$p/sbin/qnetctl"
 		echo "$p/share/man/man8/qnetctl.8"
+		echo "$p/sbin/qnet-kmd"
+		echo "$p/share/man/man8/qnet-kmd.8"
 		echo "$p/bin/qnet-model"
 		for e in $examples; do echo "$p/bin/$e"; done
 		echo "$p/share/man/man8/qping.8"

@@ -69,6 +69,8 @@ manifest() {
 	echo "pc userspace/libqnet/libqnet.pc.in $libdir/pkgconfig/libqnet.pc"
 	echo "755 userspace/qnetctl/qnetctl $PREFIX/sbin/qnetctl"
 	echo "644 userspace/qnetctl/qnetctl.8 $mandir/man8/qnetctl.8"
+	echo "755 userspace/qkd/qnet-kmd $PREFIX/sbin/qnet-kmd"
+	echo "644 userspace/qkd/qnet-kmd.8 $mandir/man8/qnet-kmd.8"
 	echo "755 userspace/model/qnet-model $PREFIX/bin/qnet-model"
 	for p in $examples; do
 		echo "755 userspace/examples/$p $PREFIX/bin/$p"
