@@ -24,7 +24,13 @@
  *     request of as many pairs as fit in 10 emulated seconds
  *     (max_time_ns): delivered pairs, mean fidelity, wall seconds, pairs
  *     per wall second, emulated seconds per wall second and the peak of
- *     the memory in use (/proc/meminfo, sampled every 100 ms).
+ *     the memory in use (/proc/meminfo, sampled every 100 ms). Every row
+ *     re-seeds the links and starts when the chain has nothing left to
+ *     run, so its pairs and fidelity are the same, to the digit, in every
+ *     run of the benchmark (Documentation/engine.rst);
+ *  e) the 3-node standard chain paced at time_scale 1000 (real time):
+ *     emulated seconds per wall second of a request ended by its deadline
+ *     (1.00 when pacing keeps its word), and how many events ran late.
  *
  * CPU time is the non-idle time of every CPU from /proc/stat (user, nice,
  * system, irq, softirq), before and after: the kernel's work in softirq
@@ -120,6 +126,7 @@ static int opt_big = 1000;	/* pairs in a big request (b, c) */
 static int opt_small = 200;	/* one-pair requests per row (b) */
 static int opt_pbig = 1000;	/* pairs in the requests of c) */
 static double opt_emu_s = 10;	/* emulated seconds per row of d) */
+static double opt_paced_s = 3;	/* emulated (= wall) seconds of e) */
 static int opt_cpu;		/* pin everything to it; -1: don't */
 static int opt_repeat = 3;	/* runs of each measurement; the median is kept */
 static int opt_json;
@@ -406,6 +413,50 @@ static void chain_link(struct chain *c, int i)
 		die("qlink add", err);
 	link_up("qr");
 	link_set(bench_link, NPARAMS(bench_link));
+}
+
+/* A counter of node 1's "qr" (its domain's, for the clock and pacing). */
+static uint64_t chain_stat(struct chain *c, int attr)
+{
+	struct qnet_nl_stats st;
+	struct qnet_nl q;
+	int err;
+
+	enter(c, 1);
+	err = qnet_nl_open(&q);
+	if (!err) {
+		err = qnet_nl_link_stats(&q, if_nametoindex("qr"), &st);
+		qnet_nl_close(&q);
+	}
+	enter(c, 0);
+	if (err)
+		die("link stats", err);
+	return st.v[attr];
+}
+
+static uint64_t chain_clock(struct chain *c)
+{
+	return chain_stat(c, QNET_STATS_A_EMU_TIME_NS);
+}
+
+/*
+ * Wait until the chain's domain runs nothing (its clock still for
+ * 100 ms of wall time): what the last row left behind is done, and a
+ * request starts where the network stopped, in every run alike.
+ */
+static void chain_settle(struct chain *c)
+{
+	uint64_t t = chain_clock(c), t2;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		usleep(100000);
+		t2 = chain_clock(c);
+		if (t2 == t)
+			return;
+		t = t2;
+	}
+	fprintf(stderr, "qnet-bench: the chain did not settle in 60 s\n");
 }
 
 /* Set parameters of the links from node @from to node @to (< @to). */
@@ -849,6 +900,9 @@ struct results {
 	double			p[2];
 	struct qrow		d[MAX_ROWS];
 	int			nd;
+	struct qrow		e;	/* paced */
+	bool			has_e;
+	uint64_t		e_late, e_lag_ns;
 	int			built;
 	double			build_s;
 };
@@ -966,6 +1020,16 @@ static void print_table(const struct results *R)
 	}
 	printf("   faster than real time at every length: %s\n",
 	       rt ? "yes" : "NO");
+	if (!R->has_e)
+		return;
+	printf("\ne) paced: the 3-node standard chain at time_scale 1000 (real time), one request\n"
+	       "   ended by its %.0f s emulated deadline\n", opt_paced_s);
+	printf("%7s %9s %8s %10s %12s %12s  %s\n", "pairs", "mean F",
+	       "wall s", "emu s/w-s", "late events", "largest lag", "result");
+	printf("%7d %9.6f %8.2f %10.3f %12llu %9.3f ms  %s\n", R->e.q.ok,
+	       R->e.q.mean_fid, R->e.q.wall_s, opt_paced_s / R->e.q.wall_s,
+	       (unsigned long long)R->e_late, R->e_lag_ns / 1e6,
+	       row_result(&R->e));
 }
 
 static void json_lat(const char *name, const struct lat *l)
@@ -1052,13 +1116,22 @@ static void print_json(const struct results *R)
 		printf(i ? "," : "");
 		json_row(&R->d[i], ucpu);
 	}
-	printf("]}\n");
+	printf("]");
+	if (R->has_e) {
+		printf(",\"paced\":{\"time_scale\":1000,\"emu_s\":%.3f,\"emu_s_per_wall_s\":%.4f,\"late\":%llu,\"largest_lag_ns\":%llu,\"run\":",
+		       opt_paced_s, opt_paced_s / R->e.q.wall_s,
+		       (unsigned long long)R->e_late,
+		       (unsigned long long)R->e_lag_ns);
+		json_row(&R->e, ucpu);
+		printf("}");
+	}
+	printf("}\n");
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: qnet-bench [-j] [-u N] [-b N] [-s N] [-P N] [-t SECS] [-n N,N,...] [-c CPU] [-r N]\n"
+		"Usage: qnet-bench [-j] [-u N] [-b N] [-s N] [-P N] [-t SECS] [-p SECS] [-n N,N,...] [-c CPU] [-r N]\n"
 		"\n"
 		"Runs as root where qnet can be loaded (the test VM: tools/bench.sh).\n"
 		"  -u N   UDP round trips of the baseline (default %d)\n"
@@ -1066,11 +1139,13 @@ static void usage(FILE *f)
 		"  -s N   one-pair requests per row of b) (default %d)\n"
 		"  -P N   pairs of the requests of c), p = 1e-1 and 1e-6 (default %d)\n"
 		"  -t S   emulated seconds per row of d) (default %g)\n"
+		"  -p S   emulated (= wall) seconds of the paced row e); 0: none (default %g)\n"
 		"  -n L   chain lengths of d) in nodes, comma-separated (default 2,3,5,9,17,33,65)\n"
 		"  -c N   run every process on CPU N (default 0); -1: anywhere\n"
 		"  -r N   runs of each measurement of a) to c), 1..9 (default %d)\n"
 		"  -j     JSON instead of the table\n",
-		opt_udp, opt_big, opt_small, opt_pbig, opt_emu_s, opt_repeat);
+		opt_udp, opt_big, opt_small, opt_pbig, opt_emu_s, opt_paced_s,
+		opt_repeat);
 }
 
 static int pos(const char *s)
@@ -1093,7 +1168,7 @@ int main(int argc, char **argv)
 	double t0;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "ju:b:s:P:t:n:c:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "ju:b:s:P:t:p:n:c:r:h")) != -1) {
 		switch (opt) {
 		case 'j': opt_json = 1; break;
 		case 'u': opt_udp = pos(optarg); break;
@@ -1101,6 +1176,7 @@ int main(int argc, char **argv)
 		case 's': opt_small = pos(optarg); break;
 		case 'P': opt_pbig = pos(optarg); break;
 		case 't': opt_emu_s = atof(optarg); break;
+		case 'p': opt_paced_s = atof(optarg); break;
 		case 'c': opt_cpu = atoi(optarg); break;
 		case 'r': opt_repeat = pos(optarg); break;
 		case 'n':
@@ -1114,7 +1190,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !nrows || opt_repeat > 9 || opt_emu_s <= 0 ||
-	    opt_emu_s > 1000) {
+	    opt_emu_s > 1000 || opt_paced_s < 0 || opt_paced_s > 600) {
 		usage(stderr);
 		return 2;
 	}
@@ -1179,9 +1255,10 @@ int main(int argc, char **argv)
 		qnet_median(&c, family, &sp, opt_repeat, &R.c[i]);
 	}
 
-	/* d) the standard chain */
-	chain_set(&c, 1, max, std_link, NPARAMS(std_link));
+	/* d) the standard chain, every row from the same seeds */
 	for (i = 0; i < nrows; i++) {
+		chain_set(&c, 1, max, std_link, NPARAMS(std_link));
+		chain_settle(&c);
 		sp = (struct qspec){
 			.nodes = rows_n[i],
 			.pairs = 1000000,	/* the most a request may ask */
@@ -1194,6 +1271,27 @@ int main(int argc, char **argv)
 		qnet_median(&c, family, &sp, 1, &R.d[i]);
 	}
 	R.nd = nrows;
+
+	/* e) paced: the 3-node chain in real time (the domain is paced) */
+	if (opt_paced_s > 0) {
+		struct lparam paced = { QNET_LINK_A_TIME_SCALE, 1000, 4 };
+
+		chain_set(&c, 1, max, std_link, NPARAMS(std_link));
+		chain_settle(&c);
+		chain_set(&c, 1, 2, &paced, 1);
+		sp = (struct qspec){
+			.nodes = 3,
+			.pairs = 1000000,
+			.reqs = 1,
+			.max_time_ns = (uint64_t)(opt_paced_s * 1e9),
+		};
+		fprintf(stderr, "qnet-bench: e) 3 nodes paced, %g emulated s\n",
+			opt_paced_s);
+		qnet_median(&c, family, &sp, 1, &R.e);
+		R.e_late = chain_stat(&c, QNET_STATS_A_PACED_LATE);
+		R.e_lag_ns = chain_stat(&c, QNET_STATS_A_PACED_LAG_NS);
+		R.has_e = true;
+	}
 	chain_destroy(&c);
 
 	/* the same baseline again: how much the machine moved meanwhile */
