@@ -79,6 +79,17 @@ module_param(seed, ulong, 0400);
 MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
 
 unsigned int qnet_circuit_net_id __read_mostly;
+const struct qnet_sock_ops *qnet_sock_ops __read_mostly;
+
+/**
+ * qnet_circuit_set_sock_ops() - the socket layer registers its callbacks
+ * @ops: the callbacks, or NULL when the socket layer goes (no socket
+ *       exists then, so no circuit has one to call back)
+ */
+void qnet_circuit_set_sock_ops(const struct qnet_sock_ops *ops)
+{
+	WRITE_ONCE(qnet_sock_ops, ops);
+}
 DEFINE_SPINLOCK(qnet_ent_lock);
 /*
  * Far halves of freshly bound pairs, by pair id, until the node at the
@@ -144,10 +155,10 @@ void qnet_acts_run(struct sk_buff_head *acts)
 			qnet_msg_xmit(skb);
 			continue;
 		case QNET_ACT_CONNECTED:
-			qnet_sock_connected(sk, a->err);
+			qnet_sock_ops->connected(sk, a->err);
 			break;
 		case QNET_ACT_DOWN:
-			qnet_sock_circuit_down(sk, a->err);
+			qnet_sock_ops->circuit_down(sk, a->err);
 			break;
 		}
 		sock_put(sk);
@@ -652,7 +663,7 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	 * kept qubit whose record was dropped has no handle anyone knows:
 	 * free it rather than hold it until the circuit closes.
 	 */
-	if ((!c->sk || qnet_sock_deliver(c->sk, &rec)) && q) {
+	if ((!c->sk || qnet_sock_ops->deliver(c->sk, &rec)) && q) {
 		qnet_qubit_free(q);
 		return;
 	}
@@ -702,7 +713,7 @@ void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t)
 	rec.error = -err;	/* records carry a positive errno */
 	rec.deliver_ns = t;
 	if (c->sk)
-		qnet_sock_deliver(c->sk, &rec);
+		qnet_sock_ops->deliver(c->sk, &rec);
 }
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */
@@ -1368,10 +1379,10 @@ unsigned int qnet_circuit_qubits_held(struct qnet_circuit *c)
 
 /**
  * qnet_circuit_attach_sock() - give an accepted socket its circuit
- * @c: the circuit qnet_sock_accept_child() was called with
+ * @c: the circuit the socket layer's accept_child() was called with
  * @sk: the new socket
  *
- * Only from within qnet_sock_accept_child(), which runs under the node's
+ * Only from within the socket layer's accept_child(), under the node's
  * circuit lock: the circuit takes a reference on @sk.
  */
 void qnet_circuit_attach_sock(struct qnet_circuit *c, struct sock *sk)

@@ -7,11 +7,11 @@
  *
  * Lifetimes: a connected socket holds a reference on its circuit; an
  * attached circuit holds a reference on its socket (sock_hold) until
- * qnet_circuit_close() or qnet_sock_circuit_down() detaches them.
+ * qnet_circuit_close() or the socket layer's circuit_down() detaches them.
  *
- * Context: the qnet_sock_*() callbacks are called by the network layer
- * from process or softirq context, with no network-layer lock held; they
- * must not sleep.
+ * Context: the socket layer's callbacks (struct qnet_sock_ops) are called
+ * by the network layer from process context or the engine's, with no
+ * network-layer lock held unless noted; they must not sleep.
  */
 #ifndef _QNET_CIRCUIT_H
 #define _QNET_CIRCUIT_H
@@ -29,7 +29,7 @@ void qnet_circuit_exit(void);
 /*
  * Start a connection from @sk (bound to @src_port) to @dst_node:@dst_port.
  * Sends QNET_MSG_CONNECT along the route; the outcome arrives later through
- * qnet_sock_connected(). Returns 0 or: -EADDRNOTAVAIL (this node has no
+ * the socket layer's connected(). Returns 0 or: -EADDRNOTAVAIL (this node has no
  * address), -EHOSTUNREACH (no route), -ENOMEM. On success *@cp holds a
  * reference for the socket.
  */
@@ -38,7 +38,7 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 
 /*
  * Queue a request on an established circuit (head end only). The pairs
- * come back through qnet_sock_deliver() at both ends. *@req_id is the id
+ * come back through the socket layer's deliver() at both ends. *@req_id is the id
  * both ends' records carry. -ENOTCONN if the circuit is down.
  */
 int qnet_circuit_request(struct qnet_circuit *c, const struct qnet_request *req,
@@ -112,36 +112,44 @@ struct qnet_hdr;
 int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		    const void *payload, size_t len);
 
-/* --- socket layer, called by the network layer (any context) --- */
-
-/* A listening socket bound to @port in @net, with a reference, or NULL. */
-struct sock *qnet_sock_lookup_listener(struct net *net, u16 port);
-
 /*
- * A CONNECT reached @listener: create the accepted socket (GFP_ATOMIC:
- * this runs under the node's circuit lock, so it must not sleep nor call
- * any qnet_circuit_*() function but qnet_circuit_attach_sock()), let it
- * keep the reference on @c that the caller took for it, call
- * qnet_circuit_attach_sock(@c, newsk) and queue it for accept().
- * -ECONNREFUSED if the backlog is full or the listener is closing; the
- * caller then drops the reference itself.
+ * --- the socket layer's side, called by the network layer ---
+ *
+ * The socket layer registers these with qnet_circuit_set_sock_ops() from
+ * its init (before any socket exists) and clears them at its exit, as an
+ * af_vsock transport registers with the core: the network layer never
+ * calls into sock.c by name, so calls only go down. Any context; the
+ * network layer holds no lock of its own across them except where noted.
  */
-int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
-			   u32 peer_node, u16 peer_port);
+struct qnet_sock_ops {
+	/* A listening socket bound to @port in @net, with a reference. */
+	struct sock *(*lookup_listener)(struct net *net, u16 port);
+	/*
+	 * A CONNECT reached @listener: create the accepted socket
+	 * (GFP_ATOMIC: this runs under the node's circuit lock, so it must
+	 * not sleep nor call any qnet_circuit_*() function but
+	 * qnet_circuit_attach_sock()), let it keep the reference on @c that
+	 * the caller took for it, call qnet_circuit_attach_sock(@c, newsk)
+	 * and queue it for accept(). -ECONNREFUSED if the backlog is full
+	 * or the listener is closing; the caller then drops the reference.
+	 */
+	int (*accept_child)(struct sock *listener, struct qnet_circuit *c,
+			    u32 peer_node, u16 peer_port);
+	/* The answer to qnet_circuit_connect(): 0, -ECONNREFUSED, ... */
+	void (*connected)(struct sock *sk, int err);
+	/*
+	 * Queue one record for recv(); wakes readers and pollers. Return:
+	 * 0, or -errno if the record was dropped (socket closing, SO_RCVBUF
+	 * full, no memory): a qubit it names is then nobody's.
+	 */
+	int (*deliver)(struct sock *sk, const struct qnet_pair *rec);
+	/*
+	 * The circuit died under the socket: link down, peer closed, netns
+	 * gone. Pending and future calls fail with @err.
+	 */
+	void (*circuit_down)(struct sock *sk, int err);
+};
 
-/* The answer to qnet_circuit_connect(): 0, -ECONNREFUSED, -EHOSTUNREACH. */
-void qnet_sock_connected(struct sock *sk, int err);
-
-/*
- * Queue one record for recv(); wakes readers and pollers. Return: 0, or
- * -errno if the record was dropped (socket closing, SO_RCVBUF full, no
- * memory): a qubit it names is then nobody's.
- */
-int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec);
-
-/* The circuit died under the socket: link down, peer closed, netns gone.
- * Pending and future calls fail with @err (-ECONNRESET, -ENETDOWN, ...).
- */
-void qnet_sock_circuit_down(struct sock *sk, int err);
+void qnet_circuit_set_sock_ops(const struct qnet_sock_ops *ops);
 
 #endif /* _QNET_CIRCUIT_H */

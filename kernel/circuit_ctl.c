@@ -434,14 +434,16 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		c->peer_node = head;
 		c->peer_port = ntohs(m->src_port);
 		c->local_port = ntohs(m->dst_port);
-		lsk = qnet_sock_lookup_listener(net, c->local_port);
+		lsk = qnet_sock_ops ?
+		      qnet_sock_ops->lookup_listener(net, c->local_port) :
+		      NULL;
 		if (!lsk) {
 			err = -ECONNREFUSED;
 			goto refuse;
 		}
 		/* the socket's reference on c, and ours on the socket */
 		refcount_inc(&c->refcnt);
-		err = qnet_sock_accept_child(lsk, c, head, c->peer_port);
+		err = qnet_sock_ops->accept_child(lsk, c, head, c->peer_port);
 		sock_put(lsk);
 		if (err) {
 			refcount_dec(&c->refcnt);

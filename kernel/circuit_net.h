@@ -21,7 +21,7 @@
  * - Nothing is sent and no socket changes state under either lock: both
  *   are queued on a local list of actions (struct qnet_act in skb->cb)
  *   and run after the unlock. Records are the exception: they are queued
- *   on the socket under the node's lock (qnet_sock_deliver() takes only
+ *   on the socket under the node's lock (qnet_sock_ops->deliver() takes only
  *   the receive queue's own lock and wakes readers), because two CPUs
  *   running their action lists after the unlock could hand a socket two
  *   pairs in the other order than they were delivered.
@@ -75,6 +75,9 @@ struct qnet_circuit_net {
 
 extern unsigned int qnet_circuit_net_id;
 
+/* The socket layer's callbacks (circuit.h); set while sockets exist. */
+extern const struct qnet_sock_ops *qnet_sock_ops;
+
 static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
 {
 	return net_generic(net, qnet_circuit_net_id);
@@ -103,8 +106,8 @@ struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
 /* Deferred actions, queued under the node's lock (struct qnet_act). */
 enum qnet_act_kind {
 	QNET_ACT_XMIT,		/* the skb is a message for skb->dev */
-	QNET_ACT_CONNECTED,	/* qnet_sock_connected(sk, err) */
-	QNET_ACT_DOWN,		/* qnet_sock_circuit_down(sk, err) */
+	QNET_ACT_CONNECTED,	/* qnet_sock_ops->connected(sk, err) */
+	QNET_ACT_DOWN,		/* qnet_sock_ops->circuit_down(sk, err) */
 };
 
 /* Queue a qnet_sock_*() call of @kind for @sk, run after the unlock. */

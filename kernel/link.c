@@ -63,7 +63,8 @@
  *   then qlink.lock, then the domain's lock (scheduling an event).
  * - Nothing is sent, notified or called back under qlink.lock: events are
  *   queued as skbs on a local list (struct qlink_ev in skb->cb) and flushed
- *   after the unlock, so qnet_nl_notify_*(), the network layer's callbacks
+ *   after the unlock, so the control plane's notifications, the network
+ *   layer's callbacks
  *   and dev_queue_xmit() never run under it.
  * - Order: RTNL, then qlink.lock, then a device's txq lock (device.c);
  *   the txq lock is never held while taking qlink.lock.
@@ -76,15 +77,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/etherdevice.h>
 #include <linux/math64.h>
+#include <linux/pkt_sched.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
 
 #include "link.h"
+#include "msg.h"
 #include "qnet.h"
-#include "qnet_netlink.h"
 
 /* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
 struct qlink_ev {
@@ -369,7 +372,72 @@ static void qlink_inflight_clear(struct qlink *link)
 	link->n_inflight = 0;
 }
 
+/* ---- frames: the one builder, for both layers (msg.h) ---- */
+
+/* The peer's MAC address, or broadcast; caller holds rcu_read_lock(). */
+static const u8 *qlink_peer_addr(const struct net_device *dev)
+{
+	struct net_device *peer = rcu_dereference(qlink_priv(dev)->peer);
+
+	return peer ? peer->dev_addr : dev->broadcast;
+}
+
+struct sk_buff *qnet_msg_alloc(struct net_device *dev, u8 type, u64 time_ns,
+			       size_t len, void **payload)
+{
+	int hlen = LL_RESERVED_SPACE(dev), tlen = dev->needed_tailroom;
+	struct qnet_hdr *hdr;
+	struct sk_buff *skb;
+	int err;
+
+	skb = alloc_skb(hlen + sizeof(*hdr) + len + tlen, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, hlen);
+	skb_reset_network_header(skb);
+
+	hdr = skb_put(skb, sizeof(*hdr));
+	hdr->version = QNET_WIRE_VERSION;
+	hdr->type = type;
+	hdr->len = htons(len);
+	hdr->src_node = htonl(READ_ONCE(qnet_pernet(dev_net(dev))->node_addr));
+	hdr->time_ns = cpu_to_be64(time_ns);
+	*payload = skb_put_zero(skb, len);
+
+	skb->dev = dev;
+	skb->protocol = htons(ETH_P_QNET);
+	skb->priority = TC_PRIO_CONTROL;
+	rcu_read_lock();
+	err = dev_hard_header(skb, dev, ETH_P_QNET, qlink_peer_addr(dev),
+			      NULL, skb->len);
+	rcu_read_unlock();
+	if (err < 0) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+void qnet_msg_xmit(struct sk_buff *skb)
+{
+	dev_queue_xmit(skb);
+}
+
 /* ---- events: queued under the lock, flushed after it ---- */
+
+/* The control plane's notifications (qlink.h); RCU. */
+static const struct qlink_notify_ops __rcu *qlink_notify;
+
+/**
+ * qlink_set_notify_ops() - the control plane hears of pairs and carriers
+ * @ops: its callbacks, or NULL to stop; on return from NULL none runs
+ */
+void qlink_set_notify_ops(const struct qlink_notify_ops *ops)
+{
+	rcu_assign_pointer(qlink_notify, ops);
+	if (!ops)
+		synchronize_net();
+}
 
 /*
  * Queue an event of @end about @pair: a netlink notification and a
@@ -387,11 +455,18 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
 
 	if (!dev)
 		return;
-	if (msg)
-		skb = qlink_wire_build(dev, msg, msg_ns, pair->id,
-				       pair->state.bell, cause);
-	else
+	if (msg) {
+		struct qnet_msg_pair *m;
+
+		skb = qnet_msg_alloc(dev, msg, msg_ns, sizeof(*m), (void **)&m);
+		if (skb) {
+			m->pair_id = cpu_to_be64(pair->id);
+			m->bell_state = pair->state.bell;
+			m->cause = cause;
+		}
+	} else {
 		skb = alloc_skb(0, GFP_ATOMIC);
+	}
 	if (!skb)
 		return;
 	skb->dev = dev;
@@ -415,6 +490,7 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
  */
 static void __qlink_ev_flush(struct sk_buff_head *evq, bool consumer)
 {
+	const struct qlink_notify_ops *n;
 	const struct qlink_consumer_ref *c;
 	struct sk_buff *skb;
 	struct qlink_ev ev;
@@ -423,10 +499,12 @@ static void __qlink_ev_flush(struct sk_buff_head *evq, bool consumer)
 		struct net_device *dev = skb->dev;
 
 		ev = *qlink_ev(skb);
-		qnet_nl_notify_pair(dev, ev.cmd, ev.id, ev.time_ns,
-				    ev.fidelity_ppm, ev.bell, ev.cause);
-
 		rcu_read_lock();
+		n = rcu_dereference(qlink_notify);
+		if (n)
+			n->pair(dev, ev.cmd, ev.id, ev.time_ns, ev.fidelity_ppm,
+				ev.bell, ev.cause);
+
 		c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) :
 			       NULL;
 		if (c && ev.cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
@@ -702,6 +780,7 @@ void qlink_link_detach(struct qlink *link, unsigned int end)
  */
 void qlink_link_set_up(struct qlink *link, bool up)
 {
+	const struct qlink_notify_ops *n;
 	struct net_device *dev[2];
 	struct sk_buff_head evq;
 	unsigned int i;
@@ -741,7 +820,11 @@ void qlink_link_set_up(struct qlink *link, bool up)
 	for (i = 0; i < 2; i++) {
 		if (!dev[i])
 			continue;
-		qnet_nl_notify_link_state(dev[i], up);
+		rcu_read_lock();
+		n = rcu_dereference(qlink_notify);
+		if (n)
+			n->link_state(dev[i], up);
+		rcu_read_unlock();
 		dev_put(dev[i]);
 	}
 }
@@ -1172,34 +1255,4 @@ int qlink_discard(struct net_device *dev, u64 id, u8 cause)
 	spin_unlock_bh(&link->lock);
 	__qlink_ev_flush(&evq, false);
 	return slot >= 0 ? 0 : -ENOENT;
-}
-
-/* ---- module ---- */
-
-/**
- * qlink_init() - register the qlink device kind and the qnet packet type
- *
- * Return: 0 or -errno.
- */
-int qlink_init(void)
-{
-	int err;
-
-	err = qlink_wire_init();
-	if (err)
-		return err;
-	err = qlink_dev_register();
-	if (err)
-		qlink_wire_exit();
-	return err;
-}
-
-/**
- * qlink_exit() - delete every qlink and unregister what qlink_init() did
- */
-void qlink_exit(void)
-{
-	/* deletes every qlink and frees them before it returns */
-	qlink_dev_unregister();
-	qlink_wire_exit();
 }

@@ -175,11 +175,9 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		  const struct qnet_msg_pair *msg);
 void qlink_link_lost(struct qlink *link, u64 id);
 
-/* wire.c: the ETH_P_QNET packet handler and message builder */
+/* wire.c: the ETH_P_QNET packet handler */
 int qlink_wire_init(void);
 void qlink_wire_exit(void);
-struct sk_buff *qlink_wire_build(struct net_device *dev, u8 type, u64 time_ns,
-				 u64 pair_id, u8 bell, u8 cause);
 
 /* sysfs.c: the "qnet" attribute group of every qlink device */
 extern const struct attribute_group qlink_sysfs_group;

@@ -69,14 +69,6 @@ int qlink_request_at(struct net_device *dev, u32 npairs, u64 not_before_ns)
 	return qlink_request(dev, npairs);
 }
 
-/* The peer's MAC address, or broadcast; caller holds rcu_read_lock(). */
-const u8 *qlink_peer_addr_rcu(const struct net_device *dev)
-{
-	struct net_device *peer = rcu_dereference(qlink_priv(dev)->peer);
-
-	return peer ? peer->dev_addr : dev->broadcast;
-}
-
 /*
  * The state a herald on the link gives, before any waiting (its nominal
  * Bell state is one of those the scheme heralds). Process or softirq.

@@ -2,6 +2,8 @@
 /*
  * Building and sending qnet control-plane messages: an Ethernet frame of
  * type ETH_P_QNET with struct qnet_hdr and a payload, to a qlink's peer.
+ * The one frame builder, the link layer's (link.c), for its own heralds
+ * and expiries and for the network layer's messages alike.
  */
 #ifndef _QNET_MSG_H
 #define _QNET_MSG_H

@@ -1057,9 +1057,9 @@ static void qnet_nl_event_send(struct net_device *dev, struct sk_buff *msg,
 				QNET_NL_MCGRP_EVENTS, GFP_ATOMIC);
 }
 
-void qnet_nl_notify_pair(struct net_device *dev, u8 cmd, u64 pair_id,
-			 u64 time_ns, u32 fidelity_ppm, u8 bell_state,
-			 u8 expire_cause)
+static void qnet_nl_notify_pair(struct net_device *dev, u8 cmd, u64 pair_id,
+				u64 time_ns, u32 fidelity_ppm, u8 bell_state,
+				u8 expire_cause)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -1086,7 +1086,7 @@ out:
 	rcu_read_unlock();
 }
 
-void qnet_nl_notify_link_state(struct net_device *dev, bool up)
+static void qnet_nl_notify_link_state(struct net_device *dev, bool up)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -1104,6 +1104,12 @@ out:
 	rcu_read_unlock();
 }
 
+/* What the link layer tells the "events" group (qlink.h). */
+static const struct qlink_notify_ops qnet_nl_notify_ops = {
+	.pair		= qnet_nl_notify_pair,
+	.link_state	= qnet_nl_notify_link_state,
+};
+
 int __init qnet_nl_init(void)
 {
 	int err;
@@ -1112,12 +1118,14 @@ int __init qnet_nl_init(void)
 	if (err)
 		return err;
 	WRITE_ONCE(qnet_nl_registered, true);
+	qlink_set_notify_ops(&qnet_nl_notify_ops);
 	return 0;
 }
 
 void qnet_nl_exit(void)
 {
 	/* Let notifiers that saw the family registered finish first. */
+	qlink_set_notify_ops(NULL);
 	WRITE_ONCE(qnet_nl_registered, false);
 	synchronize_rcu();
 	genl_unregister_family(&qnet_nl_family);

@@ -145,6 +145,21 @@ struct qlink_net_ops {
 
 void qlink_set_net_ops(const struct qlink_net_ops *ops);
 
+/*
+ * What the control plane (netlink.c) hears of a link, for its event
+ * group: a pair heralded or expired at an end (@cmd QNET_CMD_PAIR_*),
+ * the link's carrier. Any context, no qlink lock held; must not sleep.
+ * Registered once from the control plane's init, NULL from its exit.
+ */
+struct qlink_notify_ops {
+	void (*pair)(struct net_device *dev, u8 cmd, u64 pair_id,
+		     u64 time_ns, u32 fidelity_ppm, u8 bell_state,
+		     u8 expire_cause);
+	void (*link_state)(struct net_device *dev, bool up);
+};
+
+void qlink_set_notify_ops(const struct qlink_notify_ops *ops);
+
 void qlink_pair_put(struct qlink_pair *pair);
 u64 qlink_pair_id(const struct qlink_pair *pair);
 u64 qlink_pair_time(const struct qlink_pair *pair);

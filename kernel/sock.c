@@ -232,7 +232,7 @@ static int qnet_sock_check_addr(const struct sockaddr *addr, int len)
 
 /* --- callbacks from the network layer (circuit.h), any context --- */
 
-struct sock *qnet_sock_lookup_listener(struct net *net, u16 port)
+static struct sock *qnet_sock_lookup_listener(struct net *net, u16 port)
 {
 	struct qnet_sock_table *t = qnet_sock_table(net);
 	struct sock *sk, *found = NULL;
@@ -282,8 +282,9 @@ static void qnet_sock_init_common(struct sock *sk)
  * Runs under the network layer's node lock (circuit.h): no sleeping and no
  * qnet_circuit_*() call but qnet_circuit_attach_sock().
  */
-int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
-			   u32 peer_node, u16 peer_port)
+static int qnet_sock_accept_child(struct sock *listener,
+				  struct qnet_circuit *c,
+				  u32 peer_node, u16 peer_port)
 {
 	struct qnet_sock *lqs = qnet_sk(listener);
 	struct qnet_sock *qs;
@@ -343,7 +344,7 @@ int qnet_sock_accept_child(struct sock *listener, struct qnet_circuit *c,
 	return 0;
 }
 
-void qnet_sock_connected(struct sock *sk, int err)
+static void qnet_sock_connected(struct sock *sk, int err)
 {
 	struct qnet_sock *qs = qnet_sk(sk);
 	bool changed = false;
@@ -410,7 +411,7 @@ static void qnet_sock_connect_timeout(struct timer_list *t)
 	sock_put(sk);
 }
 
-int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
+static int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
 {
 	struct qnet_sock *qs = qnet_sk(sk);
 	struct sk_buff *skb;
@@ -436,7 +437,7 @@ int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
 	return err;
 }
 
-void qnet_sock_circuit_down(struct sock *sk, int err)
+static void qnet_sock_circuit_down(struct sock *sk, int err)
 {
 	struct qnet_sock *qs = qnet_sk(sk);
 	bool changed = true;
@@ -1265,6 +1266,15 @@ void qnet_sock_net_exit(struct net *net)
 		WARN_ON_ONCE(!hlist_empty(&t->hash[i]));
 }
 
+/* What the network layer calls back (circuit.h). */
+static const struct qnet_sock_ops qnet_sock_circuit_ops = {
+	.lookup_listener	= qnet_sock_lookup_listener,
+	.accept_child		= qnet_sock_accept_child,
+	.connected		= qnet_sock_connected,
+	.deliver		= qnet_sock_deliver,
+	.circuit_down		= qnet_sock_circuit_down,
+};
+
 int qnet_sock_init(int family)
 {
 	int err;
@@ -1273,9 +1283,10 @@ int qnet_sock_init(int family)
 	qnet_seqpacket_ops.family = family;
 	qnet_family_ops.family = family;
 
+	qnet_circuit_set_sock_ops(&qnet_sock_circuit_ops);
 	err = proto_register(&qnet_proto, 1);
 	if (err)
-		return err;
+		goto err_ops;
 
 	err = sock_register(&qnet_family_ops);
 	if (err) {
@@ -1283,7 +1294,12 @@ int qnet_sock_init(int family)
 			pr_err("socket family %d is already registered by another module; load qnet with family=<free slot below %d>\n",
 			       family, AF_MAX);
 		proto_unregister(&qnet_proto);
+		goto err_ops;
 	}
+	return 0;
+
+err_ops:
+	qnet_circuit_set_sock_ops(NULL);
 	return err;
 }
 
@@ -1291,4 +1307,5 @@ void qnet_sock_exit(void)
 {
 	sock_unregister(qnet_family);
 	proto_unregister(&qnet_proto);
+	qnet_circuit_set_sock_ops(NULL);
 }

@@ -178,65 +178,6 @@ static struct packet_type qlink_packet_type __read_mostly = {
 	.func	= qlink_wire_rcv,
 };
 
-/**
- * qlink_wire_build() - a qnet message ready for dev_queue_xmit()
- * @dev: the qlink end that sends it
- * @type: QNET_MSG_HERALD or QNET_MSG_EXPIRE
- * @time_ns: emulated time the message leaves (qnet_hdr.time_ns)
- * @pair_id: the pair
- * @bell: its nominal Bell state
- * @cause: QNET_MSG_EXPIRE: enum qnet_expire_cause; 0 otherwise
- *
- * Addressed to the peer's MAC address (broadcast while there is no peer).
- * Any context; allocates with GFP_ATOMIC.
- *
- * Return: the skb, or NULL.
- */
-struct sk_buff *qlink_wire_build(struct net_device *dev, u8 type, u64 time_ns,
-				 u64 pair_id, u8 bell, u8 cause)
-{
-	int hlen = LL_RESERVED_SPACE(dev), tlen = dev->needed_tailroom;
-	struct qnet_msg_pair *msg;
-	struct net_device *peer;
-	struct qnet_hdr *hdr;
-	struct sk_buff *skb;
-	int err;
-
-	skb = alloc_skb(hlen + sizeof(*hdr) + sizeof(*msg) + tlen, GFP_ATOMIC);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, hlen);
-	skb_reset_network_header(skb);
-
-	hdr = skb_put(skb, sizeof(*hdr));
-	hdr->version = QNET_WIRE_VERSION;
-	hdr->type = type;
-	hdr->len = htons(sizeof(*msg));
-	hdr->src_node = htonl(READ_ONCE(qnet_pernet(dev_net(dev))->node_addr));
-	hdr->time_ns = cpu_to_be64(time_ns);
-
-	msg = skb_put_zero(skb, sizeof(*msg));
-	msg->pair_id = cpu_to_be64(pair_id);
-	msg->bell_state = bell;
-	msg->cause = cause;
-
-	skb->dev = dev;
-	skb->protocol = htons(ETH_P_QNET);
-	skb->priority = TC_PRIO_CONTROL;
-
-	rcu_read_lock();
-	peer = rcu_dereference(qlink_priv(dev)->peer);
-	err = dev_hard_header(skb, dev, ETH_P_QNET,
-			      peer ? peer->dev_addr : dev->broadcast, NULL,
-			      skb->len);
-	rcu_read_unlock();
-	if (err < 0) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
-}
-
 int qlink_wire_init(void)
 {
 	dev_add_pack(&qlink_packet_type);
