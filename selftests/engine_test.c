@@ -17,6 +17,8 @@
  *   the module, are left out of that comparison);
  * - a chain idle for a while gets pairs created after its request, never
  *   before (the link starts attempting when asked).
+ * - paced in real time, where a request starts at the wall clock's
+ *   emulated time, the records relative to the first pair's creation.
  *
  * With QNET_ENGINE_DIGESTS set to a file name, the determinism test
  * appends its digest there: tools/check.sh runs it once more in a guest
@@ -46,6 +48,16 @@ static const struct qnet_topo_param engine_link[] = {
 	{ 0 }
 };
 
+/* The same, paced in real time. */
+static const struct qnet_topo_param engine_link_paced[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_SINGLE_CLICK, 1 },
+	{ QNET_LINK_A_LENGTH_M,		25000,			4 },
+	{ QNET_LINK_A_T2_NS,		100000000,		8 },
+	{ QNET_LINK_A_TIME_SCALE,	1000,			4 },
+	{ QNET_LINK_A_SEED,		7,			8 },
+	{ 0 }
+};
+
 /* FNV-1a, 64 bits, over @len bytes. */
 static uint64_t fnv(uint64_t h, const void *p, size_t len)
 {
@@ -62,11 +74,13 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len)
 
 /*
  * Every field of every record that the physics and the clock decide;
- * pair and request ids relative to the first record's when @ids.
+ * pair and request ids relative to the first record's when @ids, times
+ * relative to the first record's creation when @rel (a paced request
+ * starts at the wall clock's emulated time, which no run repeats).
  */
-static uint64_t digest(const struct qnet_pair *r, int n, bool ids)
+static uint64_t digest(const struct qnet_pair *r, int n, bool ids, bool rel)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, v;
+	uint64_t h = 0xcbf29ce484222325ULL, v, t0 = rel ? r[0].create_ns : 0;
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -76,8 +90,10 @@ static uint64_t digest(const struct qnet_pair *r, int n, bool ids)
 			v = r[i].request_id - r[0].request_id;
 			FNV(h, v);
 		}
-		FNV(h, r[i].create_ns);
-		FNV(h, r[i].deliver_ns);
+		v = r[i].create_ns - t0;
+		FNV(h, v);
+		v = r[i].deliver_ns - t0;
+		FNV(h, v);
 		FNV(h, r[i].fidelity_ppm);
 		FNV(h, r[i].qubit);
 		FNV(h, r[i].error);
@@ -97,15 +113,20 @@ struct run {
 	bool same_ids;			/* head and tail agree on every id */
 };
 
-/* One request on a fresh chain of @nodes; what its records say. */
-static int run_chain(struct qnet_topo *t, int nodes, struct qnet_pair *tail,
-		     const struct qnet_request *req, bool ids, struct run *out,
-		     char *why, size_t len)
+/*
+ * One request on a fresh chain of @nodes with links @link; what its
+ * records say (digests with times relative to the first pair if paced).
+ */
+static int run_chain_on(struct qnet_topo *t, int nodes,
+			const struct qnet_topo_param *link,
+			struct qnet_pair *tail, const struct qnet_request *req,
+			bool ids, struct run *out, char *why, size_t len)
 {
 	static struct qnet_pair head[ENGINE_PAIRS];
 	int family = qnet_family(), err, i;
+	bool rel = link != engine_link;
 
-	err = qnet_topo_chain(t, nodes, engine_link);
+	err = qnet_topo_chain(t, nodes, link);
 	if (err)
 		return snprintf(why, len, "chain: %s", strerror(-err)), -1;
 	err = qnet_chain_request(t, family, ENGINE_PORT, req, head, tail,
@@ -113,8 +134,8 @@ static int run_chain(struct qnet_topo *t, int nodes, struct qnet_pair *tail,
 	qnet_topo_destroy(t);
 	if (err)
 		return err;
-	out->head = digest(head, req->num_pairs, ids);
-	out->tail = digest(tail, req->num_pairs, ids);
+	out->head = digest(head, req->num_pairs, ids, rel);
+	out->tail = digest(tail, req->num_pairs, ids, rel);
 	out->same_ids = true;
 	out->first_create = UINT64_MAX;
 	out->last_deliver = 0;
@@ -128,6 +149,14 @@ static int run_chain(struct qnet_topo *t, int nodes, struct qnet_pair *tail,
 			out->last_deliver = head[i].deliver_ns;
 	}
 	return 0;
+}
+
+static int run_chain(struct qnet_topo *t, int nodes, struct qnet_pair *tail,
+		     const struct qnet_request *req, bool ids, struct run *out,
+		     char *why, size_t len)
+{
+	return run_chain_on(t, nodes, engine_link, tail, req, ids, out, why,
+			    len);
 }
 
 /* A busy loop on every CPU until killed. */
@@ -258,6 +287,34 @@ TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 	EXPECT_EQ(alone_b.head, both[1].head);
 	EXPECT_EQ(alone_b.tail, both[1].tail);
 	munmap(both, 2 * sizeof(*both));
+}
+
+/*
+ * Paced in real time: a request starts when the call is made, at the
+ * wall clock's emulated time, so only what follows is reproducible: the
+ * records relative to the first pair's creation, run after run.
+ */
+TEST_F_TIMEOUT(engine, paced_records_repeat_relative_to_their_start, 300)
+{
+	struct qnet_request req = engine_req;
+	struct run r[2];
+	char why[128];
+	int i;
+
+	req.num_pairs = 60;
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, run_chain_on(&self->a, 3, engine_link_paced,
+					  self->tail_a, &req, true, &r[i], why,
+					  sizeof(why)))
+			TH_LOG("paced run %d: %s", i, why);
+		TH_LOG("paced run %d: head %016llx tail %016llx, pairs created from %llu ns",
+		       i, (unsigned long long)r[i].head,
+		       (unsigned long long)r[i].tail,
+		       (unsigned long long)r[i].first_create);
+		EXPECT_TRUE(r[i].same_ids);
+	}
+	EXPECT_EQ(r[0].head, r[1].head);
+	EXPECT_EQ(r[0].tail, r[1].tail);
 }
 
 /*
