@@ -28,8 +28,13 @@ test_capture() {
 	command -v tshark >/dev/null && command -v tcpdump >/dev/null ||
 		fail "tshark and tcpdump needed (tools/deps.sh)" || return 1
 	topo_up "$topo" || return 1
-	ip netns exec w-b tcpdump -i qa -U -Z root -w "$tmp/cap.pcap" \
-		ether proto 0x88b5 2>"$tmp/tcpdump.err" &
+	# --immediate-mode: libpcap hands each frame over at once (else a
+	# whole request can sit in one ring block that SIGINT discards); its
+	# ring has a slot per snaplen, so a small snaplen (qnet frames are
+	# under 100 bytes) lets a burst of a few hundred frames fit
+	ip netns exec w-b tcpdump -i qa --immediate-mode -s 256 -B 4096 -U \
+		-Z root -w "$tmp/cap.pcap" ether proto 0x88b5 \
+		2>"$tmp/tcpdump.err" &
 	td=$!
 	for _ in $(seq 100); do
 		grep -q "listening on" "$tmp/tcpdump.err" && break
