@@ -165,12 +165,43 @@ static qprob qstate_decay(u64 dt_ns, u64 tau_ns)
 	return qmath_exp_neg_ratio(dt_ns, tau_ns);
 }
 
+/*
+ * A memory qubit stored for dt: the Pauli twirl of amplitude damping with
+ * time T1 and pure dephasing that brings the total coherence time to T2.
+ * The Pauli transfer factors multiply over time, so the channel is given
+ * by them: lz = e^(-dt/T1) on Z, lxy = e^(-dt/T2) on X and Y (with no T2,
+ * the e^(-dt/2T1) that T1 alone leaves). Then
+ *
+ *	pX = pY = (1 - lz)/4,  pZ = (1 + lz - 2 lxy)/4,  pI = the rest.
+ */
 void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns)
 {
+	qprob w[QSTATE_NR_BELL], lz = QPROB_ONE, lxy = QPROB_ONE, cap;
+
+	if (!dt_ns || (!t1_ns && !t2_ns))
+		return;
 	if (t1_ns)
-		qstate_depolarise(s, qstate_decay(dt_ns, t1_ns));
+		lz = qstate_decay(dt_ns, t1_ns);
 	if (t2_ns)
-		qstate_dephase(s, qstate_decay(dt_ns, t2_ns));
+		lxy = qstate_decay(dt_ns, t2_ns);
+	else if (t1_ns <= QMATH_U64_MAX / 2)
+		lxy = qstate_decay(dt_ns, 2 * t1_ns);
+	else
+		lxy = qstate_decay(dt_ns / 2, t1_ns);
+	/*
+	 * T2 > 2 T1 has no physical channel (the link layer refuses it);
+	 * cap the coherence so that pZ cannot go negative. With T2 <= 2 T1,
+	 * lxy <= sqrt(lz) <= (1 + lz)/2 and the cap never bites.
+	 */
+	cap = (QPROB_ONE + lz) / 2;
+	if (lxy > cap)
+		lxy = cap;
+	w[QSTATE_PSI_PLUS] = (QPROB_ONE - lz) / 4;		/* X */
+	w[QSTATE_PSI_MINUS] = w[QSTATE_PSI_PLUS];		/* Y */
+	w[QSTATE_PHI_MINUS] = (QPROB_ONE + lz - 2 * lxy) / 4;	/* Z */
+	w[QSTATE_PHI_PLUS] = QPROB_ONE - 2 * w[QSTATE_PSI_PLUS] -
+			     w[QSTATE_PHI_MINUS];
+	qstate_pauli_channel(s, w);
 }
 
 /* readout: each of the two measured bits flips with probability e */

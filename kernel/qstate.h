@@ -160,15 +160,19 @@ void qstate_dephase(struct qstate *s, qprob lambda);
  * qstate_decohere() - memory decoherence of one qubit over elapsed time
  * @s: state, changed in place
  * @dt_ns: emulated time since this qubit was last updated (ns)
- * @t1_ns: depolarising time T1 (ns); 0 means none
- * @t2_ns: dephasing time T2 (ns); 0 means none
+ * @t1_ns: relaxation time T1 (ns); 0 means none
+ * @t2_ns: total coherence time T2 (ns), at most 2 T1 when both are set;
+ *         0 means no dephasing beyond what T1 implies (T2 = 2 T1)
  *
- * Depolarising with lambda = exp(-dt/T1), then dephasing with
- * lambda = exp(-dt/T2). Lazy decoherence calls this once per qubit with the
- * time since the pair was last touched; the channels of different times
- * compose exactly (exp(-a) exp(-b) = exp(-(a + b))), so calling it once
- * for 2t or twice for t gives the same state up to rounding. The two ends
- * of a pair are handled by two calls with each memory's own T1, T2.
+ * The Pauli twirl of amplitude damping (pX = pY = (1 - e^(-dt/T1))/4,
+ * pZ = (1 + e^(-dt/T1) - 2 e^(-dt/2T1))/4) followed by pure dephasing with
+ * 1/Tphi = 1/T2 - 1/(2 T1): one Pauli channel with transfer factors
+ * e^(-dt/T1) on Z and e^(-dt/T2) on X and Y. A Pauli channel keeps the
+ * pair Bell-diagonal. Lazy decoherence calls this once per qubit with the
+ * time since the pair was last touched; the factors multiply over time,
+ * so calling it once for 2t or twice for t gives the same state up to
+ * rounding. The two ends of a pair are two calls, each with its memory's
+ * own T1, T2.
  */
 void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns);
 

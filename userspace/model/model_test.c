@@ -64,8 +64,14 @@ TEST(model_matches_formulas)
 	/* Werner F = 0.9 over two links: w' = w^2 */
 	const double w = (4 * 0.9 - 1) / 3, f2 = (3 * w * w + 1) / 4;
 	const double q2 = 2 * (1 - f2) / 3;
-	/* 100 ms on both qubits with T1 = 1 s: lambda = e^-0.2 */
-	const double fdec = exp(-0.2) + (1 - exp(-0.2)) / 4;
+	/*
+	 * 100 ms on both qubits with T1 = 1 s and no pure dephasing: each
+	 * qubit gets X, Y with (1 - e)/4 and Z with (1 + e - 2 sqrt e)/4,
+	 * e = e^-0.1; Phi+ survives when both get the same Pauli.
+	 */
+	const double e1 = exp(-0.1), px = (1 - e1) / 4;
+	const double pz = (1 + e1 - 2 * sqrt(e1)) / 4, pi = 1 - 2 * px - pz;
+	const double fdec = pi * pi + 2 * px * px + pz * pz;
 	/* double-click: p = (eta_s eta_d eta_half)^2 / 2 */
 	const double dc_eta = 0.5 * 0.9 * pow(10, -0.5);
 	static const char sc[] = "link length 25km atten 0.2dB/km scheme single-click alpha 0.05 rate 1MHz eff 0.9 dark 10Hz window 10ns";
