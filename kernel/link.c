@@ -213,6 +213,15 @@ static int qlink_params_check(const struct qlink_params *p,
 		NL_SET_ERR_MSG_MOD(extack, "mem_slots must be 1..64");
 		return -EINVAL;
 	}
+	/*
+	 * t2_ns is the total coherence time: relaxation alone limits it to
+	 * 2 T1, and beyond that the memory channel is no channel at all.
+	 */
+	if (p->t1_ns && p->t2_ns > p->t1_ns && p->t2_ns - p->t1_ns > p->t1_ns) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "t2_ns must be at most 2 * t1_ns (the total coherence time cannot exceed twice the relaxation time)");
+		return -EINVAL;
+	}
 	if (p->scheme == QNET_SCHEME_SINGLE_CLICK && !p->alpha_ppm) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "alpha_ppm must be above 0 for single-click");

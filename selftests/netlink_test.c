@@ -775,6 +775,53 @@ TEST_F(nl, link_set_rejected_by_link_changes_nothing)
 	EXPECT_EQ(0, memcmp(before.param, after.param, sizeof(before.param)));
 }
 
+/*
+ * T2 is the total coherence time: at most 2 T1 when both are set (the
+ * memory channel of Documentation/physics.rst needs it). One nanosecond
+ * more is refused with a message naming t2_ns, and changes nothing;
+ * exactly 2 T1, or either one unset, is fine.
+ */
+static int set_t1_t2(struct qnet_nl *q, uint32_t ifindex, uint64_t t1,
+		     uint64_t t2)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_LINK_SET, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	nest = mnl_attr_nest_start(nlh, QNET_A_LINK_PARAMS);
+	mnl_attr_put_u64(nlh, QNET_LINK_A_T1_NS, t1);
+	mnl_attr_put_u64(nlh, QNET_LINK_A_T2_NS, t2);
+	mnl_attr_nest_end(nlh, nest);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+TEST_F(nl, link_t2_at_most_twice_t1)
+{
+	struct link_info before, after;
+	uint32_t ifa;
+
+	ifa = QLINK_ADD("qa0", "qa1");
+	ASSERT_EQ(0, set_t1_t2(&self->q, ifa, 1000000, 2000000));
+	ASSERT_EQ(0, link_get(&self->q, ifa, &before));
+	EXPECT_EQ(1000000ULL, before.param[QNET_LINK_A_T1_NS]);
+	EXPECT_EQ(2000000ULL, before.param[QNET_LINK_A_T2_NS]);
+
+	EXPECT_EQ(-EINVAL, set_t1_t2(&self->q, ifa, 1000000, 2000001));
+	EXPECT_NE(NULL, strstr(self->q.ext.msg, "t2_ns"))
+		TH_LOG("link code says: %s", self->q.ext.msg);
+	EXPECT_EQ(-EINVAL, set_t1_t2(&self->q, ifa, UINT64_MAX / 4,
+				     UINT64_MAX / 2 + 2));
+	ASSERT_EQ(0, link_get(&self->q, ifa, &after));
+	EXPECT_EQ(0, memcmp(before.param, after.param, sizeof(before.param)));
+
+	EXPECT_EQ(0, set_t1_t2(&self->q, ifa, 0, 5000000));
+	EXPECT_EQ(0, set_t1_t2(&self->q, ifa, 5000000, 0));
+	/* near the top of the range, where 2 * t1 would overflow */
+	EXPECT_EQ(0, set_t1_t2(&self->q, ifa, UINT64_MAX / 2 + 1,
+			       UINT64_MAX - 1));
+}
+
 TEST_F(nl, link_get_bad_input)
 {
 	char buf[256];
