@@ -211,28 +211,33 @@ static void qnet_ent_put(struct qnet_ent *e)
 		kfree(e);
 }
 
+/* Decohere one qubit of @out from @from to @to, if later. */
+static void qnet_qubit_decohere(struct qstate *out, u64 from, u64 to,
+				u64 t1_ns, u64 t2_ns)
+{
+	if (to > from)
+		qstate_decohere(out, to - from, t1_ns, t2_ns);
+}
+
 /*
  * The state of @e with the qubit of @q decohered up to @tq and the other
- * one up to @tother. Caller holds qnet_ent_lock.
+ * one up to @tother, each from its own @e->t0. Caller holds qnet_ent_lock.
  */
 void __qnet_ent_state(const struct qnet_ent *e,
 		      const struct qnet_qubit *q, u64 tq, u64 tother,
 		      struct qstate *out)
 {
-	const struct qnet_qubit *o;
+	unsigned int i = e->holder[1] == q, j = !i;
+	const struct qnet_qubit *o = e->holder[j];
 
 	*out = e->state;
-	o = e->holder[0] == q ? e->holder[1] : e->holder[0];
-	if (tq > e->t0)
-		qstate_decohere(out, tq - e->t0, q->t1_ns, q->t2_ns);
-	if (o) {
-		if (tother > e->t0)
-			qstate_decohere(out, tother - e->t0, o->t1_ns,
-					o->t2_ns);
-	} else if (e->measured && e->m_time > e->t0) {
+	qnet_qubit_decohere(out, e->t0[i], tq, q->t1_ns, q->t2_ns);
+	if (o)
+		qnet_qubit_decohere(out, e->t0[j], tother, o->t1_ns, o->t2_ns);
+	else if (e->measured)
 		/* the other half was measured: it decayed until then */
-		qstate_decohere(out, e->m_time - e->t0, e->m_t1, e->m_t2);
-	}
+		qnet_qubit_decohere(out, e->t0[j], e->m_time, e->m_t1,
+				    e->m_t2);
 }
 
 void qnet_qubit_free(struct qnet_qubit *q)
@@ -924,7 +929,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	 */
 	ne_id = atomic64_inc_return(&qnet_ent_next_id);
 	ne->id = ne_id;
-	ne->t0 = now;
+	ne->t0[0] = now;
+	ne->t0[1] = now;
 
 	spin_lock_bh(&qnet_ent_lock);
 	le = l->ent;
@@ -1183,9 +1189,11 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	}
 	refcount_set(&e->refcnt, 2);	/* one per qubit */
 	e->id = atomic64_inc_return(&qnet_ent_next_id);
-	e->t0 = qlink_pair_time(pair);
-	e->create_ns = e->t0;
-	qlink_pair_state(pair, e->t0, &e->state);
+	/* holder[0] is here, at end 0 (we bind), holder[1] at end 1 */
+	e->t0[0] = qlink_pair_start(pair, 0);
+	e->t0[1] = qlink_pair_start(pair, 1);
+	e->create_ns = qlink_pair_time(pair);
+	qlink_pair_state(pair, e->t0[0], e->t0[1], &e->state);
 	qlink_pair_put(pair);
 	q->bell = e->state.bell;
 	qf->bell = e->state.bell;

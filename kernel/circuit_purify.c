@@ -76,7 +76,8 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
 	if (ok) {
 		ea->state = out;
-		ea->t0 = t;
+		ea->t0[0] = t;
+		ea->t0[1] = t;
 		ea->create_ns = min(ea->create_ns, eb->create_ns);
 		ea->purifications += eb->purifications + 1;
 	}

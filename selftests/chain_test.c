@@ -174,15 +174,19 @@ TEST_F_TIMEOUT(chain, fidelity_and_qber_match_composition, 180)
 
 /*
  * Memory decoherence during the waits: the same chains with a depolarising
- * memory (T1 = 100 us, no dephasing) at every node. Every input is a
- * Werner pair, and swapping and depolarising keep Werner form, so each
- * delivered pair is a Werner state and its recorded fidelity F says all:
+ * memory at every node (T1 = T2 = 1 ms: the one setting whose channel
+ * damps X, Y and Z alike, physics.rst). Every input is a Werner pair, and
+ * swapping and depolarising keep Werner form, so each delivered pair is a
+ * Werner state and its recorded fidelity F says all:
  *
- * - No qubit of a pair waited longer than D = deliver_ns - create_ns
- *   (create_ns is the first herald the pair is made of), and decoherence
- *   only lowers fidelity, so F lies between the composition of the link
- *   states with every qubit decohered for D and the composition without
- *   decoherence (both from the physics core; +-1 ppm rounding).
+ * - No qubit of a pair was stored longer than D + 2 d, D = deliver_ns -
+ *   create_ns (create_ns is the first herald the pair is made of, at the
+ *   source end of its link) and 2 d the herald delay of a direct link: a
+ *   source's qubit is stored from the emission, a round trip before the
+ *   herald. Decoherence only lowers fidelity, so F lies between the
+ *   composition of the link states with every qubit decohered for D + 2 d
+ *   and the composition without decoherence (both from the physics core;
+ *   +-1 ppm rounding).
  * - Outcomes in X disagree (after the Bell-frame correction) with
  *   probability q = 2(1 - F)/3, F being the tail's record, whose state
  *   has each qubit decohered to its own end's measurement. The number of
@@ -200,21 +204,25 @@ static const struct qnet_topo_param decay_link[] = {
 	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
 	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
 	{ QNET_LINK_A_T1_NS,		DECAY_T1_NS,		8 },
-	{ QNET_LINK_A_T2_NS,		0,			8 },
+	{ QNET_LINK_A_T2_NS,		DECAY_T1_NS,		8 },
 	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
 	{ QNET_LINK_A_SEED,		43,			8 },
 	{ 0 }
 };
 
-/* The chain's state with each of its 2 * @links qubits decayed for @d_ns. */
+/*
+ * The chain's state with each of its 2 * @links qubits decayed for @d_ns
+ * after the first herald, and for the herald delay before it.
+ */
 static uint32_t decayed_chain_ppm(int links, uint64_t d_ns)
 {
 	struct qstate link, acc, tmp;
 	int i;
 
+	d_ns += 2 * qstate_fiber_delay_ns(2000, 1470);
 	chain_link_state(&link);
-	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
-	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, DECAY_T1_NS);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, DECAY_T1_NS);
 	acc = link;
 	for (i = 1; i < links; i++) {
 		qstate_swap(&tmp, &acc, &link, QSTATE_PHI_PLUS, NULL);
