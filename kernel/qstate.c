@@ -296,17 +296,19 @@ static qprob qstate_bicnot(qprob acc[QSTATE_NR_BELL],
 	return sum;
 }
 
-/* errors of @s relative to its nominal state, optionally depolarised */
-static void qstate_errors(qprob e[QSTATE_NR_BELL], const struct qstate *s,
-			  qprob depol)
+/* errors of @s relative to its nominal state */
+static void qstate_errors(qprob e[QSTATE_NR_BELL], const struct qstate *s)
 {
-	struct qstate t = *s;
 	int k;
 
-	if (depol)
-		qstate_depolarise(&t, qprob_compl(depol));
 	for (k = 0; k < QSTATE_NR_BELL; k++)
-		e[k] = t.c[qstate_bell_compose(k, t.bell)];
+		e[k] = s->c[qstate_bell_compose(k, s->bell)];
+}
+
+/* node B's figure of a struct qstate_purify_params */
+static qprob qstate_node_b(qprob b, qprob a)
+{
+	return b > QPROB_ONE ? a : b;
 }
 
 qprob qstate_purify(struct qstate *out, const struct qstate *a,
@@ -314,16 +316,22 @@ qprob qstate_purify(struct qstate *out, const struct qstate *a,
 		    const struct qstate_purify_params *prm)
 {
 	qprob e1[QSTATE_NR_BELL], e2[QSTATE_NR_BELL], acc[QSTATE_NR_BELL];
-	qprob depol = prm ? prm->gate_depol : 0, flip = 0, succ, t;
+	qprob ea = 0, eb = 0, keep = QPROB_ONE, flip, succ, t;
 	u8 bell = a->bell & 3;
 	int k;
 
-	qstate_errors(e1, a, depol);
-	qstate_errors(e2, b, depol);
-	if (prm && prm->readout_err) {
-		t = prm->readout_err;
-		flip = 2 * qprob_mul(t, qprob_compl(t));
+	qstate_errors(e1, a);
+	qstate_errors(e2, b);
+	if (prm) {
+		ea = prm->readout_err;
+		eb = qstate_node_b(prm->readout_err_b, ea);
+		/* both gates must spare the inputs: (1 - g_A)(1 - g_B) */
+		keep = qprob_mul(qprob_compl(prm->gate_depol),
+				 qprob_compl(qstate_node_b(prm->gate_depol_b,
+							   prm->gate_depol)));
 	}
+	/* exactly one of the two parity bits misread */
+	flip = qprob_mul(ea, qprob_compl(eb)) + qprob_mul(eb, qprob_compl(ea));
 
 	if (prm && prm->proto == QSTATE_PURIFY_BBPSSW) {
 		/* twirl the inputs: Werner errors (F, (1-F)/3 x 3) */
@@ -347,6 +355,19 @@ qprob qstate_purify(struct qstate *out, const struct qstate *a,
 	}
 
 	succ = qstate_bicnot(acc, e1, e2, flip);
+	if (keep < QPROB_ONE) {
+		/*
+		 * A depolarised gate leaves both pairs maximally mixed (I/16):
+		 * they pass the check with 1/2 and leave the kept pair at I/4,
+		 * whatever the rotations and readout did.
+		 */
+		t = qprob_compl(keep);
+		succ = 0;
+		for (k = 0; k < QSTATE_NR_BELL; k++) {
+			acc[k] = qprob_mul(keep, acc[k]) + t / 8;
+			succ += acc[k];
+		}
+	}
 	/* back to absolute labels in the frame of the kept pair */
 	for (k = 0; k < QSTATE_NR_BELL; k++)
 		e1[qstate_bell_compose(k, bell)] = acc[k];

@@ -230,18 +230,29 @@ enum qstate_purify_proto {
 };
 
 /**
- * struct qstate_purify_params - a purification step
+ * struct qstate_purify_params - a purification step between nodes A and B
  * @proto: DEJMPS (Deutsch et al. 1996) or BBPSSW (Bennett et al. 1996)
- * @gate_depol: depolarising probability applied to each input pair for the
- *              bilateral CNOT
- * @readout_err: probability that each of the two measured bits is flipped
- *               (the parity check then errs with 2e(1 - e))
+ * @gate_depol: two-qubit depolarising probability g of node A's CNOT: its
+ *              two qubits (one of each pair) become (1 - g) rho + g I/4
+ * @readout_err: probability that node A's measured bit is flipped
+ * @gate_depol_b: the same for node B; %QSTATE_PURIFY_SAME (or any value
+ *                above one) means node A's
+ * @readout_err_b: the same for node B; %QSTATE_PURIFY_SAME means node A's
+ *
+ * With both gates the inputs become (1 - G) rho1 x rho2 + G I/16, G = 1 -
+ * (1 - g_A)(1 - g_B); the parity check errs with e_A (1 - e_B) + e_B (1 -
+ * e_A), 2e(1 - e) for equal nodes.
  */
 struct qstate_purify_params {
 	u8 proto;
 	qprob gate_depol;
 	qprob readout_err;
+	qprob gate_depol_b;
+	qprob readout_err_b;
 };
+
+/* qstate_purify_params: node B's figure is node A's */
+#define QSTATE_PURIFY_SAME	QMATH_U64_MAX
 
 /**
  * qstate_purify() - one recurrence purification step on two pairs
@@ -254,7 +265,10 @@ struct qstate_purify_params {
  * state: N = (A + B)^2 + (C + D)^2, A' = (A^2 + B^2)/N, B' = 2CD/N,
  * C' = (C^2 + D^2)/N, D' = 2AB/N. BBPSSW twirls both inputs to Werner form
  * first and its output too: F' = (F^2 + ((1-F)/3)^2) / N with
- * N = F^2 + 2F(1-F)/3 + 5((1-F)/3)^2.
+ * N = F^2 + 2F(1-F)/3 + 5((1-F)/3)^2. Gate noise G (see struct
+ * qstate_purify_params) mixes in maximally mixed inputs, which pass with
+ * probability 1/2 and leave the kept pair maximally mixed: unnormalised
+ * outputs c' -> (1 - G) c' + G/8, N -> (1 - G) N + G/2.
  *
  * Return: the success probability N (with readout errors, the probability
  * that the parity check passes); @out is the state given success.

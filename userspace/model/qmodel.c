@@ -40,6 +40,9 @@ void qmodel_path_init(struct qmodel_path *path)
 	path->nlinks = 1;
 	path->swap.p_bsm = QPROB_ONE;
 	path->purify.proto = QSTATE_PURIFY_DEJMPS;
+	/* the same gate and readout at both nodes of a link */
+	path->purify.gate_depol_b = QSTATE_PURIFY_SAME;
+	path->purify.readout_err_b = QSTATE_PURIFY_SAME;
 }
 
 /* E[max_i T_i] for independent T_i ~ Exp(rate_i): integral of the tail */

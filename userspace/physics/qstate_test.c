@@ -635,6 +635,21 @@ static double ref_dejmps(const double c1[4], const double c2[4], double flip,
 	return n;
 }
 
+/*
+ * Two-qubit depolarising at the nodes' gates: with probability G the
+ * inputs are I/16, which passes the check with 1/2 and leaves I/4. @out
+ * (normalised, success @n) becomes the mixture; returns its success.
+ */
+static double ref_gate_mix(double out[4], double n, double gg)
+{
+	double m = (1 - gg) * n + gg / 2;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		out[k] = ((1 - gg) * n * out[k] + gg / 8) / m;
+	return m;
+}
+
 /* BBPSSW closed form (Bennett et al. 1996) on Werner fidelities */
 static double ref_bbpssw(double f1, double f2, double *fout)
 {
@@ -702,9 +717,13 @@ TEST(purify_known_values)
 
 /*
  * Random pairs (any frames, any nominal states), with and without gate
- * depolarising and readout errors, against ref_dejmps()/ref_bbpssw() on
- * the inputs relative to their nominal states; bound 1e-6 on every
- * output coefficient and on the success probability.
+ * two-qubit gate depolarising and readout errors at each node (the same
+ * or different at the two), against ref_dejmps()/ref_bbpssw() on the
+ * inputs relative to their nominal states, mixed with the I/16 the gates
+ * leave with G = 1 - (1 - g_A)(1 - g_B): unnormalised outputs times
+ * (1 - G) plus G/8, success (1 - G) N + G/2; the parity misread with
+ * e_A (1 - e_B) + e_B (1 - e_A). Bound 1e-6 on every output coefficient
+ * and on the success probability.
  */
 TEST(purify_vs_double)
 {
@@ -718,29 +737,41 @@ TEST(purify_vs_double)
 					 QSTATE_PURIFY_DEJMPS,
 			.gate_depol = qref_toprob(i & 2 ? qref_unif(&st) * 0.1 : 0),
 			.readout_err = qref_toprob(i & 4 ? qref_unif(&st) * 0.1 : 0),
+			.gate_depol_b = QSTATE_PURIFY_SAME,
+			.readout_err_b = QSTATE_PURIFY_SAME,
 		};
 		struct qstate a, b, out;
 		struct dstate da, db;
-		double e1[4], e2[4], want[4], n, g, er, fo;
+		double e1[4], e2[4], want[4], n, ga, gb, gg, ea, eb, er, fo;
 		int k;
 
+		/* every eighth step node B differs from node A */
+		if (i % 8 >= 6) {
+			prm.gate_depol_b = qref_toprob(qref_unif(&st) * 0.1);
+			prm.readout_err_b = qref_toprob(qref_unif(&st) * 0.1);
+		}
 		rand_state(&st, &a);
 		rand_state(&st, &b);
 		dget(&da, &a);
 		dget(&db, &b);
-		g = qref_prob(prm.gate_depol);
-		er = qref_prob(prm.readout_err);
-		ref_depol(da.c, 1 - g);
-		ref_depol(db.c, 1 - g);
+		ga = qref_prob(prm.gate_depol);
+		ea = qref_prob(prm.readout_err);
+		gb = prm.gate_depol_b == QSTATE_PURIFY_SAME ? ga :
+		     qref_prob(prm.gate_depol_b);
+		eb = prm.readout_err_b == QSTATE_PURIFY_SAME ? ea :
+		     qref_prob(prm.readout_err_b);
+		gg = 1 - (1 - ga) * (1 - gb);
+		er = ea * (1 - eb) + eb * (1 - ea);
 		/* relative to the nominal states */
 		for (k = 0; k < 4; k++) {
 			e1[k] = da.c[rcomp(k, da.bell)];
 			e2[k] = db.c[rcomp(k, db.bell)];
 		}
-		if (prm.proto == QSTATE_PURIFY_BBPSSW && !prm.readout_err) {
+		if (prm.proto == QSTATE_PURIFY_BBPSSW && er == 0) {
 			n = ref_bbpssw(e1[0], e2[0], &fo);
 			want[0] = fo;
 			want[1] = want[2] = want[3] = (1 - fo) / 3;
+			n = ref_gate_mix(want, n, gg);
 		} else if (prm.proto == QSTATE_PURIFY_BBPSSW) {
 			/* twirled inputs through the plain CNOT: no rotation */
 			double t1[4], t2[4], ev[4];
@@ -750,11 +781,13 @@ TEST(purify_vs_double)
 				t2[k] = k ? (1 - e2[0]) / 3 : e2[0];
 			}
 			/* ref_dejmps swaps Psi-/Phi-; for Werner no-op */
-			n = ref_dejmps(t1, t2, 2 * er * (1 - er), ev);
+			n = ref_dejmps(t1, t2, er, ev);
+			n = ref_gate_mix(ev, n, gg);
 			want[0] = ev[0];
 			want[1] = want[2] = want[3] = (1 - ev[0]) / 3;
 		} else {
-			n = ref_dejmps(e1, e2, 2 * er * (1 - er), want);
+			n = ref_dejmps(e1, e2, er, want);
+			n = ref_gate_mix(want, n, gg);
 		}
 		/* back to absolute labels in a's frame */
 		for (k = 0; k < 4; k++)
