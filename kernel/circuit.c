@@ -203,6 +203,50 @@ static void qnet_circuit_send_swap(struct qnet_circuit *c,
 	m->cause = cause;
 }
 
+/* ---- the node's hardware ---- */
+
+void qnet_node_params_default(struct qnet_node_params *p)
+{
+	*p = (struct qnet_node_params) { .bsm_eff_ppm = 1000000 };
+}
+
+/* Any context; another node's too, under rcu_read_lock (circuit_purify.c). */
+void qnet_node_get_params(struct net *net, struct qnet_node_params *p)
+{
+	const struct qnet_circuit_net *cn = qnet_cn(net);
+
+	p->bsm_eff_ppm = READ_ONCE(cn->params.bsm_eff_ppm);
+	p->gate_err_ppm = READ_ONCE(cn->params.gate_err_ppm);
+	p->readout_err_ppm = READ_ONCE(cn->params.readout_err_ppm);
+}
+
+/* The netlink policy checks the same ranges; these hold for any caller. */
+int qnet_node_set_params(struct net *net, const struct qnet_node_params *p,
+			 struct netlink_ext_ack *extack)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	if (p->bsm_eff_ppm < 1 || p->bsm_eff_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "bsm_eff_ppm must be 1..1000000");
+		return -EINVAL;
+	}
+	if (p->gate_err_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "gate_err_ppm must be 0..1000000");
+		return -EINVAL;
+	}
+	/* beyond one half a readout is a relabelled better one */
+	if (p->readout_err_ppm > 500000) {
+		NL_SET_ERR_MSG_MOD(extack, "readout_err_ppm must be 0..500000");
+		return -EINVAL;
+	}
+	spin_lock_bh(&cn->lock);
+	WRITE_ONCE(cn->params.bsm_eff_ppm, p->bsm_eff_ppm);
+	WRITE_ONCE(cn->params.gate_err_ppm, p->gate_err_ppm);
+	WRITE_ONCE(cn->params.readout_err_ppm, p->readout_err_ppm);
+	spin_unlock_bh(&cn->lock);
+	return 0;
+}
+
 /* ---- entangled pairs ---- */
 
 static void qnet_ent_put(struct qnet_ent *e)
@@ -902,6 +946,12 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 				struct sk_buff_head *acts, u64 now)
 {
 	struct qnet_qubit *l = c->slot[QNET_UP], *r = c->slot[QNET_DOWN];
+	/* this node's Bell-state measurement: its success, gate and readout */
+	struct qstate_swap_params bsm = {
+		.p_bsm = qprob_from_ppm(cn->params.bsm_eff_ppm),
+		.gate_depol = qprob_from_ppm(cn->params.gate_err_ppm),
+		.readout_err = qprob_from_ppm(cn->params.readout_err_ppm),
+	};
 	struct qnet_qubit *lfar, *rfar;
 	struct qnet_ent *le, *re, *ne;
 	struct qstate ls, rs;
@@ -940,8 +990,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	__qnet_ent_state(le, l, now, now, &ls);
 	__qnet_ent_state(re, r, now, now, &rs);
 	ok = lfar && rfar &&
-	     qstate_swap_sample(&ne->state, &ls, &rs, NULL, qnet_rng(cn, c->net),
-				&outcome);
+	     qstate_swap_sample(&ne->state, &ls, &rs, &bsm,
+				qnet_rng(cn, c->net), &outcome);
 	if (ok) {
 		ne->create_ns = min(le->create_ns, re->create_ns);
 		ne->swaps = le->swaps + re->swaps + 1;
@@ -1457,6 +1507,7 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
 	spin_lock_init(&cn->lock);
+	qnet_node_params_default(&cn->params);
 	cn->dm = qnet_net_dmember(net);
 	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
 				    qnet_circuit_seq_show, NULL))
