@@ -86,7 +86,14 @@ TEST(model_matches_formulas)
 		{ dl, "p_attempt", 0.1, 1e-9, 0 },
 		{ dl, "attempt_period_ns", 490340, 0, 0 },
 		{ dl, "pair_rate_hz", d_rate, 1e-6, 1 },
-		{ dl, "plob_bits_per_use", -log2(0.9), 1e-6, 0 },
+		{ dl, "plob_repeaterless_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* direct: one segment, the whole fiber */
+		{ dl, "plob_segments_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* 25 km with a station: 10^-0.5 in all, each half 10^-0.25 */
+		{ sc, "plob_repeaterless_bits_per_use",
+		  -log2(1 - pow(10, -0.5)), 1e-6, 0 },
+		{ sc, "plob_segments_bits_per_use",
+		  -log2(1 - pow(10, -0.25)), 1e-6, 0 },
 		{ dl, "fidelity_herald", 1, 1e-9, 0 },
 		{ sc, "p_dark", sc_q, 1e-9, 0 },
 		{ sc, "p_attempt", sc_p, 1e-6, 0 },
@@ -117,9 +124,17 @@ TEST(model_matches_formulas)
 		  "rate_e2e_hz", 0.5 * d_rate / 1.5, 1e-6, 1 },
 		/* PLOB of 100 km of fiber, and of its 50 km links */
 		{ "link length 50km scheme direct hops 2",
-		  "plob_direct_bits_per_use", -log2(1 - 0.01), 1e-6, 0 },
+		  "plob_path_repeaterless_bits_per_use", -log2(1 - 0.01), 1e-6,
+		  0 },
 		{ "link length 50km scheme direct hops 2",
-		  "plob_chain_bits_per_use", -log2(0.9), 1e-6, 0 },
+		  "plob_path_segments_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* the same with midpoint stations: four 25 km segments */
+		{ "link length 50km scheme double-click hops 2",
+		  "plob_path_repeaterless_bits_per_use", -log2(1 - 0.01), 1e-6,
+		  0 },
+		{ "link length 50km scheme double-click hops 2",
+		  "plob_path_segments_bits_per_use", -log2(1 - pow(10, -0.5)),
+		  1e-6, 0 },
 	};
 	size_t i;
 
