@@ -214,6 +214,50 @@ static void qnet_circuit_send_swap(struct qnet_circuit *c,
 	m->cause = cause;
 }
 
+/* ---- the node's hardware ---- */
+
+void qnet_node_params_default(struct qnet_node_params *p)
+{
+	*p = (struct qnet_node_params) { .bsm_eff_ppm = 1000000 };
+}
+
+/* Any context; another node's too, under rcu_read_lock (circuit_purify.c). */
+void qnet_node_get_params(struct net *net, struct qnet_node_params *p)
+{
+	const struct qnet_circuit_net *cn = qnet_cn(net);
+
+	p->bsm_eff_ppm = READ_ONCE(cn->params.bsm_eff_ppm);
+	p->gate_err_ppm = READ_ONCE(cn->params.gate_err_ppm);
+	p->readout_err_ppm = READ_ONCE(cn->params.readout_err_ppm);
+}
+
+/* The netlink policy checks the same ranges; these hold for any caller. */
+int qnet_node_set_params(struct net *net, const struct qnet_node_params *p,
+			 struct netlink_ext_ack *extack)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	if (p->bsm_eff_ppm < 1 || p->bsm_eff_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "bsm_eff_ppm must be 1..1000000");
+		return -EINVAL;
+	}
+	if (p->gate_err_ppm > 1000000) {
+		NL_SET_ERR_MSG_MOD(extack, "gate_err_ppm must be 0..1000000");
+		return -EINVAL;
+	}
+	/* beyond one half a readout is a relabelled better one */
+	if (p->readout_err_ppm > 500000) {
+		NL_SET_ERR_MSG_MOD(extack, "readout_err_ppm must be 0..500000");
+		return -EINVAL;
+	}
+	spin_lock_bh(&cn->lock);
+	WRITE_ONCE(cn->params.bsm_eff_ppm, p->bsm_eff_ppm);
+	WRITE_ONCE(cn->params.gate_err_ppm, p->gate_err_ppm);
+	WRITE_ONCE(cn->params.readout_err_ppm, p->readout_err_ppm);
+	spin_unlock_bh(&cn->lock);
+	return 0;
+}
+
 /* ---- entangled pairs ---- */
 
 static void qnet_ent_put(struct qnet_ent *e)
@@ -222,28 +266,33 @@ static void qnet_ent_put(struct qnet_ent *e)
 		kfree(e);
 }
 
+/* Decohere one qubit of @out from @from to @to, if later. */
+static void qnet_qubit_decohere(struct qstate *out, u64 from, u64 to,
+				u64 t1_ns, u64 t2_ns)
+{
+	if (to > from)
+		qstate_decohere(out, to - from, t1_ns, t2_ns);
+}
+
 /*
  * The state of @e with the qubit of @q decohered up to @tq and the other
- * one up to @tother. Caller holds qnet_ent_lock.
+ * one up to @tother, each from its own @e->t0. Caller holds qnet_ent_lock.
  */
 void __qnet_ent_state(const struct qnet_ent *e,
 		      const struct qnet_qubit *q, u64 tq, u64 tother,
 		      struct qstate *out)
 {
-	const struct qnet_qubit *o;
+	unsigned int i = e->holder[1] == q, j = !i;
+	const struct qnet_qubit *o = e->holder[j];
 
 	*out = e->state;
-	o = e->holder[0] == q ? e->holder[1] : e->holder[0];
-	if (tq > e->t0)
-		qstate_decohere(out, tq - e->t0, q->t1_ns, q->t2_ns);
-	if (o) {
-		if (tother > e->t0)
-			qstate_decohere(out, tother - e->t0, o->t1_ns,
-					o->t2_ns);
-	} else if (e->measured && e->m_time > e->t0) {
+	qnet_qubit_decohere(out, e->t0[i], tq, q->t1_ns, q->t2_ns);
+	if (o)
+		qnet_qubit_decohere(out, e->t0[j], tother, o->t1_ns, o->t2_ns);
+	else if (e->measured)
 		/* the other half was measured: it decayed until then */
-		qstate_decohere(out, e->m_time - e->t0, e->m_t1, e->m_t2);
-	}
+		qnet_qubit_decohere(out, e->t0[j], e->m_time, e->m_t1,
+				    e->m_t2);
 }
 
 void qnet_qubit_free(struct qnet_qubit *q)
@@ -908,6 +957,12 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 				struct sk_buff_head *acts, u64 now)
 {
 	struct qnet_qubit *l = c->slot[QNET_UP], *r = c->slot[QNET_DOWN];
+	/* this node's Bell-state measurement: its success, gate and readout */
+	struct qstate_swap_params bsm = {
+		.p_bsm = qprob_from_ppm(cn->params.bsm_eff_ppm),
+		.gate_depol = qprob_from_ppm(cn->params.gate_err_ppm),
+		.readout_err = qprob_from_ppm(cn->params.readout_err_ppm),
+	};
 	struct qnet_qubit *lfar, *rfar;
 	struct qnet_ent *le, *re, *ne;
 	struct qstate ls, rs;
@@ -935,7 +990,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	 */
 	ne_id = atomic64_inc_return(&qnet_ent_next_id);
 	ne->id = ne_id;
-	ne->t0 = now;
+	ne->t0[0] = now;
+	ne->t0[1] = now;
 
 	spin_lock_bh(&qnet_ent_lock);
 	le = l->ent;
@@ -945,8 +1001,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	__qnet_ent_state(le, l, now, now, &ls);
 	__qnet_ent_state(re, r, now, now, &rs);
 	ok = lfar && rfar &&
-	     qstate_swap_sample(&ne->state, &ls, &rs, NULL, qnet_rng(cn, c->net),
-				&outcome);
+	     qstate_swap_sample(&ne->state, &ls, &rs, &bsm,
+				qnet_rng(cn, c->net), &outcome);
 	if (ok) {
 		ne->create_ns = min(le->create_ns, re->create_ns);
 		ne->swaps = le->swaps + re->swaps + 1;
@@ -1194,9 +1250,11 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	}
 	refcount_set(&e->refcnt, 2);	/* one per qubit */
 	e->id = atomic64_inc_return(&qnet_ent_next_id);
-	e->t0 = qlink_pair_time(pair);
-	e->create_ns = e->t0;
-	qlink_pair_state(pair, e->t0, &e->state);
+	/* holder[0] is here, at end 0 (we bind), holder[1] at end 1 */
+	e->t0[0] = qlink_pair_start(pair, 0);
+	e->t0[1] = qlink_pair_start(pair, 1);
+	e->create_ns = qlink_pair_time(pair);
+	qlink_pair_state(pair, e->t0[0], e->t0[1], &e->state);
 	qlink_pair_put(pair);
 	q->bell = e->state.bell;
 	qf->bell = e->state.bell;
@@ -1460,6 +1518,7 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 	struct qnet_circuit_net *cn = qnet_cn(net);
 
 	spin_lock_init(&cn->lock);
+	qnet_node_params_default(&cn->params);
 	cn->dm = qnet_net_dmember(net);
 	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
 				    qnet_circuit_seq_show, NULL))

@@ -104,6 +104,23 @@ enum qnet_drop_cause {
  */
 bool qnet_request_valid(const struct qnet_request *req);
 
+/*
+ * A node's own hardware, as it swaps and purifies (QNET_A_NODE_PARAMS):
+ * Bell-state measurement success, two-qubit gate depolarising, readout
+ * error, in ppm. qnet_node_params_default() is perfect.
+ */
+struct qnet_node_params {
+	u32	bsm_eff_ppm;
+	u32	gate_err_ppm;
+	u32	readout_err_ppm;
+};
+
+void qnet_node_params_default(struct qnet_node_params *p);
+void qnet_node_get_params(struct net *net, struct qnet_node_params *p);
+/* -EINVAL (with @extack naming the field) if out of range; then no change */
+int qnet_node_set_params(struct net *net, const struct qnet_node_params *p,
+			 struct netlink_ext_ack *extack);
+
 void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s);
 void qnet_circuit_reset_stats(struct net *net);
 

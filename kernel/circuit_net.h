@@ -68,6 +68,8 @@ struct qnet_circuit_net {
 	} owed[QNET_OWED_MAX];
 	unsigned int		owed_pos;
 	struct qnet_net_stats	stats;
+	/* the node's hardware: written under @lock, read with READ_ONCE */
+	struct qnet_node_params	params;
 };
 
 /* A drop that is not a loss (the attempt ended with a delivery). */

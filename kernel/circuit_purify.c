@@ -19,6 +19,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 
+#include "circuit.h"
 #include "circuit_net.h"
 #include "circuit_types.h"
 #include "qlink_net.h"
@@ -52,6 +53,35 @@ static void qnet_circuit_send_purify(struct qnet_circuit *c,
 }
 
 /*
+ * The gate and readout errors of a round on the link of @dev: this node's
+ * and the far node's. The round's physics is computed here for both ends,
+ * as the pair's state is; the far node's hardware is part of it, like the
+ * far memory's T1/T2, and is read through the link (with no peer, both
+ * ends are taken as alike).
+ */
+static void qnet_purify_noise(struct qnet_circuit_net *cn,
+			      struct net_device *dev,
+			      struct qstate_purify_params *prm)
+{
+	struct qnet_node_params far;
+	struct net *peer;
+
+	prm->gate_depol = qprob_from_ppm(READ_ONCE(cn->params.gate_err_ppm));
+	prm->readout_err =
+		qprob_from_ppm(READ_ONCE(cn->params.readout_err_ppm));
+	prm->gate_depol_b = QSTATE_PURIFY_SAME;
+	prm->readout_err_b = QSTATE_PURIFY_SAME;
+	rcu_read_lock();
+	peer = dev ? qlink_peer_net_rcu(dev) : NULL;
+	if (peer) {
+		qnet_node_get_params(peer, &far);
+		prm->gate_depol_b = qprob_from_ppm(far.gate_err_ppm);
+		prm->readout_err_b = qprob_from_ppm(far.readout_err_ppm);
+	}
+	rcu_read_unlock();
+}
+
+/*
  * One purification round on two pairs of the link on @side, neither yet
  * announced, both held here with their far halves: keep @a, measure @b,
  * at @t. The pairs belong to this node alone until published, so @a's
@@ -68,6 +98,7 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	struct qstate sa, sb, out;
 	bool ok;
 
+	qnet_purify_noise(cn, a->dev, &prm);
 	spin_lock_bh(&qnet_ent_lock);
 	ea = a->ent;
 	eb = b->ent;
@@ -76,7 +107,8 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
 	if (ok) {
 		ea->state = out;
-		ea->t0 = t;
+		ea->t0[0] = t;
+		ea->t0[1] = t;
 		ea->create_ns = min(ea->create_ns, eb->create_ns);
 		ea->purifications += eb->purifications + 1;
 	}

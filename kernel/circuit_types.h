@@ -81,8 +81,11 @@ struct qnet_qubit;
 /*
  * An entangled pair between two qubits somewhere in the network: the
  * physics, shared by the two nodes that hold its qubits. @state is the
- * state with both qubits decohered up to @t0; each holder decoheres a
- * copy further with its own memory's T1/T2. A swap or purification
+ * state with the qubit of holder[i] decohered up to @t0[i] (for a fresh
+ * link pair, when its memory began to hold it: qlink_pair_start()); each
+ * holder decoheres a copy further with its own memory's T1/T2. The index
+ * stays with the qubit after it is measured or freed (holder[i] NULL).
+ * A swap or purification
  * replaces the pair under qnet_ent_lock by making a new one and pointing
  * the far qubits at it; a pair is never changed in place after that.
  */
@@ -90,7 +93,7 @@ struct qnet_ent {
 	refcount_t		refcnt;
 	u64			id;
 	struct qstate		state;
-	u64			t0;
+	u64			t0[2];
 	u64			create_ns;	/* first herald it is made of */
 	struct qnet_qubit	*holder[2];	/* qnet_ent_lock */
 	u8			swaps;

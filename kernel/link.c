@@ -216,6 +216,15 @@ static int qlink_params_check(const struct qlink_params *p,
 		NL_SET_ERR_MSG_MOD(extack, "mem_slots must be 1..64");
 		return -EINVAL;
 	}
+	/*
+	 * t2_ns is the total coherence time: relaxation alone limits it to
+	 * 2 T1, and beyond that the memory channel is no channel at all.
+	 */
+	if (p->t1_ns && p->t2_ns > p->t1_ns && p->t2_ns - p->t1_ns > p->t1_ns) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "t2_ns must be at most 2 * t1_ns (the total coherence time cannot exceed twice the relaxation time)");
+		return -EINVAL;
+	}
 	if (p->scheme == QNET_SCHEME_SINGLE_CLICK && !p->alpha_ppm) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "alpha_ppm must be above 0 for single-click");
@@ -255,30 +264,47 @@ u64 qlink_pair_time(const struct qlink_pair *pair)
 }
 
 /**
- * qlink_pair_state() - a pair's state at an emulated time
+ * qlink_pair_start() - when a qubit of a pair began to be stored
  * @pair: a pair the caller holds a reference to
- * @time_ns: emulated time; before the herald means the heralded state
- * @s: the Bell-diagonal state, both qubits decohered since the herald
- *     with the T1 and T2 the link had then
+ * @end: the link end (0, the generating end, or 1) that holds the qubit
+ *
+ * Return: the emission of the successful attempt, or for end 1 of a
+ * direct-transmission link the photon's arrival: memory decoherence runs
+ * from there, before the node hears the herald.
  */
-void qlink_pair_state(const struct qlink_pair *pair, u64 time_ns,
-		      struct qstate *s)
+u64 qlink_pair_start(const struct qlink_pair *pair, unsigned int end)
 {
-	u64 dt = time_ns > pair->time_ns ? time_ns - pair->time_ns : 0;
-
-	*s = pair->state;
-	/* one call per qubit: both sit in memories of this link */
-	qstate_decohere(s, dt, pair->t1_ns, pair->t2_ns);
-	qstate_decohere(s, dt, pair->t1_ns, pair->t2_ns);
+	return pair->start_ns[end & 1];
 }
 
+/**
+ * qlink_pair_state() - a pair's state at emulated times
+ * @pair: a pair the caller holds a reference to
+ * @t0_ns: time of end 0's qubit
+ * @t1_ns: time of end 1's qubit
+ * @s: the Bell-diagonal state, each qubit decohered from when it began to
+ *     be stored (qlink_pair_start()) to its time, with the T1 and T2 the
+ *     link had at the herald; a time before the start means none
+ */
+void qlink_pair_state(const struct qlink_pair *pair, u64 t0_ns, u64 t1_ns,
+		      struct qstate *s)
+{
+	u64 t[2] = { t0_ns, t1_ns };
+	unsigned int i;
+
+	*s = pair->state;
+	for (i = 0; i < 2; i++)
+		if (t[i] > pair->start_ns[i])
+			qstate_decohere(s, t[i] - pair->start_ns[i],
+					pair->t1_ns, pair->t2_ns);
+}
+
+/* The fidelity at @time_ns, both qubits in memory until then. */
 static u32 qlink_pair_fid(const struct qlink_pair *pair, u64 time_ns)
 {
 	struct qstate s;
 
-	if (time_ns <= pair->time_ns)
-		return pair->fidelity_ppm;
-	qlink_pair_state(pair, time_ns, &s);
+	qlink_pair_state(pair, time_ns, time_ns, &s);
 	return qprob_to_ppm(qstate_fidelity(&s));
 }
 
@@ -667,6 +693,9 @@ static void qlink_gen_run(struct qnet_event *ev)
 	pair->gone = false;
 	pair->id = ++link->last_id;
 	pair->time_ns = t_h;
+	/* memories decohere from when they hold a qubit, not the herald */
+	pair->start_ns[0] = qlink_add_sat(t_e, m->store_ns[0]);
+	pair->start_ns[1] = qlink_add_sat(t_e, m->store_ns[1]);
 	pair->t1_ns = link->params.t1_ns;
 	pair->t2_ns = link->params.t2_ns;
 	qstate_link_sample_state(m, &link->rng, &pair->state);

@@ -27,14 +27,18 @@
 /*
  * A heralded pair. One reference per memory that holds a half, one while
  * its herald is on the wire (on qlink.inflight), one per qlink_take()r.
- * The state is the heralded one, as of @time_ns; readers decohere a copy
- * to the time they need (qlink_pair_state()), so the object never changes
- * after it is published.
+ * The state is the heralded one, as it was when the qubits came to be:
+ * end i's qubit has been in its memory since @start_ns[i] (the emission
+ * of the successful attempt; for direct transmission end 1's since the
+ * photon arrived). Readers decohere a copy to the time they need
+ * (qlink_pair_state()), so the object never changes after it is
+ * published. @time_ns is the herald at end 0, which cutoffs count from.
  */
 struct qlink_pair {
 	refcount_t		refcnt;
 	u64			id;
 	u64			time_ns;
+	u64			start_ns[2];
 	/* memory decay times when heralded */
 	u64			t1_ns;
 	u64			t2_ns;

@@ -70,6 +70,19 @@ int qlink_request_at(struct net_device *dev, u32 npairs, u64 not_before_ns)
 }
 
 /*
+ * The network namespace (node) of the far end, or NULL; caller holds
+ * rcu_read_lock(). Its per-netns data outlives the peer device: a netns
+ * frees it only after unregistering its devices, which clears the peer
+ * pointer and waits for a grace period.
+ */
+struct net *qlink_peer_net_rcu(const struct net_device *dev)
+{
+	struct net_device *peer = rcu_dereference(qlink_priv(dev)->peer);
+
+	return peer ? dev_net(peer) : NULL;
+}
+
+/*
  * The state a herald on the link gives, before any waiting (its nominal
  * Bell state is one of those the scheme heralds). Process or softirq.
  */

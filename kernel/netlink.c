@@ -98,6 +98,10 @@ static struct netlink_range_validation qnet_nl_range_ppm_nonzero = {
 	.min = 1, .max = 1000000,
 };
 
+static struct netlink_range_validation qnet_nl_range_half_ppm = {
+	.min = 0, .max = 500000,
+};
+
 static struct netlink_range_validation qnet_nl_range_source_fid = {
 	.min = 250000, .max = 1000000,
 };
@@ -128,8 +132,18 @@ static const struct nla_policy qnet_nl_link_params_policy[QNET_LINK_A_MAX + 1] =
 	[QNET_LINK_A_CONTINUOUS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+static const struct nla_policy qnet_nl_node_params_policy[QNET_NODE_A_MAX + 1] = {
+	[QNET_NODE_A_BSM_EFF_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm_nonzero),
+	[QNET_NODE_A_GATE_ERR_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm),
+	[QNET_NODE_A_READOUT_ERR_PPM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_half_ppm),
+};
+
 static const struct nla_policy qnet_nl_node_set_policy[QNET_A_MAX + 1] = {
 	[QNET_A_NODE_ADDR] = { .type = NLA_U32 },
+	[QNET_A_NODE_PARAMS] = NLA_POLICY_NESTED(qnet_nl_node_params_policy),
 };
 
 /* LINK_GET, STATS_GET, STATS_RESET: a link, or none for dumps and totals. */
@@ -507,6 +521,26 @@ static void qnet_nl_post_doit(const struct genl_ops *ops,
 
 /* ---- node ---- */
 
+/* QNET_A_NODE_PARAMS: the node's hardware. */
+static int qnet_nl_put_node_params(struct sk_buff *skb, struct net *net)
+{
+	struct qnet_node_params p;
+	struct nlattr *nest;
+
+	qnet_node_get_params(net, &p);
+	nest = nla_nest_start(skb, QNET_A_NODE_PARAMS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, QNET_NODE_A_BSM_EFF_PPM, p.bsm_eff_ppm) ||
+	    nla_put_u32(skb, QNET_NODE_A_GATE_ERR_PPM, p.gate_err_ppm) ||
+	    nla_put_u32(skb, QNET_NODE_A_READOUT_ERR_PPM, p.readout_err_ppm)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int qnet_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
@@ -526,7 +560,8 @@ static int qnet_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, QNET_A_NODE_ADDR,
 			READ_ONCE(qnet_pernet(net)->node_addr)) ||
 	    qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &sum) ||
-	    qnet_nl_put_net_stats(msg, net))
+	    qnet_nl_put_net_stats(msg, net) ||
+	    qnet_nl_put_node_params(msg, net))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -536,17 +571,51 @@ nospace:
 	return -EMSGSIZE;
 }
 
+/*
+ * NODE_SET: the address, the parameters, or both. The policy has checked
+ * every parameter's range, so once the address is set the parameters
+ * cannot fail: a refused request changes nothing.
+ */
 static int qnet_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[QNET_A_NODE_ADDR];
+	struct nlattr *nest = info->attrs[QNET_A_NODE_PARAMS];
+	struct nlattr *tb[QNET_NODE_A_MAX + 1];
+	struct net *net = genl_info_net(info);
+	struct qnet_node_params p;
 	int err;
 
-	if (QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
+	/* with neither, the address is what is missing */
+	if (!nest && QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
 		return -EINVAL;
-	err = qnet_node_addr_set(genl_info_net(info), nla_get_u32(attr),
-				 info->extack);
+	qnet_node_get_params(net, &p);
+	if (nest) {
+		err = nla_parse_nested(tb, QNET_NODE_A_MAX, nest,
+				       qnet_nl_node_params_policy,
+				       info->extack);
+		if (err)
+			return err;
+		if (tb[QNET_NODE_A_BSM_EFF_PPM])
+			p.bsm_eff_ppm = nla_get_u32(tb[QNET_NODE_A_BSM_EFF_PPM]);
+		if (tb[QNET_NODE_A_GATE_ERR_PPM])
+			p.gate_err_ppm =
+				nla_get_u32(tb[QNET_NODE_A_GATE_ERR_PPM]);
+		if (tb[QNET_NODE_A_READOUT_ERR_PPM])
+			p.readout_err_ppm =
+				nla_get_u32(tb[QNET_NODE_A_READOUT_ERR_PPM]);
+	}
+	if (attr) {
+		err = qnet_node_addr_set(net, nla_get_u32(attr), info->extack);
+		if (err) {
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return err;
+		}
+	}
+	if (!nest)
+		return 0;
+	err = qnet_node_set_params(net, &p, info->extack);
 	if (err)
-		NL_SET_BAD_ATTR(info->extack, attr);
+		NL_SET_BAD_ATTR(info->extack, nest);
 	return err;
 }
 
@@ -761,7 +830,8 @@ static int qnet_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = nla_put_u32(msg, QNET_A_NODE_ADDR,
 				  READ_ONCE(qnet_pernet(net)->node_addr)) ||
 		      qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &s) ||
-		      qnet_nl_put_net_stats(msg, net);
+		      qnet_nl_put_net_stats(msg, net) ||
+		      qnet_nl_put_node_params(msg, net);
 	if (err)
 		goto nospace;
 	genlmsg_end(msg, hdr);

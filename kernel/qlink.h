@@ -163,7 +163,8 @@ void qlink_set_notify_ops(const struct qlink_notify_ops *ops);
 void qlink_pair_put(struct qlink_pair *pair);
 u64 qlink_pair_id(const struct qlink_pair *pair);
 u64 qlink_pair_time(const struct qlink_pair *pair);
-void qlink_pair_state(const struct qlink_pair *pair, u64 time_ns,
+u64 qlink_pair_start(const struct qlink_pair *pair, unsigned int end);
+void qlink_pair_state(const struct qlink_pair *pair, u64 t0_ns, u64 t1_ns,
 		      struct qstate *s);
 
 #endif /* _QNET_QLINK_H */

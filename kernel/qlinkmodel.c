@@ -187,6 +187,13 @@ bool qstate_link_compute(const struct qstate_link_params *p,
 		       m->delay_ns;
 	m->period_ns = qstate_attempt_period_ns(p->attempt_rate_hz,
 						m->herald_ns);
+	/*
+	 * A memory holds its qubit from when the qubit exists: both nodes
+	 * emit at once in the midpoint schemes; with direct transmission the
+	 * receiver's qubit is the photon, stored when it arrives.
+	 */
+	m->store_ns[0] = 0;
+	m->store_ns[1] = p->scheme == QSTATE_DIRECT ? m->delay_ns : 0;
 
 	switch (p->scheme) {
 	case QSTATE_SINGLE_CLICK:

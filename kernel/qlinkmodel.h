@@ -83,6 +83,11 @@ struct qstate_link_params {
  * @herald_ns: time from an attempt until both nodes know its outcome
  * @period_ns: attempt period: max(1/attempt rate, @herald_ns), since a node
  *             must learn an outcome before reusing its memory qubit
+ * @store_ns: for each end (0: the one that heralds first, or the source of
+ *            direct transmission; 1: the other), the time from the
+ *            emission of the successful attempt until its memory holds
+ *            its qubit, which then decoheres: 0 for both with a midpoint
+ *            station, @delay_ns at the receiving end 1 for direct
  * @state: heralded state, nominal Psi+ (midpoint schemes; the other
  *         detector pattern heralds Psi-, see qstate_link_sample_state())
  *         or Phi+ (direct)
@@ -96,6 +101,7 @@ struct qstate_link_model {
 	u64 delay_ns;
 	u64 herald_ns;
 	u64 period_ns;
+	u64 store_ns[2];
 	struct qstate state;
 };
 

@@ -165,12 +165,43 @@ static qprob qstate_decay(u64 dt_ns, u64 tau_ns)
 	return qmath_exp_neg_ratio(dt_ns, tau_ns);
 }
 
+/*
+ * A memory qubit stored for dt: the Pauli twirl of amplitude damping with
+ * time T1 and pure dephasing that brings the total coherence time to T2.
+ * The Pauli transfer factors multiply over time, so the channel is given
+ * by them: lz = e^(-dt/T1) on Z, lxy = e^(-dt/T2) on X and Y (with no T2,
+ * the e^(-dt/2T1) that T1 alone leaves). Then
+ *
+ *	pX = pY = (1 - lz)/4,  pZ = (1 + lz - 2 lxy)/4,  pI = the rest.
+ */
 void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns)
 {
+	qprob w[QSTATE_NR_BELL], lz = QPROB_ONE, lxy = QPROB_ONE, cap;
+
+	if (!dt_ns || (!t1_ns && !t2_ns))
+		return;
 	if (t1_ns)
-		qstate_depolarise(s, qstate_decay(dt_ns, t1_ns));
+		lz = qstate_decay(dt_ns, t1_ns);
 	if (t2_ns)
-		qstate_dephase(s, qstate_decay(dt_ns, t2_ns));
+		lxy = qstate_decay(dt_ns, t2_ns);
+	else if (t1_ns <= QMATH_U64_MAX / 2)
+		lxy = qstate_decay(dt_ns, 2 * t1_ns);
+	else
+		lxy = qstate_decay(dt_ns / 2, t1_ns);
+	/*
+	 * T2 > 2 T1 has no physical channel (the link layer refuses it);
+	 * cap the coherence so that pZ cannot go negative. With T2 <= 2 T1,
+	 * lxy <= sqrt(lz) <= (1 + lz)/2 and the cap never bites.
+	 */
+	cap = (QPROB_ONE + lz) / 2;
+	if (lxy > cap)
+		lxy = cap;
+	w[QSTATE_PSI_PLUS] = (QPROB_ONE - lz) / 4;		/* X */
+	w[QSTATE_PSI_MINUS] = w[QSTATE_PSI_PLUS];		/* Y */
+	w[QSTATE_PHI_MINUS] = (QPROB_ONE + lz - 2 * lxy) / 4;	/* Z */
+	w[QSTATE_PHI_PLUS] = QPROB_ONE - 2 * w[QSTATE_PSI_PLUS] -
+			     w[QSTATE_PHI_MINUS];
+	qstate_pauli_channel(s, w);
 }
 
 /* readout: each of the two measured bits flips with probability e */
@@ -265,17 +296,19 @@ static qprob qstate_bicnot(qprob acc[QSTATE_NR_BELL],
 	return sum;
 }
 
-/* errors of @s relative to its nominal state, optionally depolarised */
-static void qstate_errors(qprob e[QSTATE_NR_BELL], const struct qstate *s,
-			  qprob depol)
+/* errors of @s relative to its nominal state */
+static void qstate_errors(qprob e[QSTATE_NR_BELL], const struct qstate *s)
 {
-	struct qstate t = *s;
 	int k;
 
-	if (depol)
-		qstate_depolarise(&t, qprob_compl(depol));
 	for (k = 0; k < QSTATE_NR_BELL; k++)
-		e[k] = t.c[qstate_bell_compose(k, t.bell)];
+		e[k] = s->c[qstate_bell_compose(k, s->bell)];
+}
+
+/* node B's figure of a struct qstate_purify_params */
+static qprob qstate_node_b(qprob b, qprob a)
+{
+	return b > QPROB_ONE ? a : b;
 }
 
 qprob qstate_purify(struct qstate *out, const struct qstate *a,
@@ -283,16 +316,22 @@ qprob qstate_purify(struct qstate *out, const struct qstate *a,
 		    const struct qstate_purify_params *prm)
 {
 	qprob e1[QSTATE_NR_BELL], e2[QSTATE_NR_BELL], acc[QSTATE_NR_BELL];
-	qprob depol = prm ? prm->gate_depol : 0, flip = 0, succ, t;
+	qprob ea = 0, eb = 0, keep = QPROB_ONE, flip, succ, t;
 	u8 bell = a->bell & 3;
 	int k;
 
-	qstate_errors(e1, a, depol);
-	qstate_errors(e2, b, depol);
-	if (prm && prm->readout_err) {
-		t = prm->readout_err;
-		flip = 2 * qprob_mul(t, qprob_compl(t));
+	qstate_errors(e1, a);
+	qstate_errors(e2, b);
+	if (prm) {
+		ea = prm->readout_err;
+		eb = qstate_node_b(prm->readout_err_b, ea);
+		/* both gates must spare the inputs: (1 - g_A)(1 - g_B) */
+		keep = qprob_mul(qprob_compl(prm->gate_depol),
+				 qprob_compl(qstate_node_b(prm->gate_depol_b,
+							   prm->gate_depol)));
 	}
+	/* exactly one of the two parity bits misread */
+	flip = qprob_mul(ea, qprob_compl(eb)) + qprob_mul(eb, qprob_compl(ea));
 
 	if (prm && prm->proto == QSTATE_PURIFY_BBPSSW) {
 		/* twirl the inputs: Werner errors (F, (1-F)/3 x 3) */
@@ -316,6 +355,19 @@ qprob qstate_purify(struct qstate *out, const struct qstate *a,
 	}
 
 	succ = qstate_bicnot(acc, e1, e2, flip);
+	if (keep < QPROB_ONE) {
+		/*
+		 * A depolarised gate leaves both pairs maximally mixed (I/16):
+		 * they pass the check with 1/2 and leave the kept pair at I/4,
+		 * whatever the rotations and readout did.
+		 */
+		t = qprob_compl(keep);
+		succ = 0;
+		for (k = 0; k < QSTATE_NR_BELL; k++) {
+			acc[k] = qprob_mul(keep, acc[k]) + t / 8;
+			succ += acc[k];
+		}
+	}
 	/* back to absolute labels in the frame of the kept pair */
 	for (k = 0; k < QSTATE_NR_BELL; k++)
 		e1[qstate_bell_compose(k, bell)] = acc[k];

@@ -160,15 +160,19 @@ void qstate_dephase(struct qstate *s, qprob lambda);
  * qstate_decohere() - memory decoherence of one qubit over elapsed time
  * @s: state, changed in place
  * @dt_ns: emulated time since this qubit was last updated (ns)
- * @t1_ns: depolarising time T1 (ns); 0 means none
- * @t2_ns: dephasing time T2 (ns); 0 means none
+ * @t1_ns: relaxation time T1 (ns); 0 means none
+ * @t2_ns: total coherence time T2 (ns), at most 2 T1 when both are set;
+ *         0 means no dephasing beyond what T1 implies (T2 = 2 T1)
  *
- * Depolarising with lambda = exp(-dt/T1), then dephasing with
- * lambda = exp(-dt/T2). Lazy decoherence calls this once per qubit with the
- * time since the pair was last touched; the channels of different times
- * compose exactly (exp(-a) exp(-b) = exp(-(a + b))), so calling it once
- * for 2t or twice for t gives the same state up to rounding. The two ends
- * of a pair are handled by two calls with each memory's own T1, T2.
+ * The Pauli twirl of amplitude damping (pX = pY = (1 - e^(-dt/T1))/4,
+ * pZ = (1 + e^(-dt/T1) - 2 e^(-dt/2T1))/4) followed by pure dephasing with
+ * 1/Tphi = 1/T2 - 1/(2 T1): one Pauli channel with transfer factors
+ * e^(-dt/T1) on Z and e^(-dt/T2) on X and Y. A Pauli channel keeps the
+ * pair Bell-diagonal. Lazy decoherence calls this once per qubit with the
+ * time since the pair was last touched; the factors multiply over time,
+ * so calling it once for 2t or twice for t gives the same state up to
+ * rounding. The two ends of a pair are two calls, each with its memory's
+ * own T1, T2.
  */
 void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns);
 
@@ -226,18 +230,29 @@ enum qstate_purify_proto {
 };
 
 /**
- * struct qstate_purify_params - a purification step
+ * struct qstate_purify_params - a purification step between nodes A and B
  * @proto: DEJMPS (Deutsch et al. 1996) or BBPSSW (Bennett et al. 1996)
- * @gate_depol: depolarising probability applied to each input pair for the
- *              bilateral CNOT
- * @readout_err: probability that each of the two measured bits is flipped
- *               (the parity check then errs with 2e(1 - e))
+ * @gate_depol: two-qubit depolarising probability g of node A's CNOT: its
+ *              two qubits (one of each pair) become (1 - g) rho + g I/4
+ * @readout_err: probability that node A's measured bit is flipped
+ * @gate_depol_b: the same for node B; %QSTATE_PURIFY_SAME (or any value
+ *                above one) means node A's
+ * @readout_err_b: the same for node B; %QSTATE_PURIFY_SAME means node A's
+ *
+ * With both gates the inputs become (1 - G) rho1 x rho2 + G I/16, G = 1 -
+ * (1 - g_A)(1 - g_B); the parity check errs with e_A (1 - e_B) + e_B (1 -
+ * e_A), 2e(1 - e) for equal nodes.
  */
 struct qstate_purify_params {
 	u8 proto;
 	qprob gate_depol;
 	qprob readout_err;
+	qprob gate_depol_b;
+	qprob readout_err_b;
 };
+
+/* qstate_purify_params: node B's figure is node A's */
+#define QSTATE_PURIFY_SAME	QMATH_U64_MAX
 
 /**
  * qstate_purify() - one recurrence purification step on two pairs
@@ -250,7 +265,10 @@ struct qstate_purify_params {
  * state: N = (A + B)^2 + (C + D)^2, A' = (A^2 + B^2)/N, B' = 2CD/N,
  * C' = (C^2 + D^2)/N, D' = 2AB/N. BBPSSW twirls both inputs to Werner form
  * first and its output too: F' = (F^2 + ((1-F)/3)^2) / N with
- * N = F^2 + 2F(1-F)/3 + 5((1-F)/3)^2.
+ * N = F^2 + 2F(1-F)/3 + 5((1-F)/3)^2. Gate noise G (see struct
+ * qstate_purify_params) mixes in maximally mixed inputs, which pass with
+ * probability 1/2 and leave the kept pair maximally mixed: unnormalised
+ * outputs c' -> (1 - G) c' + G/8, N -> (1 - G) N + G/2.
  *
  * Return: the success probability N (with readout errors, the probability
  * that the parity check passes); @out is the state given success.

@@ -174,15 +174,19 @@ TEST_F_TIMEOUT(chain, fidelity_and_qber_match_composition, 180)
 
 /*
  * Memory decoherence during the waits: the same chains with a depolarising
- * memory (T1 = 100 us, no dephasing) at every node. Every input is a
- * Werner pair, and swapping and depolarising keep Werner form, so each
- * delivered pair is a Werner state and its recorded fidelity F says all:
+ * memory at every node (T1 = T2 = 1 ms: the one setting whose channel
+ * damps X, Y and Z alike, physics.rst). Every input is a Werner pair, and
+ * swapping and depolarising keep Werner form, so each delivered pair is a
+ * Werner state and its recorded fidelity F says all:
  *
- * - No qubit of a pair waited longer than D = deliver_ns - create_ns
- *   (create_ns is the first herald the pair is made of), and decoherence
- *   only lowers fidelity, so F lies between the composition of the link
- *   states with every qubit decohered for D and the composition without
- *   decoherence (both from the physics core; +-1 ppm rounding).
+ * - No qubit of a pair was stored longer than D + 2 d, D = deliver_ns -
+ *   create_ns (create_ns is the first herald the pair is made of, at the
+ *   source end of its link) and 2 d the herald delay of a direct link: a
+ *   source's qubit is stored from the emission, a round trip before the
+ *   herald. Decoherence only lowers fidelity, so F lies between the
+ *   composition of the link states with every qubit decohered for D + 2 d
+ *   and the composition without decoherence (both from the physics core;
+ *   +-1 ppm rounding).
  * - Outcomes in X disagree (after the Bell-frame correction) with
  *   probability q = 2(1 - F)/3, F being the tail's record, whose state
  *   has each qubit decohered to its own end's measurement. The number of
@@ -199,22 +203,27 @@ static const struct qnet_topo_param decay_link[] = {
 	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
 	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
 	{ QNET_LINK_A_ATTEMPT_RATE_HZ,	1000000,		4 },
+	/* one at a time, T2 first: T2 may not exceed 2 T1 at any step */
+	{ QNET_LINK_A_T2_NS,		DECAY_T1_NS,		8 },
 	{ QNET_LINK_A_T1_NS,		DECAY_T1_NS,		8 },
-	{ QNET_LINK_A_T2_NS,		0,			8 },
 	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
 	{ QNET_LINK_A_SEED,		43,			8 },
 	{ 0 }
 };
 
-/* The chain's state with each of its 2 * @links qubits decayed for @d_ns. */
+/*
+ * The chain's state with each of its 2 * @links qubits decayed for @d_ns
+ * after the first herald, and for the herald delay before it.
+ */
 static uint32_t decayed_chain_ppm(int links, uint64_t d_ns)
 {
 	struct qstate link, acc, tmp;
 	int i;
 
+	d_ns += 2 * qstate_fiber_delay_ns(2000, 1470);
 	chain_link_state(&link);
-	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
-	qstate_decohere(&link, d_ns, DECAY_T1_NS, 0);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, DECAY_T1_NS);
+	qstate_decohere(&link, d_ns, DECAY_T1_NS, DECAY_T1_NS);
 	acc = link;
 	for (i = 1; i < links; i++) {
 		qstate_swap(&tmp, &acc, &link, QSTATE_PHI_PLUS, NULL);
@@ -309,6 +318,138 @@ TEST_F_TIMEOUT(decay, fidelity_within_wait_bounds_and_qber_follows_it, 180)
 	/* the memories did decay: the mean is below the fresh composition */
 	EXPECT_GT(hi_ppm, fsum / CHAIN_PAIRS);
 	EXPECT_GE(bound, fabs(errors - mean));
+}
+
+/*
+ * The repeater's own hardware: node 2 of a three-node chain swaps with a
+ * Bell-state measurement that succeeds with probability 1/2 and has gate
+ * error 0.1 and readout error 0.05 (NODE_SET's node parameters). No
+ * decoherence, so:
+ *
+ * - each BSM fails independently with 1/2: over the n = swaps_ok +
+ *   swaps_failed the node counts, the failures are within 5 standard
+ *   deviations, sqrt(n / 4), plus 1, of n / 2; every failure is a
+ *   swap-failed discard of both qubits; swaps_ok is one per pair;
+ * - every delivered pair has the fidelity of the physics core's swap of
+ *   two link states with those imperfections (Werner in, Werner out, so
+ *   whatever the outcome), +-1 ppm.
+ */
+#define NOISY_BSM_PPM		500000
+#define NOISY_GATE_PPM		100000
+#define NOISY_READOUT_PPM	50000
+
+struct net_counts {
+	uint64_t swaps_ok, swaps_failed, swap_discards;
+};
+
+static int net_counts_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = { 0 };
+	const struct nlattr *st[QNET_STATS_A_MAX + 1] = { 0 };
+	const struct nlattr *d[QNET_DISCARDS_A_MAX + 1] = { 0 };
+	struct net_counts *c = data;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_NET_STATS] ||
+	    qnet_nl_parse_nested(tb[QNET_A_NET_STATS], st, QNET_STATS_A_MAX) ||
+	    !st[QNET_STATS_A_SWAPS_OK] || !st[QNET_STATS_A_SWAPS_FAILED] ||
+	    !st[QNET_STATS_A_DISCARDS] ||
+	    qnet_nl_parse_nested(st[QNET_STATS_A_DISCARDS], d,
+				 QNET_DISCARDS_A_MAX) ||
+	    !d[QNET_DISCARDS_A_SWAP_FAILED])
+		return MNL_CB_ERROR;
+	c->swaps_ok = mnl_attr_get_u64(st[QNET_STATS_A_SWAPS_OK]);
+	c->swaps_failed = mnl_attr_get_u64(st[QNET_STATS_A_SWAPS_FAILED]);
+	c->swap_discards = mnl_attr_get_u64(d[QNET_DISCARDS_A_SWAP_FAILED]);
+	return MNL_CB_OK;
+}
+
+FIXTURE(noisy) {
+	struct qnet_topo topo;
+	struct qnet_pair *tail_recs;
+	int family;
+};
+
+FIXTURE_SETUP(noisy)
+{
+	uint64_t p[QNET_NODE_A_MAX + 1];
+	struct qnet_nl q;
+
+	ASSERT_EQ(0, qnet_module_ensure());
+	self->family = qnet_family();
+	ASSERT_LT(0, self->family);
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, 3, chain_link));
+	self->tail_recs = qnet_chain_shared(CHAIN_PAIRS);
+	ASSERT_NE(NULL, self->tail_recs);
+
+	p[QNET_NODE_A_BSM_EFF_PPM] = NOISY_BSM_PPM;
+	p[QNET_NODE_A_GATE_ERR_PPM] = NOISY_GATE_PPM;
+	p[QNET_NODE_A_READOUT_ERR_PPM] = NOISY_READOUT_PPM;
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 2));
+	ASSERT_EQ(0, qnet_nl_open(&q));
+	ASSERT_EQ(0, qnet_nl_node_params_set(&q, p));
+	qnet_nl_close(&q);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 0));
+}
+
+FIXTURE_TEARDOWN(noisy)
+{
+	munmap(self->tail_recs, CHAIN_PAIRS * sizeof(struct qnet_pair));
+	qnet_topo_destroy(&self->topo);
+}
+
+TEST_F_TIMEOUT(noisy, repeater_bsm_fails_and_adds_noise, 180)
+{
+	struct qnet_request req = {
+		.num_pairs = CHAIN_PAIRS,
+		.type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_Z,
+	};
+	struct qstate_swap_params prm = {
+		.p_bsm = qprob_from_ppm(NOISY_BSM_PPM),
+		.gate_depol = qprob_from_ppm(NOISY_GATE_PPM),
+		.readout_err = qprob_from_ppm(NOISY_READOUT_PPM),
+	};
+	static struct qnet_pair recs[CHAIN_PAIRS];
+	struct net_counts c = { 0 };
+	struct qstate link, want;
+	uint32_t want_ppm;
+	char why[128], buf[256];
+	double n, bound;
+	struct qnet_nl q;
+	int i;
+
+	chain_link_state(&link);
+	qstate_swap(&want, &link, &link, QSTATE_PHI_PLUS, &prm);
+	want_ppm = qprob_to_ppm(qstate_fidelity(&want));
+
+	ASSERT_EQ(0, qnet_chain_request(&self->topo, self->family,
+					CHAIN_PORT, &req, recs,
+					self->tail_recs, CHAIN_PAIRS, why,
+					sizeof(why))) TH_LOG("%s", why);
+	for (i = 0; i < CHAIN_PAIRS; i++) {
+		ASSERT_EQ(0, recs[i].error);
+		ASSERT_EQ(1, recs[i].swaps);
+		EXPECT_GE(want_ppm + 1, recs[i].fidelity_ppm);
+		EXPECT_LE(want_ppm, recs[i].fidelity_ppm + 1);
+	}
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 2));
+	ASSERT_EQ(0, qnet_nl_open(&q));
+	ASSERT_EQ(0, qnet_nl_do(&q, qnet_nl_req(&q, buf, QNET_CMD_NODE_GET, 0),
+				net_counts_cb, &c));
+	qnet_nl_close(&q);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 0));
+
+	n = c.swaps_ok + c.swaps_failed;
+	bound = CHAIN_Z * sqrt(n / 4) + 1;
+	TH_LOG("F %u ppm per pair (links %u); %llu BSMs, %llu failed, expected %.1f +- %.1f",
+	       want_ppm, qprob_to_ppm(qstate_fidelity(&link)),
+	       (unsigned long long)n, (unsigned long long)c.swaps_failed,
+	       n / 2, bound);
+	EXPECT_EQ((uint64_t)CHAIN_PAIRS, c.swaps_ok);
+	EXPECT_GE(bound, fabs(c.swaps_failed - n / 2));
+	/* each failure loses the two qubits the node held */
+	EXPECT_EQ(2 * c.swaps_failed, c.swap_discards);
 }
 
 TEST_HARNESS_MAIN

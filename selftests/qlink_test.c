@@ -1174,14 +1174,17 @@ static int stats_reset(struct qnet_nl *q, uint32_t ifindex)
 /*
  * Cutoff and lazy decoherence, seen through the events of node A: every
  * pair that expires for CUTOFF is older than the cutoff, and the fidelity
- * its PAIR_EXPIRED event carries is the heralded state with both qubits
- * dephased for its age (T2 = 1 ms), computed here by the physics core.
+ * its PAIR_EXPIRED event carries is the heralded state with each qubit
+ * dephased (T2 = 1 ms) from when its memory began to hold it, the
+ * emission of the successful attempt, computed here by the physics core:
+ * its age since the herald plus the herald delay (single-click: both
+ * nodes emit, store_ns is 0 at both ends).
  */
 struct ev_log {
 	uint64_t herald_ns[4096];	/* by pair id; 0 = not seen */
 	int cutoffs, replaced, checked, bad_age, bad_fid;
 	uint64_t cutoff_ns, t2_ns;
-	struct qstate state;
+	struct qstate_link_model m;
 	int64_t worst;
 };
 
@@ -1216,9 +1219,11 @@ static int ev_log_cb(const struct nlmsghdr *nlh, void *data)
 	age = t - l->herald_ns[id];
 	if (age <= l->cutoff_ns)
 		l->bad_age++;
-	s = l->state;
-	qstate_decohere(&s, age, 0, l->t2_ns);
-	qstate_decohere(&s, age, 0, l->t2_ns);
+	s = l->m.state;
+	qstate_decohere(&s, age + l->m.herald_ns - l->m.store_ns[0], 0,
+			l->t2_ns);
+	qstate_decohere(&s, age + l->m.herald_ns - l->m.store_ns[1], 0,
+			l->t2_ns);
 	fid = mnl_attr_get_u32(tb[QNET_A_FIDELITY_PPM]);
 	d = fid - (int64_t)qprob_to_ppm(qstate_fidelity(&s));
 	if (d > 1 || d < -1)
@@ -1232,7 +1237,6 @@ static int ev_log_cb(const struct nlmsghdr *nlh, void *data)
 TEST_F_TIMEOUT(gen, cutoff_and_decoherence, 120)
 {
 	static struct ev_log l;
-	struct qstate_link_model m;
 	struct qstats a, b;
 	int buf = 8 << 20, i, ret, idle = 0;
 	struct qnet_nl ev;
@@ -1248,8 +1252,7 @@ TEST_F_TIMEOUT(gen, cutoff_and_decoherence, 120)
 			     l.t2_ns));
 	ASSERT_EQ(0, set_u64(&self->qa, self->if0, QNET_LINK_A_CUTOFF_NS,
 			     l.cutoff_ns));
-	model_of(&self->a, &m);
-	l.state = m.state;
+	model_of(&self->a, &l.m);
 
 	ASSERT_EQ(0, nl_open_in(&self->a, &ev));
 	setsockopt(mnl_socket_get_fd(ev.sock), SOL_SOCKET, SO_RCVBUFFORCE,

@@ -460,6 +460,52 @@ static inline int qnet_nl_node_set(struct qnet_nl *q, uint32_t addr)
 	return qnet_nl_do(q, nlh, NULL, NULL);
 }
 
+/*
+ * NODE_SET with QNET_A_NODE_PARAMS: the attributes of @params whose value
+ * is not UINT64_MAX, put as u32 (a u64 value above that is sent as is to
+ * test the policy).
+ */
+static inline int qnet_nl_node_params_set(struct qnet_nl *q,
+					  const uint64_t params[QNET_NODE_A_MAX + 1])
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_NODE_SET, 0);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, QNET_A_NODE_PARAMS);
+	int i;
+
+	for (i = 1; i <= QNET_NODE_A_MAX; i++)
+		if (params[i] != UINT64_MAX)
+			mnl_attr_put_u32(nlh, i, (uint32_t)params[i]);
+	mnl_attr_nest_end(nlh, nest);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+static inline int qnet_nl_node_params_cb(const struct nlmsghdr *nlh,
+					 void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1];
+	const struct nlattr *p[QNET_NODE_A_MAX + 1];
+	uint64_t *out = data;
+	int i;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_NODE_PARAMS] ||
+	    qnet_nl_parse_nested(tb[QNET_A_NODE_PARAMS], p, QNET_NODE_A_MAX))
+		return MNL_CB_ERROR;
+	for (i = 1; i <= QNET_NODE_A_MAX; i++)
+		out[i] = p[i] ? mnl_attr_get_u32(p[i]) : UINT64_MAX;
+	return MNL_CB_OK;
+}
+
+/* The node's parameters, by QNET_NODE_A_* (UINT64_MAX: absent). */
+static inline int qnet_nl_node_params_get(struct qnet_nl *q,
+					  uint64_t params[QNET_NODE_A_MAX + 1])
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_NODE_GET, 0);
+
+	return qnet_nl_do(q, nlh, qnet_nl_node_params_cb, params);
+}
+
 static inline int qnet_nl_node_get_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[QNET_A_MAX + 1];

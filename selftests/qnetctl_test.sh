@@ -263,7 +263,19 @@ test_node_set_show() {
 	run qa -j node show || return 1
 	jcheck "$out" 'j["addr"] == 1' || return 1
 	run qb node show || return 1
-	[ "$out" = "addr 2" ] || fail "text node show: '$out'" || return 1
+	[ "$out" = "addr 2 bsm-eff 100% gate-err 0% readout-err 0%" ] ||
+		fail "text node show: '$out'" || return 1
+	# the node's hardware: any subset, pasted back as shown
+	run qb node set bsm-eff 50% gate-err 0.01 || return 1
+	run qb node set readout-err 0.5% || return 1
+	run qb node show || return 1
+	[ "$out" = "addr 2 bsm-eff 50% gate-err 1% readout-err 0.5%" ] ||
+		fail "text node show: '$out'" || return 1
+	run qb -j node show || return 1
+	jcheck "$out" 'j["bsm_eff_ppm"] == 500000' 'j["gate_err_ppm"] == 10000' \
+		'j["readout_err_ppm"] == 5000' || return 1
+	run qb -j stats show || return 1
+	jcheck "$out" 'j["bsm_eff_ppm"] == 500000' || return 1
 	run qa -j -s node show || return 1
 	jcheck "$out" '"attempts" in j["stats"]' || return 1
 	run qa -j link show ql0 || return 1
@@ -333,6 +345,10 @@ test_kernel_errors() {
 		return 1
 	refused '^Error: qnet: node address 0 is reserved' \
 		qa node set addr 0 || return 1
+	refused '^Error: integer out of range$' \
+		qa node set readout-err 0.6 || return 1
+	refused '^Error: integer out of range$' qa node set bsm-eff 0 ||
+		return 1
 	refused '^Error: qnet: route destination 0 is reserved' \
 		qa route add 0 dev ql0 || return 1
 	refused "^Error: qnet: route to this node's own address" \

@@ -52,7 +52,8 @@ static void usage(FILE *f)
 "  window   detection window (10ns; default 10ns)\n"
 "  vis      two-photon visibility (default 1)\n"
 "  fsrc     direct scheme: source fidelity (default 1)\n"
-"  t1, t2   memory depolarising and dephasing times (1s, 100ms; none)\n"
+"  t1, t2   memory relaxation and total coherence times, t2 <= 2 t1\n"
+"           (1s, 100ms; none)\n"
 "  wait     storage time of each pair before use (10ms; default 0)\n"
 "Options before the first 'link' apply to an implicit first link.\n"
 "\n"
@@ -195,7 +196,10 @@ static void print_result(const struct qmodel_path *path,
 		field_u64("wait_ns", l->wait_ns, "ns");
 		field_num("fidelity_wait",
 			  qmodel_prob(qstate_fidelity(&lr->stored)), NULL);
-		field_num("plob_bits_per_use", qmodel_fix(lr->plob), "bit");
+		field_num("plob_repeaterless_bits_per_use",
+			  qmodel_fix(lr->plob), "bit");
+		field_num("plob_segments_bits_per_use",
+			  qmodel_fix(lr->plob_segment), "bit");
 		close_obj('}');
 	}
 	close_obj(']');
@@ -224,12 +228,13 @@ static void print_result(const struct qmodel_path *path,
 	field_num("qber_x", qmodel_prob(res->qber_x), NULL);
 	field_num("secret_fraction", qmodel_fix(res->secret_fraction), NULL);
 	field_num("key_rate_bps", res->key_rate_bps, "bit/s");
-	field_num("plob_direct_bits_per_use", qmodel_fix(res->plob_direct),
-		  "bit");
-	field_num("plob_direct_bps", res->plob_direct_bps, "bit/s");
-	field_num("plob_chain_bits_per_use", qmodel_fix(res->plob_chain),
-		  "bit");
-	field_num("plob_chain_bps", res->plob_chain_bps, "bit/s");
+	/* one fiber over the path, and the chain of relays (segments) */
+	field_num("plob_path_repeaterless_bits_per_use",
+		  qmodel_fix(res->plob_direct), "bit");
+	field_num("plob_path_repeaterless_bps", res->plob_direct_bps, "bit/s");
+	field_num("plob_path_segments_bits_per_use",
+		  qmodel_fix(res->plob_chain), "bit");
+	field_num("plob_path_segments_bps", res->plob_chain_bps, "bit/s");
 	close_obj('}');
 	if (out.json) {
 		close_obj('}');

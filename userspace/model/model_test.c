@@ -64,8 +64,14 @@ TEST(model_matches_formulas)
 	/* Werner F = 0.9 over two links: w' = w^2 */
 	const double w = (4 * 0.9 - 1) / 3, f2 = (3 * w * w + 1) / 4;
 	const double q2 = 2 * (1 - f2) / 3;
-	/* 100 ms on both qubits with T1 = 1 s: lambda = e^-0.2 */
-	const double fdec = exp(-0.2) + (1 - exp(-0.2)) / 4;
+	/*
+	 * 100 ms on both qubits with T1 = 1 s and no pure dephasing: each
+	 * qubit gets X, Y with (1 - e)/4 and Z with (1 + e - 2 sqrt e)/4,
+	 * e = e^-0.1; Phi+ survives when both get the same Pauli.
+	 */
+	const double e1 = exp(-0.1), px = (1 - e1) / 4;
+	const double pz = (1 + e1 - 2 * sqrt(e1)) / 4, pi = 1 - 2 * px - pz;
+	const double fdec = pi * pi + 2 * px * px + pz * pz;
 	/* double-click: p = (eta_s eta_d eta_half)^2 / 2 */
 	const double dc_eta = 0.5 * 0.9 * pow(10, -0.5);
 	static const char sc[] = "link length 25km atten 0.2dB/km scheme single-click alpha 0.05 rate 1MHz eff 0.9 dark 10Hz window 10ns";
@@ -80,7 +86,14 @@ TEST(model_matches_formulas)
 		{ dl, "p_attempt", 0.1, 1e-9, 0 },
 		{ dl, "attempt_period_ns", 490340, 0, 0 },
 		{ dl, "pair_rate_hz", d_rate, 1e-6, 1 },
-		{ dl, "plob_bits_per_use", -log2(0.9), 1e-6, 0 },
+		{ dl, "plob_repeaterless_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* direct: one segment, the whole fiber */
+		{ dl, "plob_segments_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* 25 km with a station: 10^-0.5 in all, each half 10^-0.25 */
+		{ sc, "plob_repeaterless_bits_per_use",
+		  -log2(1 - pow(10, -0.5)), 1e-6, 0 },
+		{ sc, "plob_segments_bits_per_use",
+		  -log2(1 - pow(10, -0.25)), 1e-6, 0 },
 		{ dl, "fidelity_herald", 1, 1e-9, 0 },
 		{ sc, "p_dark", sc_q, 1e-9, 0 },
 		{ sc, "p_attempt", sc_p, 1e-6, 0 },
@@ -111,9 +124,17 @@ TEST(model_matches_formulas)
 		  "rate_e2e_hz", 0.5 * d_rate / 1.5, 1e-6, 1 },
 		/* PLOB of 100 km of fiber, and of its 50 km links */
 		{ "link length 50km scheme direct hops 2",
-		  "plob_direct_bits_per_use", -log2(1 - 0.01), 1e-6, 0 },
+		  "plob_path_repeaterless_bits_per_use", -log2(1 - 0.01), 1e-6,
+		  0 },
 		{ "link length 50km scheme direct hops 2",
-		  "plob_chain_bits_per_use", -log2(0.9), 1e-6, 0 },
+		  "plob_path_segments_bits_per_use", -log2(0.9), 1e-6, 0 },
+		/* the same with midpoint stations: four 25 km segments */
+		{ "link length 50km scheme double-click hops 2",
+		  "plob_path_repeaterless_bits_per_use", -log2(1 - 0.01), 1e-6,
+		  0 },
+		{ "link length 50km scheme double-click hops 2",
+		  "plob_path_segments_bits_per_use", -log2(1 - pow(10, -0.5)),
+		  1e-6, 0 },
 	};
 	size_t i;
 

@@ -40,6 +40,9 @@ void qmodel_path_init(struct qmodel_path *path)
 	path->nlinks = 1;
 	path->swap.p_bsm = QPROB_ONE;
 	path->purify.proto = QSTATE_PURIFY_DEJMPS;
+	/* the same gate and readout at both nodes of a link */
+	path->purify.gate_depol_b = QSTATE_PURIFY_SAME;
+	path->purify.readout_err_b = QSTATE_PURIFY_SAME;
 }
 
 /* E[max_i T_i] for independent T_i ~ Exp(rate_i): integral of the tail */
@@ -97,13 +100,15 @@ int qmodel_compute(const struct qmodel_path *path, struct qmodel_result *res,
 		qstate_decohere(&lr->stored, l->wait_ns, l->t1_ns, l->t2_ns);
 		qstate_decohere(&lr->stored, l->wait_ns, l->t1_ns, l->t2_ns);
 		lr->plob = qstate_plob(lr->transmittance);
+		/* a photon crosses eta_fiber: half the link at a station */
+		lr->plob_segment = qstate_plob(lr->m.eta_fiber);
 
 		res->length_m += l->p.length_m;
 		eta_all = qprob_mul(eta_all, lr->transmittance);
 		rate[i] = qmodel_fix(lr->pair_rate);
-		if (lr->plob < res->plob_chain)
-			res->plob_chain = lr->plob;
-		bps = qmodel_fix(lr->plob) * l->p.attempt_rate_hz;
+		if (lr->plob_segment < res->plob_chain)
+			res->plob_chain = lr->plob_segment;
+		bps = qmodel_fix(lr->plob_segment) * l->p.attempt_rate_hz;
 		chain_bps = fmin(chain_bps, bps);
 
 		/* swap outcome Phi+: any outcome gives the same fidelity */

@@ -54,7 +54,11 @@ struct qmodel_path {
  * @transmittance: 10^(-atten L / 10) over the whole link length
  * @pair_rate: heralded pairs per second (qfix Hz)
  * @stored: the heralded state after @wait_ns on both qubits
- * @plob: PLOB bound of the link, -log2(1 - transmittance) bits per use
+ * @plob: repeaterless (PLOB) bound of the link's whole fiber with nothing
+ *        in between, -log2(1 - transmittance) bits per use
+ * @plob_segment: the bound with the link's midpoint station, if any, as a
+ *                relay: that of each half, -log2(1 - sqrt(transmittance))
+ *                (Pirandola 2019); @plob for direct transmission
  */
 struct qmodel_link_result {
 	struct qstate_link_model m;
@@ -62,6 +66,7 @@ struct qmodel_link_result {
 	qfix pair_rate;
 	struct qstate stored;
 	qfix plob;
+	qfix plob_segment;
 };
 
 /**
@@ -77,10 +82,13 @@ struct qmodel_link_result {
  * @qber_x: QBER of @final in X
  * @secret_fraction: BBM92 asymptotic secret fraction 1 - h(Qx) - h(Qz)
  * @key_rate_bps: @final_rate_hz * max(0, @secret_fraction)
- * @plob_direct: PLOB bound of one fiber over the whole path (bits/use)
+ * @plob_direct: repeaterless (PLOB) bound of one fiber over the whole path
+ *               (bits/use)
  * @plob_direct_bps: @plob_direct at the first link's attempt rate
- * @plob_chain: repeater-chain capacity, the smallest link PLOB (bits/use)
- * @plob_chain_bps: @plob_chain at the first link's attempt rate
+ * @plob_chain: bound of the chain with every node and midpoint station a
+ *              relay: the smallest segment bound (bits/use)
+ * @plob_chain_bps: the smallest segment bound times its link's attempt
+ *                  rate
  */
 struct qmodel_result {
 	struct qmodel_link_result link[QMODEL_MAX_LINKS];

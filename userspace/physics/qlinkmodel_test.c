@@ -105,6 +105,39 @@ TEST(attempt_period)
 			  qstate_attempt_period_ns(kv[i].rate, kv[i].herald));
 }
 
+/*
+ * Timing of a herald at 50 km (delay 245170 ns): a midpoint station
+ * answers after the delay (half the fiber out, half back) and both
+ * memories hold their qubit from the emission; direct transmission is
+ * acknowledged after two delays, and the receiver (end 1) stores the
+ * photon one delay after the emission.
+ */
+TEST(herald_and_storage_times)
+{
+	static const struct {
+		u8 scheme;
+		u64 herald, store1;
+	} kv[] = {
+		{ QSTATE_SINGLE_CLICK, 245170, 0 },
+		{ QSTATE_DOUBLE_CLICK, 245170, 0 },
+		{ QSTATE_DIRECT, 490340, 245170 },
+	};
+	struct qstate_link_params p;
+	struct qstate_link_model m;
+	size_t i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		qstate_link_params_init(&p);
+		p.scheme = kv[i].scheme;
+		p.length_m = 50000;
+		ASSERT_TRUE(qstate_link_compute(&p, &m));
+		EXPECT_EQ(245170, m.delay_ns);
+		EXPECT_EQ(kv[i].herald, m.herald_ns);
+		EXPECT_EQ(0, m.store_ns[0]);
+		EXPECT_EQ(kv[i].store1, m.store_ns[1]);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Heralding: reference                                                */
 /* ------------------------------------------------------------------ */

@@ -292,12 +292,121 @@ TEST(purify_sample_rate)
 	EXPECT_TRUE(fabs(ok - N * p) < 6 * sqrt(N * p * (1 - p)));
 }
 
+/* Pauli channel on one qubit: c'[k] = sum_p w[p] c[k o p] */
+static void ref_pauli(double c[4], const double w[4])
+{
+	double t[4] = { 0 };
+	int k, p;
+
+	for (k = 0; k < 4; k++)
+		for (p = 0; p < 4; p++)
+			t[k] += w[p] * c[rcomp(k, p)];
+	memcpy(c, t, sizeof(t));
+}
+
 /*
- * Decoherence of one qubit for dt with T1, T2, against lambda = e^(-dt/T)
- * depolarising then dephasing in double; grid over dt/T in [0, 10] and
- * random states and times. Also: lazy application in two steps equals one
- * step (bound 1e-15, a few units of 2^-62), and the state stays exactly
- * normalised.
+ * Pauli weights of the twirl of a channel given by Kraus operators: the
+ * diagonal of its chi matrix, w[P] = sum_K |Tr(P K)/2|^2 (I X Y Z order).
+ */
+static void ref_twirl_kraus(double w[4], const double complex (*k)[2][2],
+			    int nk)
+{
+	static const double complex pauli[4][2][2] = {
+		{ { 1, 0 }, { 0, 1 } },
+		{ { 0, 1 }, { 1, 0 } },
+		{ { 0, -I }, { I, 0 } },
+		{ { 1, 0 }, { 0, -1 } },
+	};
+	int p, i, a, b;
+
+	for (p = 0; p < 4; p++) {
+		w[p] = 0;
+		for (i = 0; i < nk; i++) {
+			double complex tr = 0;
+
+			for (a = 0; a < 2; a++)
+				for (b = 0; b < 2; b++)
+					tr += conj(pauli[p][b][a]) * k[i][b][a];
+			w[p] += cabs(tr / 2) * cabs(tr / 2);
+		}
+	}
+}
+
+/*
+ * The memory channel in double, from first principles: amplitude damping
+ * with gamma = 1 - e^(-dt/T1) (Kraus operators K0 = diag(1, sqrt(1 -
+ * gamma)), K1 = sqrt(gamma) |0><1|), Pauli-twirled through its chi matrix,
+ * then pure dephasing for 1/Tphi = 1/T2 - 1/(2 T1): Z with probability
+ * (1 - e^(-dt/Tphi))/2. t1 = 0: no damping; t2 = 0: no pure dephasing.
+ */
+static void ref_memory(double c[4], double dt, double t1, double t2)
+{
+	double gamma = t1 ? 1 - exp(-dt / t1) : 0, w[4], rate;
+	double complex k[2][2][2] = {
+		{ { 1, 0 }, { 0, sqrt(1 - gamma) } },
+		{ { 0, sqrt(gamma) }, { 0, 0 } },
+	};
+
+	ref_twirl_kraus(w, k, 2);
+	ref_pauli(c, w);
+	rate = (t2 ? 1 / t2 : 0) - (t1 && t2 ? 1 / (2 * t1) : 0);
+	ref_dephase(c, exp(-dt * rate));
+}
+
+/*
+ * The closed forms of Documentation/physics.rst: pX = pY = (1 - e)/4 and
+ * pZ = (1 + e - 2 sqrt e)/4 with e = e^(-dt/T1) are the twirl of amplitude
+ * damping (checked against the chi matrix, 1e-15), and a qubit's Pauli
+ * transfer factors after qstate_decohere() are e^(-dt/T1) on Z and
+ * e^(-dt/T2) on X and Y: the coherence decays with the total T2.
+ */
+TEST(decoherence_closed_forms)
+{
+	static const struct {
+		double dt, t1, t2;
+	} tab[] = {
+		{ 1e6, 1e6, 2e6 }, { 1e6, 1e6, 1e6 }, { 5e5, 1e6, 3e5 },
+		{ 3e6, 2e6, 0 }, { 1e5, 0, 4e5 }, { 2e7, 1e6, 1.5e6 },
+		{ 1, 1e9, 2e9 }, { 1e9, 1e9, 1e8 },
+	};
+	double maxerr = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
+		double dt = tab[i].dt, t1 = tab[i].t1, t2 = tab[i].t2;
+		double e = t1 ? exp(-dt / t1) : 1, lx, lz, w[4];
+		double complex k[2][2][2] = {
+			{ { 1, 0 }, { 0, sqrt(e) } },
+			{ { 0, sqrt(1 - e) }, { 0, 0 } },
+		};
+		struct qstate s;
+		double c[4];
+
+		ref_twirl_kraus(w, k, 2);
+		maxerr = fmax(maxerr, fabs(w[1] - (1 - e) / 4));
+		maxerr = fmax(maxerr, fabs(w[2] - (1 - e) / 4));
+		maxerr = fmax(maxerr, fabs(w[3] - (1 + e - 2 * sqrt(e)) / 4));
+
+		/* Phi+ -> c; <XX> = c0 + c1 - c2 - c3, <ZZ> = c0 - c1 - c2 + c3 */
+		qstate_init_werner(&s, QPROB_ONE, QSTATE_PHI_PLUS);
+		qstate_decohere(&s, (u64)dt, (u64)t1, (u64)t2);
+		for (int j = 0; j < 4; j++)
+			c[j] = qref_prob(s.c[j]);
+		lx = c[0] + c[1] - c[2] - c[3];
+		lz = c[0] - c[1] - c[2] + c[3];
+		maxerr = fmax(maxerr, fabs(lz - e));
+		maxerr = fmax(maxerr, fabs(lx - exp(-dt / (t2 ? t2 : 2 * t1))));
+	}
+	qref_note("decoherence closed forms: max abs err %.3e", maxerr);
+	EXPECT_TRUE(maxerr <= QREF_TOL);
+}
+
+/*
+ * Decoherence of one qubit for dt with T1, T2 (T2 <= 2 T1), against
+ * ref_memory() in double; grid over dt/T1 in [0, 10] and random states
+ * and times, T1 or T2 unset at times. Also: lazy application in two steps
+ * equals one step (bound 1e-15, a few units of 2^-62), the state stays
+ * exactly normalised, and an unphysical T2 > 2 T1 still gives a state.
  */
 TEST(decoherence_vs_double)
 {
@@ -309,25 +418,33 @@ TEST(decoherence_vs_double)
 		struct qstate s, s2;
 		struct dstate d;
 		u64 t1 = (u64)qref_logrange(&st, 1e3, 1e12);
-		u64 t2 = (u64)qref_logrange(&st, 1e3, 1e12);
+		u64 t2 = (u64)qref_logrange(&st, 1e2, 2.0 * t1);
 		u64 dt = i <= 1000 ? (u64)(t1 * (i / 100.0)) :
 			 (u64)(t1 * qref_logrange(&st, 1e-6, 20));
 
 		if (i % 7 == 0)
-			t2 = 0;		/* no dephasing */
+			t2 = 0;		/* no pure dephasing */
+		else if (i % 11 == 0)
+			t1 = 0;		/* dephasing only */
 		rand_state(&st, &s);
 		dget(&d, &s);
 		s2 = s;
 		qstate_decohere(&s, dt, t1, t2);
-		ref_depol(d.c, exp(-(double)dt / t1));
-		if (t2)
-			ref_dephase(d.c, exp(-(double)dt / t2));
-		qref_err_add(&e, max_diff(&s, d.c), 0, (double)dt / t1);
+		ref_memory(d.c, dt, t1, t2);
+		qref_err_add(&e, max_diff(&s, d.c), 0,
+			     (double)dt / (t1 ? t1 : t2));
 		bad += !exact_norm(&s);
 
 		qstate_decohere(&s2, dt / 2, t1, t2);
 		qstate_decohere(&s2, dt - dt / 2, t1, t2);
 		qref_err_add(&lazy, max_diff(&s2, d.c), max_diff(&s, d.c), 0);
+
+		/* T2 beyond 2 T1: capped, never a negative weight */
+		if (t1 && i % 5 == 0) {
+			s2 = s;
+			qstate_decohere(&s2, dt, t1, 4 * t1 + 1);
+			bad += !exact_norm(&s2);
+		}
 	}
 	qref_note("decoherence: max abs err %.3e (bound %.0e); two steps vs one: %.3e",
 		  e.max, QREF_TOL, lazy.max);
@@ -518,6 +635,21 @@ static double ref_dejmps(const double c1[4], const double c2[4], double flip,
 	return n;
 }
 
+/*
+ * Two-qubit depolarising at the nodes' gates: with probability G the
+ * inputs are I/16, which passes the check with 1/2 and leaves I/4. @out
+ * (normalised, success @n) becomes the mixture; returns its success.
+ */
+static double ref_gate_mix(double out[4], double n, double gg)
+{
+	double m = (1 - gg) * n + gg / 2;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		out[k] = ((1 - gg) * n * out[k] + gg / 8) / m;
+	return m;
+}
+
 /* BBPSSW closed form (Bennett et al. 1996) on Werner fidelities */
 static double ref_bbpssw(double f1, double f2, double *fout)
 {
@@ -585,9 +717,13 @@ TEST(purify_known_values)
 
 /*
  * Random pairs (any frames, any nominal states), with and without gate
- * depolarising and readout errors, against ref_dejmps()/ref_bbpssw() on
- * the inputs relative to their nominal states; bound 1e-6 on every
- * output coefficient and on the success probability.
+ * two-qubit gate depolarising and readout errors at each node (the same
+ * or different at the two), against ref_dejmps()/ref_bbpssw() on the
+ * inputs relative to their nominal states, mixed with the I/16 the gates
+ * leave with G = 1 - (1 - g_A)(1 - g_B): unnormalised outputs times
+ * (1 - G) plus G/8, success (1 - G) N + G/2; the parity misread with
+ * e_A (1 - e_B) + e_B (1 - e_A). Bound 1e-6 on every output coefficient
+ * and on the success probability.
  */
 TEST(purify_vs_double)
 {
@@ -601,29 +737,41 @@ TEST(purify_vs_double)
 					 QSTATE_PURIFY_DEJMPS,
 			.gate_depol = qref_toprob(i & 2 ? qref_unif(&st) * 0.1 : 0),
 			.readout_err = qref_toprob(i & 4 ? qref_unif(&st) * 0.1 : 0),
+			.gate_depol_b = QSTATE_PURIFY_SAME,
+			.readout_err_b = QSTATE_PURIFY_SAME,
 		};
 		struct qstate a, b, out;
 		struct dstate da, db;
-		double e1[4], e2[4], want[4], n, g, er, fo;
+		double e1[4], e2[4], want[4], n, ga, gb, gg, ea, eb, er, fo;
 		int k;
 
+		/* every eighth step node B differs from node A */
+		if (i % 8 >= 6) {
+			prm.gate_depol_b = qref_toprob(qref_unif(&st) * 0.1);
+			prm.readout_err_b = qref_toprob(qref_unif(&st) * 0.1);
+		}
 		rand_state(&st, &a);
 		rand_state(&st, &b);
 		dget(&da, &a);
 		dget(&db, &b);
-		g = qref_prob(prm.gate_depol);
-		er = qref_prob(prm.readout_err);
-		ref_depol(da.c, 1 - g);
-		ref_depol(db.c, 1 - g);
+		ga = qref_prob(prm.gate_depol);
+		ea = qref_prob(prm.readout_err);
+		gb = prm.gate_depol_b == QSTATE_PURIFY_SAME ? ga :
+		     qref_prob(prm.gate_depol_b);
+		eb = prm.readout_err_b == QSTATE_PURIFY_SAME ? ea :
+		     qref_prob(prm.readout_err_b);
+		gg = 1 - (1 - ga) * (1 - gb);
+		er = ea * (1 - eb) + eb * (1 - ea);
 		/* relative to the nominal states */
 		for (k = 0; k < 4; k++) {
 			e1[k] = da.c[rcomp(k, da.bell)];
 			e2[k] = db.c[rcomp(k, db.bell)];
 		}
-		if (prm.proto == QSTATE_PURIFY_BBPSSW && !prm.readout_err) {
+		if (prm.proto == QSTATE_PURIFY_BBPSSW && er == 0) {
 			n = ref_bbpssw(e1[0], e2[0], &fo);
 			want[0] = fo;
 			want[1] = want[2] = want[3] = (1 - fo) / 3;
+			n = ref_gate_mix(want, n, gg);
 		} else if (prm.proto == QSTATE_PURIFY_BBPSSW) {
 			/* twirled inputs through the plain CNOT: no rotation */
 			double t1[4], t2[4], ev[4];
@@ -633,11 +781,13 @@ TEST(purify_vs_double)
 				t2[k] = k ? (1 - e2[0]) / 3 : e2[0];
 			}
 			/* ref_dejmps swaps Psi-/Phi-; for Werner no-op */
-			n = ref_dejmps(t1, t2, 2 * er * (1 - er), ev);
+			n = ref_dejmps(t1, t2, er, ev);
+			n = ref_gate_mix(ev, n, gg);
 			want[0] = ev[0];
 			want[1] = want[2] = want[3] = (1 - ev[0]) / 3;
 		} else {
-			n = ref_dejmps(e1, e2, 2 * er * (1 - er), want);
+			n = ref_dejmps(e1, e2, er, want);
+			n = ref_gate_mix(want, n, gg);
 		}
 		/* back to absolute labels in a's frame */
 		for (k = 0; k < 4; k++)

@@ -1,22 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qnetctl node: this netns's node address and node totals.
+ * qnetctl node: this netns's node address, its parameters (the node's own
+ * Bell-state measurement, gates and readout) and node totals.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <linux/genetlink.h>
 
 #include "qnetctl.h"
 
+/* Node parameters (QNET_NODE_A_*), as link.c's table of link parameters. */
+static const struct {
+	const char	*keyword;	/* command line and text output */
+	const char	*json;		/* JSON key: the unit is in the name */
+	uint16_t	attr;
+} qn_node_params[] = {
+	{ "bsm-eff", "bsm_eff_ppm", QNET_NODE_A_BSM_EFF_PPM },
+	{ "gate-err", "gate_err_ppm", QNET_NODE_A_GATE_ERR_PPM },
+	{ "readout-err", "readout_err_ppm", QNET_NODE_A_READOUT_ERR_PPM },
+};
+
+static const enum mnl_attr_data_type node_params_policy[QNET_NODE_A_MAX + 1] = {
+	[QNET_NODE_A_BSM_EFF_PPM]	= MNL_TYPE_U32,
+	[QNET_NODE_A_GATE_ERR_PPM]	= MNL_TYPE_U32,
+	[QNET_NODE_A_READOUT_ERR_PPM]	= MNL_TYPE_U32,
+};
+
 static int node_help(struct qn *q)
 {
 	printf("Usage: %s node show\n"
-	       "       %s node set addr ADDR\n"
+	       "       %s node set [ addr ADDR ] [ bsm-eff PROB ] [ gate-err PROB ]\n"
+	       "                   [ readout-err PROB ]\n"
 	       "where  ADDR := { a decimal number | a dotted quad }, not 0\n"
+	       "       PROB := { 0..1 | N%% }\n"
+	       "bsm-eff: Bell-state measurement success (default 1); gate-err: two-qubit\n"
+	       "gate depolarising (0); readout-err: bit misread, at most 0.5 (0).\n"
 	       "With -s, show adds the node's counters.\n",
 	       q->prog, q->prog);
+	return 0;
+}
+
+int qn_node_params_print(const struct nlattr *nest)
+{
+	const struct nlattr *tb[QNET_NODE_A_MAX + 1] = {};
+	char fmt[32];
+	size_t i;
+
+	if (qn_parse_nested(nest, node_params_policy, QNET_NODE_A_MAX, tb))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(qn_node_params); i++) {
+		if (!tb[qn_node_params[i].attr])
+			continue;
+		snprintf(fmt, sizeof(fmt), " %s %%s", qn_node_params[i].keyword);
+		print_unit(qn_node_params[i].json, fmt, QN_UNIT_PROB,
+			   mnl_attr_get_u32(tb[qn_node_params[i].attr]));
+	}
 	return 0;
 }
 
@@ -31,6 +72,9 @@ static int node_show_cb(const struct nlmsghdr *nlh, void *data)
 	open_json_object(NULL);
 	print_u64(PRINT_ANY, "addr", "addr %" PRIu64,
 		  tb[QNET_A_NODE_ADDR] ? mnl_attr_get_u32(tb[QNET_A_NODE_ADDR]) : 0);
+	if (tb[QNET_A_NODE_PARAMS] &&
+	    qn_node_params_print(tb[QNET_A_NODE_PARAMS]))
+		return MNL_CB_ERROR;
 	if (q->stats && tb[QNET_A_NODE_STATS]) {
 		print_nl(4);
 		if (qn_stats_print(tb[QNET_A_NODE_STATS], 4))
@@ -64,11 +108,15 @@ static int node_show(struct qn *q)
 
 static int node_set(struct qn *q)
 {
+	uint64_t val[ARRAY_SIZE(qn_node_params)];
+	bool set[ARRAY_SIZE(qn_node_params)] = {};
+	bool have_addr = false, have_params = false;
 	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 	const char *arg;
 	struct qn_sock *s;
 	uint32_t addr;
-	bool have_addr = false;
+	size_t i;
 	int err;
 
 	while (!qn_no_arg(q)) {
@@ -80,17 +128,43 @@ static int node_set(struct qn *q)
 			if (err)
 				return err;
 			have_addr = true;
-		} else {
-			return qn_err("unknown node parameter \"%s\"", qn_argv(q));
+			continue;
 		}
+		for (i = 0; i < ARRAY_SIZE(qn_node_params); i++)
+			if (!strcmp(qn_argv(q), qn_node_params[i].keyword))
+				break;
+		if (i == ARRAY_SIZE(qn_node_params))
+			return qn_err("unknown node parameter \"%s\"", qn_argv(q));
+		qn_arg_inc(q);
+		if (set[i])
+			return qn_err("duplicate node parameter \"%s\"",
+				      qn_node_params[i].keyword);
+		arg = qn_arg_value(q, qn_node_params[i].keyword);
+		if (!arg)
+			return -EINVAL;
+		/* the kernel checks each one's range and names it */
+		err = qn_get_unit(arg, QN_UNIT_PROB, UINT32_MAX, &val[i]);
+		if (err)
+			return err;
+		set[i] = true;
+		have_params = true;
 	}
-	if (!have_addr)
+	if (!have_addr && !have_params)
 		return qn_err("nothing to set, try \"%s node help\"", q->prog);
 	s = qn_genl(q);
 	if (!s)
 		return -ENOENT;
 	nlh = qn_genl_prepare(s, QNET_CMD_NODE_SET, 0);
-	mnl_attr_put_u32(nlh, QNET_A_NODE_ADDR, addr);
+	if (have_addr)
+		mnl_attr_put_u32(nlh, QNET_A_NODE_ADDR, addr);
+	if (have_params) {
+		nest = mnl_attr_nest_start(nlh, QNET_A_NODE_PARAMS);
+		for (i = 0; i < ARRAY_SIZE(qn_node_params); i++)
+			if (set[i])
+				mnl_attr_put_u32(nlh, qn_node_params[i].attr,
+						 (uint32_t)val[i]);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	return qn_request(s, nlh, NULL, NULL);
 }
 

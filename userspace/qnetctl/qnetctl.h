@@ -91,6 +91,8 @@ int qn_stats_print(const struct nlattr *nest, int indent);
 int qn_stats_print_as(const char *key, const struct nlattr *nest, int indent);
 /* The node's network-layer counters, QNET_A_NET_STATS. */
 int qn_net_stats_print(const struct nlattr *nest, int indent);
+/* QNET_A_NODE_PARAMS as " bsm-eff 1 gate-err 0 readout-err 0" (node.c) */
+int qn_node_params_print(const struct nlattr *nest);
 
 /* Policy of the top-level attributes, for qn_parse_attrs(). */
 extern const enum mnl_attr_data_type qnet_attr_policy[QNET_A_MAX + 1];

@@ -255,6 +255,10 @@ static int stats_show_cb(const struct nlmsghdr *nlh, void *data)
 	} else {
 		print_string(PRINT_FP, NULL, "%s:", "node");
 		nest = tb[QNET_A_NODE_STATS];
+		/* what the node's swap and purification counts depend on */
+		if (tb[QNET_A_NODE_PARAMS] &&
+		    qn_node_params_print(tb[QNET_A_NODE_PARAMS]))
+			return MNL_CB_ERROR;
 	}
 	if (tb[QNET_A_IFINDEX])
 		print_u64(PRINT_JSON, "ifindex", NULL,

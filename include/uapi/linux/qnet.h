@@ -150,7 +150,7 @@ struct qnet_sock_stats {
 enum qnet_cmd {
 	QNET_CMD_UNSPEC,
 	QNET_CMD_NODE_GET,	/* do: node address and node totals */
-	QNET_CMD_NODE_SET,	/* do: QNET_A_NODE_ADDR */
+	QNET_CMD_NODE_SET,	/* do: QNET_A_NODE_ADDR and/or _PARAMS */
 	QNET_CMD_LINK_GET,	/* do (QNET_A_IFINDEX) and dump */
 	QNET_CMD_LINK_SET,	/* do: QNET_A_IFINDEX + QNET_A_LINK_PARAMS */
 	QNET_CMD_ROUTE_GET,	/* do (QNET_A_ROUTE_DST) and dump */
@@ -187,6 +187,7 @@ enum qnet_attr {
 	QNET_A_BELL_STATE,	/* u8: enum qnet_bell_state, events */
 	QNET_A_EXPIRE_CAUSE,	/* u8: enum qnet_expire_cause, events */
 	QNET_A_NET_STATS,	/* nest: enum qnet_stats_attr, network layer */
+	QNET_A_NODE_PARAMS,	/* nest: enum qnet_node_attr */
 
 	__QNET_A_MAX,
 	QNET_A_MAX = __QNET_A_MAX - 1
@@ -243,6 +244,20 @@ enum qnet_link_attr {
 
 	__QNET_LINK_A_MAX,
 	QNET_LINK_A_MAX = __QNET_LINK_A_MAX - 1
+};
+
+/*
+ * Node parameters: the node's own hardware, used when it swaps and
+ * purifies. All readable, all settable; the defaults are perfect.
+ */
+enum qnet_node_attr {
+	QNET_NODE_A_UNSPEC,
+	QNET_NODE_A_BSM_EFF_PPM,	/* u32, 1 .. 10^6: BSM success (10^6) */
+	QNET_NODE_A_GATE_ERR_PPM,	/* u32, 0 .. 10^6: two-qubit depolarising (0) */
+	QNET_NODE_A_READOUT_ERR_PPM,	/* u32, 0 .. 500000: bit flip per readout (0) */
+
+	__QNET_NODE_A_MAX,
+	QNET_NODE_A_MAX = __QNET_NODE_A_MAX - 1
 };
 
 /* Counters, u64 unless marked; the same numbers as sysfs. */
