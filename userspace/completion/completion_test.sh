@@ -71,6 +71,9 @@ check _qnetctl "dev" qnetctl stats show ""
 check _qnetctl "addr" qnetctl node set ""
 check _qnetctl "dejmps bbpssw" qnetctl model link hops 2 proto ""
 check _qnetctl "hops" qnetctl model link length 25km ho
+check _qnetctl "predict proto purify" qnetctl model p
+check _qnetctl "scheme seed slots source-fidelity" qnetctl model predict -n 100 s
+check _qnetctl "min-fidelity" qnetctl model predict hops 2 mi
 
 check _qnet_topo "up down routes gen -h --help" qnet-topo ""
 check _qnet_topo "chain star grid" qnet-topo gen ""
