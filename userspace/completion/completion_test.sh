@@ -73,6 +73,9 @@ check _qnetctl "" qnetctl node set bsm-eff ""
 check _qnetctl "gate-err" qnetctl node set bsm-eff 50% g
 check _qnetctl "dejmps bbpssw" qnetctl model link hops 2 proto ""
 check _qnetctl "hops" qnetctl model link length 25km ho
+check _qnetctl "predict proto purify" qnetctl model p
+check _qnetctl "scheme seed slots source-fidelity" qnetctl model predict -n 100 s
+check _qnetctl "min-fidelity" qnetctl model predict hops 2 mi
 
 check _qnet_topo "up down routes gen -h --help" qnet-topo ""
 check _qnet_topo "chain star grid" qnet-topo gen ""

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "qmodel.h"
+#include "qmodel_out.h"
 #include "units.h"
 
 /* "qnet-model", or "qnetctl model" when qnetctl runs the same code */
@@ -99,7 +100,7 @@ static void json_key(const char *key)
 		printf(out.pretty ? "\"%s\": " : "\"%s\":", key);
 }
 
-static void open_obj(const char *key, char brace, const char *title, ...)
+void qmo_open(const char *key, char brace, const char *title, ...)
 {
 	va_list ap;
 
@@ -118,7 +119,7 @@ static void open_obj(const char *key, char brace, const char *title, ...)
 	putchar('\n');
 }
 
-static void close_obj(char brace)
+void qmo_close(char brace)
 {
 	if (!out.json)
 		return;
@@ -128,7 +129,20 @@ static void close_obj(char brace)
 	out.first = 0;
 }
 
-static void field_num(const char *key, double v, const char *unit)
+void qmo_begin(int json, int pretty)
+{
+	memset(&out, 0, sizeof(out));
+	out.json = json || pretty;
+	out.pretty = pretty;
+	out.first = 1;
+}
+
+int qmo_json(void)
+{
+	return out.json;
+}
+
+void qmo_num(const char *key, double v, const char *unit)
 {
 	if (out.json) {
 		json_key(key);
@@ -139,7 +153,7 @@ static void field_num(const char *key, double v, const char *unit)
 	}
 }
 
-static void field_u64(const char *key, unsigned long long v, const char *unit)
+void qmo_u64(const char *key, unsigned long long v, const char *unit)
 {
 	if (out.json) {
 		json_key(key);
@@ -150,7 +164,7 @@ static void field_u64(const char *key, unsigned long long v, const char *unit)
 	}
 }
 
-static void field_str(const char *key, const char *s)
+void qmo_str(const char *key, const char *s)
 {
 	if (out.json) {
 		json_key(key);
@@ -171,73 +185,73 @@ static void print_result(const struct qmodel_path *path,
 	unsigned int i;
 
 	if (out.json)
-		open_obj(NULL, '{', NULL);
-	open_obj("links", '[', NULL);
+		qmo_open(NULL, '{', NULL);
+	qmo_open("links", '[', NULL);
 	for (i = 0; i < path->nlinks; i++) {
 		const struct qmodel_link *l = &path->link[i];
 		const struct qmodel_link_result *lr = &res->link[i];
 
-		open_obj(NULL, '{', "link %u: %s, %u m, %g dB/km", i + 1,
+		qmo_open(NULL, '{', "link %u: %s, %u m, %g dB/km", i + 1,
 			 scheme_names[l->p.scheme], l->p.length_m,
 			 l->p.atten_mdb_km / 1000.0);
-		field_str("scheme", scheme_names[l->p.scheme]);
-		field_u64("length_m", l->p.length_m, "m");
-		field_u64("atten_mdb_km", l->p.atten_mdb_km, "mdB/km");
-		field_num("transmittance", qmodel_prob(lr->transmittance), NULL);
-		field_num("eta", qmodel_prob(lr->m.eta), NULL);
-		field_num("p_dark", qmodel_prob(lr->m.p_dark), NULL);
-		field_num("p_attempt", qmodel_prob(lr->m.p_success), NULL);
-		field_u64("attempt_period_ns", lr->m.period_ns, "ns");
-		field_u64("herald_delay_ns", lr->m.herald_ns, "ns");
-		field_num("pair_rate_hz", qmodel_fix(lr->pair_rate), "Hz");
-		field_str("bell_state", bell_names[lr->m.state.bell]);
-		field_num("fidelity_herald",
+		qmo_str("scheme", scheme_names[l->p.scheme]);
+		qmo_u64("length_m", l->p.length_m, "m");
+		qmo_u64("atten_mdb_km", l->p.atten_mdb_km, "mdB/km");
+		qmo_num("transmittance", qmodel_prob(lr->transmittance), NULL);
+		qmo_num("eta", qmodel_prob(lr->m.eta), NULL);
+		qmo_num("p_dark", qmodel_prob(lr->m.p_dark), NULL);
+		qmo_num("p_attempt", qmodel_prob(lr->m.p_success), NULL);
+		qmo_u64("attempt_period_ns", lr->m.period_ns, "ns");
+		qmo_u64("herald_delay_ns", lr->m.herald_ns, "ns");
+		qmo_num("pair_rate_hz", qmodel_fix(lr->pair_rate), "Hz");
+		qmo_str("bell_state", bell_names[lr->m.state.bell]);
+		qmo_num("fidelity_herald",
 			  qmodel_prob(qstate_fidelity(&lr->m.state)), NULL);
-		field_u64("wait_ns", l->wait_ns, "ns");
-		field_num("fidelity_wait",
+		qmo_u64("wait_ns", l->wait_ns, "ns");
+		qmo_num("fidelity_wait",
 			  qmodel_prob(qstate_fidelity(&lr->stored)), NULL);
-		field_num("plob_repeaterless_bits_per_use",
+		qmo_num("plob_repeaterless_bits_per_use",
 			  qmodel_fix(lr->plob), "bit");
-		field_num("plob_segments_bits_per_use",
+		qmo_num("plob_segments_bits_per_use",
 			  qmodel_fix(lr->plob_segment), "bit");
-		close_obj('}');
+		qmo_close('}');
 	}
-	close_obj(']');
+	qmo_close(']');
 
-	open_obj("path", '{', "path: %u link%s, %llu m, swap-asap",
+	qmo_open("path", '{', "path: %u link%s, %llu m, swap-asap",
 		 path->nlinks, path->nlinks == 1 ? "" : "s",
 		 (unsigned long long)res->length_m);
-	field_u64("links", path->nlinks, NULL);
-	field_u64("length_m", res->length_m, "m");
-	field_num("fidelity_e2e", qmodel_prob(qstate_fidelity(&res->e2e)),
+	qmo_u64("links", path->nlinks, NULL);
+	qmo_u64("length_m", res->length_m, "m");
+	qmo_num("fidelity_e2e", qmodel_prob(qstate_fidelity(&res->e2e)),
 		  NULL);
-	field_num("rate_e2e_hz", res->e2e_rate_hz, "Hz");
-	field_u64("purify_rounds", path->purify_rounds, NULL);
+	qmo_num("rate_e2e_hz", res->e2e_rate_hz, "Hz");
+	qmo_u64("purify_rounds", path->purify_rounds, NULL);
 	if (path->purify_rounds) {
-		field_str("purify_protocol",
+		qmo_str("purify_protocol",
 			  path->purify.proto == QSTATE_PURIFY_BBPSSW ?
 			  "bbpssw" : "dejmps");
-		field_num("purify_success", qmodel_prob(res->purify_success),
+		qmo_num("purify_success", qmodel_prob(res->purify_success),
 			  NULL);
 	}
-	field_str("bell_state", bell_names[res->final.bell]);
-	field_num("fidelity", qmodel_prob(qstate_fidelity(&res->final)),
+	qmo_str("bell_state", bell_names[res->final.bell]);
+	qmo_num("fidelity", qmodel_prob(qstate_fidelity(&res->final)),
 		  NULL);
-	field_num("rate_hz", res->final_rate_hz, "Hz");
-	field_num("qber_z", qmodel_prob(res->qber_z), NULL);
-	field_num("qber_x", qmodel_prob(res->qber_x), NULL);
-	field_num("secret_fraction", qmodel_fix(res->secret_fraction), NULL);
-	field_num("key_rate_bps", res->key_rate_bps, "bit/s");
+	qmo_num("rate_hz", res->final_rate_hz, "Hz");
+	qmo_num("qber_z", qmodel_prob(res->qber_z), NULL);
+	qmo_num("qber_x", qmodel_prob(res->qber_x), NULL);
+	qmo_num("secret_fraction", qmodel_fix(res->secret_fraction), NULL);
+	qmo_num("key_rate_bps", res->key_rate_bps, "bit/s");
 	/* one fiber over the path, and the chain of relays (segments) */
-	field_num("plob_path_repeaterless_bits_per_use",
+	qmo_num("plob_path_repeaterless_bits_per_use",
 		  qmodel_fix(res->plob_direct), "bit");
-	field_num("plob_path_repeaterless_bps", res->plob_direct_bps, "bit/s");
-	field_num("plob_path_segments_bits_per_use",
+	qmo_num("plob_path_repeaterless_bps", res->plob_direct_bps, "bit/s");
+	qmo_num("plob_path_segments_bits_per_use",
 		  qmodel_fix(res->plob_chain), "bit");
-	field_num("plob_path_segments_bps", res->plob_chain_bps, "bit/s");
-	close_obj('}');
+	qmo_num("plob_path_segments_bps", res->plob_chain_bps, "bit/s");
+	qmo_close('}');
 	if (out.json) {
-		close_obj('}');
+		qmo_close('}');
 		putchar('\n');
 	}
 }
@@ -393,6 +407,11 @@ int qmodel_main(int argc, char **argv)
 			   !strcmp(a, "help")) {
 			usage(stdout);
 			return 0;
+		} else if ((!strcmp(a, "predict") || !strcmp(a, "chain")) &&
+			   !nlinks) {
+			/* the request's prediction: its own grammar */
+			return qmodel_predict_main(argc - i - 1, argv + i + 1,
+						   prog, out.json, out.pretty);
 		} else if (!strcmp(a, "link")) {
 			if (nlinks == QMODEL_MAX_LINKS) {
 				fprintf(stderr, "%s: at most %d links\n", prog,

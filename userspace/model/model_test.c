@@ -164,4 +164,117 @@ TEST(model_cli)
 	EXPECT_EQ(0, system("./qnet-model link length 25km alpha 5% hops 3 purify 2 >/dev/null"));
 }
 
+/*
+ * predict, one link: the closed forms (Documentation/model.rst): the
+ * n-th pair at (n / p - 1) periods + the herald delay on average; with
+ * no memory decay the head's fidelity is the heralded one, in ppm as the
+ * records have it; with T2 both qubits have decayed since the emission,
+ * a herald delay before the head delivers, and the tail's a delay more.
+ */
+TEST(predict_one_link_closed_form)
+{
+	const char *args = "predict -n 200 t2 100ms";
+	double p, period, herald, rate, fid, fh, tail;
+
+	ASSERT_EQ(0, model_value(args, "p_attempt", &p));
+	ASSERT_EQ(0, model_value(args, "attempt_period_ns", &period));
+	ASSERT_EQ(0, model_value(args, "herald_delay_ns", &herald));
+	ASSERT_EQ(0, model_value(args, "rate_hz", &rate));
+	ASSERT_EQ(0, model_value(args, "fidelity", &fid));
+	ASSERT_EQ(0, model_value(args, "fidelity_herald", &fh));
+	ASSERT_EQ(0, model_value(args, "fidelity_tail", &tail));
+	EXPECT_LT(fabs(rate / (200 / ((200 / p - 1) * period + herald) * 1e9) -
+		       1), 1e-9);
+	EXPECT_LT(fid, fh);
+	/* the tail's qubit waited one delay more */
+	EXPECT_LT(tail, fid);
+
+	args = "predict -n 200 t2 0";
+	ASSERT_EQ(0, model_value(args, "fidelity", &fid));
+	ASSERT_EQ(0, model_value(args, "fidelity_herald", &fh));
+	ASSERT_EQ(0, model_value(args, "fidelity_tail", &tail));
+	EXPECT_LT(fabs(fid - round(fh * 1e6) / 1e6), 1e-9);
+	EXPECT_LT(fabs(tail - fid), 1e-9);
+}
+
+/*
+ * The Monte Carlo replays the protocol; where the closed form exists it
+ * must agree with it: the rate within 4 of its standard errors, the
+ * fidelities exactly (every pair waits the same).
+ */
+TEST(predict_monte_carlo_meets_closed_form)
+{
+	static const char *const links[] = {
+		"t2 100ms", "scheme double-click length 10km t2 10ms",
+		"scheme direct length 2km source-fidelity 95%",
+	};
+	char exact[256], mc[256];
+	double r_e, r_m, se, f_e, f_m, t_e, t_m;
+	size_t i;
+
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(exact, sizeof(exact), "predict -n 100 %s", links[i]);
+		snprintf(mc, sizeof(mc), "predict -n 100 -r 400 -s 3 -m %s",
+			 links[i]);
+		ASSERT_EQ(0, model_value(exact, "rate_hz", &r_e));
+		ASSERT_EQ(0, model_value(mc, "rate_hz", &r_m));
+		ASSERT_EQ(0, model_value(mc, "rate_se_hz", &se));
+		ASSERT_EQ(0, model_value(exact, "fidelity", &f_e));
+		ASSERT_EQ(0, model_value(mc, "fidelity", &f_m));
+		ASSERT_EQ(0, model_value(exact, "fidelity_tail", &t_e));
+		ASSERT_EQ(0, model_value(mc, "fidelity_tail", &t_m));
+		EXPECT_GT(se, 0);
+		EXPECT_LE(fabs(r_e - r_m), 4 * se) {
+			TH_LOG("%s: exact %g, Monte Carlo %g +- %g", links[i],
+			       r_e, r_m, se);
+		}
+		EXPECT_LT(fabs(f_e - f_m), 1e-9);
+		EXPECT_LT(fabs(t_e - t_m), 1e-9);
+	}
+}
+
+/*
+ * A chain without memory decay delivers one fidelity, whatever the
+ * waits; a chain is slower than one of its links; the same seed repeats.
+ */
+TEST(predict_chain)
+{
+	double f, sd, r1, r3, a, b;
+
+	ASSERT_EQ(0, model_value("predict -n 50 t2 0 hops 3", "fidelity", &f));
+	ASSERT_EQ(0, model_value("predict -n 50 t2 0 hops 3", "fidelity_sd",
+				 &sd));
+	EXPECT_EQ(0, sd);
+	ASSERT_EQ(0, model_value("predict -n 50", "rate_hz", &r1));
+	ASSERT_EQ(0, model_value("predict -n 50 hops 3", "rate_hz", &r3));
+	EXPECT_LT(r3, r1);
+	ASSERT_EQ(0, model_value("predict -n 50 -s 9 hops 2 t2 10ms",
+				 "fidelity", &a));
+	ASSERT_EQ(0, model_value("predict -n 50 -s 9 hops 2 t2 10ms",
+				 "fidelity", &b));
+	EXPECT_EQ(a, b);
+}
+
+/* predict takes qnetctl link's words and units, and refuses the rest. */
+TEST(predict_cli)
+{
+	double v;
+
+	EXPECT_EQ(0, model_value("predict -n 10 length 25km atten 0.2dB/km rate 1MHz efficiency 90% dark 10Hz t2 100ms cutoff 5ms slots 2 seed 7 time-scale 0",
+				 "efficiency_ppm", &v));
+	EXPECT_EQ(900000, v);
+	EXPECT_NE(0, model_value("predict eff 0.9 2>/dev/null", "rate_hz", &v));
+	EXPECT_NE(0, model_value("predict continuous on 2>/dev/null", "rate_hz",
+				 &v));
+	EXPECT_NE(0, model_value("predict link link link hops 2 2>/dev/null",
+				 "rate_hz", &v));
+	EXPECT_NE(0, model_value("predict scheme single-click alpha 0 2>/dev/null",
+				 "rate_hz", &v));
+	/* one link of 0.9 can never give 0.99: said, not looped on */
+	EXPECT_NE(0, model_value("predict min-fidelity 0.99 2>/dev/null",
+				 "rate_hz", &v));
+	EXPECT_NE(0, model_value("predict hops 2 min-fidelity 0.99 2>/dev/null",
+				 "rate_hz", &v));
+}
+
 TEST_HARNESS_MAIN

@@ -126,4 +126,12 @@ double qmodel_prob(qprob p);
  */
 int qmodel_main(int argc, char **argv);
 
+/*
+ * `qnet-model predict ...` (predict.c): @argv after the word "predict";
+ * @prog names the tool, @json and @pretty are the flags seen before it.
+ * Returns the exit status.
+ */
+int qmodel_predict_main(int argc, char **argv, const char *prog, int json,
+			int pretty);
+
 #endif /* _QNET_QMODEL_H */

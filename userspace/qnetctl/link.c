@@ -3,10 +3,11 @@
  * qnetctl link: create and delete qlink pairs (rtnetlink, like veth) and
  * read and set their physical parameters (generic netlink).
  *
- * One table, qn_link_params, names every parameter once: its keyword on
- * the command line and in text output, its JSON key, its attribute and
- * its unit. Parsing `set` and printing `show` both walk it, so what show
- * prints can be pasted back into set.
+ * One table, qn_link_params (link_params.c), names every parameter once:
+ * its keyword on the command line and in text output, its JSON key, its
+ * attribute, its unit and the kernel's default. Parsing `set` and
+ * printing `show` both walk it, so what show prints can be pasted back
+ * into set; `qnet-model predict` takes the same table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,43 +24,14 @@
 #include <linux/rtnetlink.h>
 
 #include "qnetctl.h"
+#include "link_params.h"
 
 #define QLINK_KIND	"qlink"
 
-struct qn_link_param {
-	const char	*keyword;	/* command line and text output */
-	const char	*json;		/* JSON key: the unit is in the name */
-	uint16_t	attr;		/* QNET_LINK_A_* */
-	enum qn_unit	unit;
-	uint8_t		width;		/* bytes on the wire: 1, 4 or 8 */
-};
-
-static const struct qn_link_param qn_link_params[] = {
-	{ "length", "length_m", QNET_LINK_A_LENGTH_M, QN_UNIT_LENGTH, 4 },
-	{ "atten", "atten_mdb_km", QNET_LINK_A_ATTEN_MDB_KM, QN_UNIT_ATTEN, 4 },
-	{ "index", "index_milli", QNET_LINK_A_INDEX_MILLI, QN_UNIT_INDEX, 4 },
-	{ "rate", "attempt_rate_hz", QNET_LINK_A_ATTEMPT_RATE_HZ, QN_UNIT_FREQ, 4 },
-	{ "scheme", "scheme", QNET_LINK_A_SCHEME, QN_UNIT_SCHEME, 1 },
-	{ "alpha", "alpha_ppm", QNET_LINK_A_ALPHA_PPM, QN_UNIT_PROB, 4 },
-	{ "source-fidelity", "source_fidelity_ppm", QNET_LINK_A_SOURCE_FID_PPM,
-	  QN_UNIT_PROB, 4 },
-	{ "efficiency", "efficiency_ppm", QNET_LINK_A_DET_EFF_PPM, QN_UNIT_PROB, 4 },
-	{ "visibility", "visibility_ppm", QNET_LINK_A_VISIBILITY_PPM, QN_UNIT_PROB, 4 },
-	{ "dark", "dark_rate_hz", QNET_LINK_A_DARK_RATE_HZ, QN_UNIT_FREQ, 4 },
-	{ "slots", "slots", QNET_LINK_A_MEM_SLOTS, QN_UNIT_COUNT, 4 },
-	{ "t1", "t1_ns", QNET_LINK_A_T1_NS, QN_UNIT_TIME, 8 },
-	{ "t2", "t2_ns", QNET_LINK_A_T2_NS, QN_UNIT_TIME, 8 },
-	{ "cutoff", "cutoff_ns", QNET_LINK_A_CUTOFF_NS, QN_UNIT_TIME, 8 },
-	{ "seed", "seed", QNET_LINK_A_SEED, QN_UNIT_COUNT, 8 },
-	{ "time-scale", "time_scale_permille", QNET_LINK_A_TIME_SCALE,
-	  QN_UNIT_SCALE, 4 },
-	{ "continuous", "continuous", QNET_LINK_A_CONTINUOUS, QN_UNIT_ONOFF, 1 },
-};
-
 /* Link parameters parsed from the command line, not yet sent. */
 struct qn_link_req {
-	uint64_t	val[ARRAY_SIZE(qn_link_params)];
-	bool		set[ARRAY_SIZE(qn_link_params)];
+	uint64_t	val[QN_LINK_NPARAMS];
+	bool		set[QN_LINK_NPARAMS];
 	unsigned int	count;
 };
 
@@ -107,25 +79,10 @@ static int link_help(struct qn *q)
 	return 0;
 }
 
-static const struct qn_link_param *link_param_find(const char *keyword)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(qn_link_params); i++)
-		if (!strcmp(qn_link_params[i].keyword, keyword))
-			return &qn_link_params[i];
-	return NULL;
-}
-
-static uint64_t width_max(uint8_t width)
-{
-	return width == 8 ? UINT64_MAX : (1ULL << (8 * width)) - 1;
-}
-
 /* Parse one "KEYWORD VALUE" of LINK_PARAMS into @req. */
 static int link_param_parse(struct qn *q, struct qn_link_req *req)
 {
-	const struct qn_link_param *p = link_param_find(qn_argv(q));
+	const struct qn_link_param *p = qn_link_param_find(qn_argv(q));
 	const char *arg;
 	size_t i;
 
@@ -138,7 +95,7 @@ static int link_param_parse(struct qn *q, struct qn_link_req *req)
 	arg = qn_arg_value(q, p->keyword);
 	if (!arg)
 		return -EINVAL;
-	if (qn_get_unit(arg, p->unit, width_max(p->width), &req->val[i]))
+	if (qn_get_unit(arg, p->unit, qn_link_param_max(p), &req->val[i]))
 		return -EINVAL;
 	req->set[i] = true;
 	req->count++;
@@ -151,7 +108,7 @@ static void link_params_put(struct nlmsghdr *nlh, const struct qn_link_req *req)
 	size_t i;
 
 	nest = mnl_attr_nest_start(nlh, QNET_A_LINK_PARAMS);
-	for (i = 0; i < ARRAY_SIZE(qn_link_params); i++) {
+	for (i = 0; i < QN_LINK_NPARAMS; i++) {
 		const struct qn_link_param *p = &qn_link_params[i];
 
 		if (!req->set[i])
@@ -201,7 +158,7 @@ static int link_params_print(const struct nlattr *nest)
 
 	if (qn_parse_nested(nest, link_params_policy, QNET_LINK_A_MAX, tb))
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(qn_link_params); i++) {
+	for (i = 0; i < QN_LINK_NPARAMS; i++) {
 		const struct qn_link_param *p = &qn_link_params[i];
 
 		if (!tb[p->attr])
