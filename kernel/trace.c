@@ -68,8 +68,11 @@ static void qnet_trace_frame_parse(const struct sk_buff *skb,
 	if (hdr->type == QNET_MSG_HERALD || hdr->type == QNET_MSG_EXPIRE) {
 		m = skb_header_pointer((struct sk_buff *)skb, off,
 				       sizeof(_m.pair), &_m.pair);
-		if (m)
-			f->pair_id = be64_to_cpu(_m.pair.pair_id);
+		if (m) {
+			const struct qnet_msg_pair *mp = m;
+
+			f->pair_id = be64_to_cpu(mp->pair_id);
+		}
 	} else {
 		m = skb_header_pointer((struct sk_buff *)skb, off,
 				       sizeof(_m.circuit), &_m.circuit);
