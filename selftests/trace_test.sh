@@ -200,6 +200,11 @@ for e in by["qnet_frame_send"]:
     if int(e["arrive"]) < int(e["sent"]):
         bad("frame arrives before it is sent: " + str(e))
         break
+    # a herald or expiry names its pair, a circuit message its circuit
+    if (e["pair"] == "0") != (e["type"] not in ("HERALD", "EXPIRE")) or \
+       (e["circuit"].startswith("0:")) != (e["type"] in ("HERALD", "EXPIRE")):
+        bad("frame without its pair or circuit: " + str(e))
+        break
 
 # the engine: each domain runs its events in (time, seq) order, and the
 # time of every qnet event is one the engine was at or reached
