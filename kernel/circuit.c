@@ -68,6 +68,7 @@
 #include "msg.h"
 #include "qlink_net.h"
 #include "qnet.h"
+#include "qnet_trace.h"
 
 /*
  * Swap and measurement outcomes repeat from run to run: each node's
@@ -329,6 +330,8 @@ void qnet_count_discard(struct qnet_circuit_net *cn,
 	cn->stats.discards[cause]++;
 	if (dev)
 		qlink_count_discard(dev, cause);
+	if (trace_qnet_discard_enabled())
+		trace_qnet_discard(dev, cause, qnet_node_now(cn));
 }
 
 /*
@@ -485,6 +488,8 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 
 	if (c->state == QNET_C_CLOSED)
 		return;
+	if (c->req.active && trace_qnet_request_end_enabled())
+		trace_qnet_request_end(c, err, qnet_node_now(cn));
 	if (c->sk)
 		qnet_act_sock(acts, c->sk,
 			      c->state == QNET_C_CONNECTING ?
@@ -707,6 +712,7 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 			c->next_handle = 1;
 		rec.qubit = q->handle;
 	}
+	trace_qnet_deliver(c, &rec);
 	/*
 	 * Under the lock: records reach the socket in delivery order. A
 	 * kept qubit whose record was dropped has no handle anyone knows:
@@ -770,6 +776,7 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
 				    struct qnet_circuit *c,
 				    struct sk_buff_head *acts, int err, u64 now)
 {
+	trace_qnet_request_end(c, err, now);
 	if (err)
 		__qnet_circuit_unstage(cn, c, err == -ETIMEDOUT ?
 					      QNET_EXPIRE_DEADLINE :
@@ -921,14 +928,18 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 		if (c->req.flags & QNET_REQ_F_ATOMIC)
 			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_SWAP_FAILED);
 		qnet_circuit_error_record(c, -EPROTO, max(now, c->verdict_ns));
-		if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
+		if (c->req.active && ++c->req.delivered >= c->req.num_pairs) {
 			c->req.active = false;
+			trace_qnet_request_end(c, 0, max(now, c->verdict_ns));
+		}
 		return;
 	}
 	__qnet_circuit_deliver(cn, c, QNET_UP, max(now, c->verdict_ns));
 	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, QNET_CAUSE_NONE);
-	if (c->req.active && ++c->req.delivered >= c->req.num_pairs)
+	if (c->req.active && ++c->req.delivered >= c->req.num_pairs) {
 		c->req.active = false;
+		trace_qnet_request_end(c, 0, max(now, c->verdict_ns));
+	}
 }
 
 /*
@@ -1016,6 +1027,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 		refcount_dec(&le->refcnt);
 		refcount_dec(&re->refcnt);
 	}
+	trace_qnet_swap(c, now, le->id, re->id, ok, ne_id, &ne->state,
+			ok ? outcome : 0);
 	spin_unlock_bh(&qnet_ent_lock);
 
 	qlink_count_swap(c->dev[QNET_UP], ok);

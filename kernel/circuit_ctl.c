@@ -36,6 +36,7 @@
 #include "circuit_types.h"
 #include "qlink_net.h"
 #include "qnet.h"
+#include "qnet_trace.h"
 #include "route.h"
 
 /* Bounds of struct qnet_request's fields (include/uapi/linux/qnet.h). */
@@ -104,6 +105,7 @@ static void qnet_circuit_install_req(struct qnet_circuit *c,
 	r->deadline_ns = qnet_req_deadline(r->start_ns,
 					   be64_to_cpu(m->max_time_ns));
 	qnet_circuit_plan(c);
+	trace_qnet_request_start(c);
 }
 
 /*
@@ -214,6 +216,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
 			if (c->role == QNET_ROLE_TAIL)
 				qnet_circuit_error_record(c, -ETIMEDOUT, t);
+			trace_qnet_request_end(c, -ETIMEDOUT, t);
 			c->req.active = false;
 			return 0;
 		}
@@ -226,8 +229,10 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (c->role == QNET_ROLE_MID) {
 			/* the head counts; repeaters follow it */
 			if (c->req.active &&
-			    ++c->req.delivered >= c->req.num_pairs)
+			    ++c->req.delivered >= c->req.num_pairs) {
 				c->req.active = false;
+				trace_qnet_request_end(c, 0, t);
+			}
 			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
 						 QNET_CAUSE_NONE);
 			__qnet_circuit_want(cn, c, t);

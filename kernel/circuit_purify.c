@@ -23,6 +23,7 @@
 #include "circuit_net.h"
 #include "circuit_types.h"
 #include "qlink_net.h"
+#include "qnet_trace.h"
 #include "qmath.h"
 #include "qstate.h"
 
@@ -152,6 +153,8 @@ void __qnet_circuit_purify(struct qnet_circuit_net *cn,
 			return;
 		}
 		ok = qnet_purify_pairs(cn, c, held, q, t);
+		trace_qnet_purify(c, c->dev[side], t, round + 1, ok,
+				  held->link_id, q->link_id, &held->ent->state);
 		qnet_circuit_send_purify(c, acts, side, t, held->link_id,
 					 q->link_id, round + 1, ok, 0);
 		qlink_count_purify(c->dev[side], ok);

@@ -34,6 +34,7 @@
 #include <net/rtnetlink.h>
 
 #include "link.h"
+#include "qnet_trace.h"
 
 #define QLINK_KIND		"qlink"
 
@@ -121,6 +122,8 @@ static void qlink_frame_arrive(struct qnet_event *ev)
 
 	if (__dev_forward_skb(peer, skb) == NET_RX_SUCCESS) {
 		dev_sw_netstats_rx_add(peer, len);
+		/* eth_type_trans() pulled the Ethernet header */
+		trace_qnet_frame_recv(peer, skb, 0, ev->time_ns);
 		this_cpu_write(qlink_rx_frame, skb);
 		netif_receive_skb_core(skb);
 		this_cpu_write(qlink_rx_frame, NULL);
@@ -168,6 +171,8 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	netdev_hold(peer, &f->tracker, GFP_ATOMIC);
 	f->link = qd->link;
 	f->herald_id = qlink_herald_id(skb);
+	/* before it is queued: the frame may arrive at once, elsewhere */
+	trace_qnet_frame_send(dev, skb, ETH_HLEN, arrive);
 	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev, arrive);
 }
 

@@ -63,6 +63,7 @@
 #include <net/netns/generic.h>
 
 #include "engine.h"
+#include "qnet_trace.h"
 
 /* Events run before the executor lets others have the CPU. */
 #define QNET_ENGINE_BATCH	256
@@ -250,6 +251,7 @@ static void qnet_domain_work(struct work_struct *work)
 		/* the queue's order never lets time go back; be sure */
 		d->now = max(d->now, ev->time_ns);
 		d->events++;
+		trace_qnet_engine_event(d, ev);
 		spin_unlock_bh(&d->lock);
 
 		local_bh_disable();

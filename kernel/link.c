@@ -88,6 +88,7 @@
 #include "link.h"
 #include "msg.h"
 #include "qnet.h"
+#include "qnet_trace.h"
 
 /* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
 struct qlink_ev {
@@ -568,6 +569,8 @@ static void qlink_expire(struct qlink *link, unsigned int end,
 
 	atomic64_inc(&e->cnt.expired);
 	atomic64_inc(&e->cnt.discards[cause]);
+	trace_qnet_expire(e->dev, end, pair->id, time_ns, cause,
+			  qlink_pair_fid(pair, time_ns), tell);
 	qlink_ev_add(link, evq, end, QNET_CMD_PAIR_EXPIRED, pair, time_ns,
 		     qlink_pair_fid(pair, time_ns), cause,
 		     tell ? QNET_MSG_EXPIRE : 0, time_ns);
@@ -703,6 +706,8 @@ static void qlink_gen_run(struct qnet_event *ev)
 
 	qlink_mem_store(&a->mem, pair);
 	atomic64_inc(&a->cnt.heralded);
+	trace_qnet_herald(a->dev, 0, pair->id, t_h, pair->state.bell,
+			  pair->fidelity_ppm, n);
 	atomic64_add(pair->fidelity_ppm, &a->cnt.fidelity_sum_ppm);
 	if (link->demand)
 		link->demand--;
@@ -940,12 +945,18 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 				     true, &evq);
 		atomic64_inc(&e->cnt.heralded);
 		atomic64_add(pair->fidelity_ppm, &e->cnt.fidelity_sum_ppm);
+		trace_qnet_herald(e->dev, end, pair->id, t, pair->state.bell,
+				  pair->fidelity_ppm, 0);
 		qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_HERALDED, pair, t,
 			     pair->fidelity_ppm, 0, 0, 0);
 		if (pair->gone) {
 			/* heralded, and already discarded at end 0 */
 			atomic64_inc(&e->cnt.expired);
 			atomic64_inc(&e->cnt.discards[pair->gone_cause]);
+			trace_qnet_expire(e->dev, end, pair->id, pair->gone_ns,
+					  pair->gone_cause,
+					  qlink_pair_fid(pair, pair->gone_ns),
+					  false);
 			qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_EXPIRED,
 				     pair, pair->gone_ns,
 				     qlink_pair_fid(pair, pair->gone_ns),

@@ -66,12 +66,19 @@ if [ "$do_checkpatch" = 1 ]; then
 		ign=$(IFS=,; echo "${ignores[*]}")
 		rc=0
 		perl "$checkpatch" --no-tree -f --terse --strict --show-types \
-			--ignore "$ign" $(printf '%s\n' "${files[@]}" | grep -vx kernel/qtypes.h) ||
+			--ignore "$ign" $(printf '%s\n' "${files[@]}" |
+				grep -vx -e kernel/qtypes.h -e kernel/qnet_trace.h) ||
 			rc=$?
 		# qtypes.h maps the physics core's types onto <stdint.h> when
 		# it is built in userspace: uint8_t and friends are its point.
 		perl "$checkpatch" --no-tree -f --terse --strict --show-types \
 			--ignore "$ign,PREFER_KERNEL_TYPES" kernel/qtypes.h || rc=$?
+		# The TRACE_EVENT() idiom (include/trace/events/*.h) opens
+		# TP_STRUCT__entry( and friends at the end of a line and
+		# indents their arguments by one tab, not to the parenthesis.
+		perl "$checkpatch" --no-tree -f --terse --strict --show-types \
+			--ignore "$ign,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT" \
+			kernel/qnet_trace.h || rc=$?
 		[ "$rc" = 0 ] || { echo "lint: checkpatch found problems"; failed=1; }
 	fi
 fi
