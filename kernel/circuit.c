@@ -91,6 +91,7 @@ void qnet_circuit_set_sock_ops(const struct qnet_sock_ops *ops)
 {
 	WRITE_ONCE(qnet_sock_ops, ops);
 }
+
 DEFINE_SPINLOCK(qnet_ent_lock);
 /*
  * Far halves of freshly bound pairs, by pair id, until the node at the

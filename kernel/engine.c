@@ -74,6 +74,7 @@
 
 struct qnet_domain {
 	refcount_t		ref;
+	/* the queue, clock, counters and members (see the notes above) */
 	spinlock_t		lock;
 	struct rb_root_cached	queue;
 	u64			now;
@@ -100,6 +101,7 @@ struct qnet_domain {
 	u64			lag_ns;
 	u64			clamped;
 
+	/* held while events run or a caller is entered: one at a time */
 	struct mutex		exec;
 	struct work_struct	work;
 	struct hrtimer		timer;
@@ -341,6 +343,7 @@ static struct qnet_domain *qnet_domain_alloc(void)
 
 /* @m's current domain, locked. */
 static struct qnet_domain *qnet_domain_lock(struct qnet_dmember *m)
+	__acquires(domain_lock)
 {
 	struct qnet_domain *d;
 
@@ -393,6 +396,7 @@ void qnet_dmember_release(struct qnet_dmember *m)
 
 /* Lock two exec mutexes and spinlocks in address order. */
 static void qnet_domain_lock_two(struct qnet_domain *a, struct qnet_domain *b)
+	__acquires(domain_lock) __acquires(domain_lock)
 {
 	if (a > b)
 		swap(a, b);
@@ -404,6 +408,7 @@ static void qnet_domain_lock_two(struct qnet_domain *a, struct qnet_domain *b)
 
 static void qnet_domain_unlock_two(struct qnet_domain *a,
 				   struct qnet_domain *b)
+	__releases(domain_lock) __releases(domain_lock)
 {
 	if (a > b)
 		swap(a, b);
