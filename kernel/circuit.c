@@ -105,6 +105,8 @@ struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
 {
 	u32 addr = READ_ONCE(qnet_pernet(net)->node_addr);
 
+	lockdep_assert_held(&cn->lock);
+
 	if (!cn->rng_seeded || addr != cn->rng_addr) {
 		qmath_rng_seed(&cn->rng, seed ^ ((u64)addr << 32 | addr));
 		cn->rng_addr = addr;
@@ -326,6 +328,8 @@ void qnet_qubit_free(struct qnet_qubit *q)
 void qnet_count_discard(struct qnet_circuit_net *cn,
 			struct net_device *dev, u8 cause)
 {
+	lockdep_assert_held(&cn->lock);
+
 	if (cause >= __QNET_EXPIRE_MAX)
 		return;
 	cn->stats.discards[cause]++;
@@ -345,6 +349,8 @@ void qnet_link_take(struct qnet_circuit_net *cn,
 		    struct net_device *dev, u64 id)
 {
 	struct qlink_pair *pair = qlink_take(dev, id);
+
+	lockdep_assert_held(&cn->lock);
 
 	if (pair) {
 		qlink_pair_put(pair);
@@ -378,6 +384,8 @@ struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
 					 u32 head, u32 id)
 {
 	struct qnet_circuit *c;
+
+	lockdep_assert_held(&cn->lock);
 
 	hlist_for_each_entry(c, qnet_circuit_bucket(cn, head, id), hnode)
 		if (c->head_node == head && c->id == id)
@@ -467,6 +475,8 @@ void __qnet_circuit_unstage(struct qnet_circuit_net *cn,
 {
 	struct qnet_qubit *q, *tmp;
 
+	lockdep_assert_held(&cn->lock);
+
 	list_for_each_entry_safe(q, tmp, &c->staged, node) {
 		list_del(&q->node);
 		qnet_count_discard(cn, q->dev, cause);
@@ -486,6 +496,8 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 {
 	struct qnet_qubit *q, *tmp;
 	unsigned int side, i;
+
+	lockdep_assert_held(&cn->lock);
 
 	if (c->state == QNET_C_CLOSED)
 		return;
@@ -550,6 +562,8 @@ void __qnet_circuit_close(struct qnet_circuit_net *cn,
 	unsigned int side;
 	u64 now = qnet_node_now(cn);
 
+	lockdep_assert_held(&cn->lock);
+
 	for (side = QNET_UP; side <= QNET_DOWN; side++) {
 		struct qnet_msg_answer *a;
 
@@ -587,6 +601,8 @@ void __qnet_circuit_want(struct qnet_circuit_net *cn,
 			 struct qnet_circuit *c, u64 now)
 {
 	unsigned int side;
+
+	lockdep_assert_held(&cn->lock);
 
 	if (!qnet_circuit_busy(c))
 		return;
@@ -669,6 +685,8 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	struct qnet_ent *e;
 	struct qstate s;
 
+	lockdep_assert_held(&cn->lock);
+
 	qnet_record_init(&rec, c);
 	if (c->req.type == QNET_REQ_KEEP &&
 	    c->nkept >= qnet_circuit_kept_max(c)) {
@@ -740,6 +758,8 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	struct qnet_qubit *q = c->slot[side], *tmp;
 	u8 bell = qstate_bell_compose(q->bell, c->frame);
 
+	lockdep_assert_held(&cn->lock);
+
 	c->slot[side] = NULL;
 	if (!q->dev) {
 		q->dev = c->dev[side];
@@ -777,6 +797,8 @@ static void __qnet_circuit_req_done(struct qnet_circuit_net *cn,
 				    struct qnet_circuit *c,
 				    struct sk_buff_head *acts, int err, u64 now)
 {
+	lockdep_assert_held(&cn->lock);
+
 	trace_qnet_request_end(c, err, now);
 	if (err)
 		__qnet_circuit_unstage(cn, c, err == -ETIMEDOUT ?
@@ -797,6 +819,8 @@ void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
 			      struct qnet_circuit *c, u32 epoch,
 			      u8 cause)
 {
+	lockdep_assert_held(&cn->lock);
+
 	__qnet_circuit_drop_side(cn, c, QNET_UP, cause);
 	__qnet_circuit_drop_side(cn, c, QNET_DOWN, cause);
 	c->used[QNET_UP] = false;
@@ -813,6 +837,8 @@ static void __qnet_circuit_discard(struct qnet_circuit_net *cn,
 				   struct sk_buff_head *acts, u8 cause, u64 now)
 {
 	unsigned int side;
+
+	lockdep_assert_held(&cn->lock);
 
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
 		qnet_circuit_send_swap(c, acts, side, QNET_MSG_DISCARD, now, 0,
@@ -982,6 +1008,8 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	u64 ne_id;
 	bool ok;
 
+	lockdep_assert_held(&cn->lock);
+
 	cause = qnet_qubit_unfit(c, l, now);
 	if (!cause)
 		cause = qnet_qubit_unfit(c, r, now);
@@ -1068,6 +1096,8 @@ void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 {
 	unsigned int side;
 
+	lockdep_assert_held(&cn->lock);
+
 	/* a purified qubit is usable once its node heard the outcome */
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
 		if (c->slot[side])
@@ -1146,6 +1176,8 @@ void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 	struct qnet_msg_bind *m;
 	u64 ent_id;
 
+	lockdep_assert_held(&cn->lock);
+
 	q->far = NULL;
 	/* once qf is in qnet_pending, its pair may change hands: keep its id */
 	ent_id = q->ent->id;
@@ -1213,6 +1245,8 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	struct qnet_qubit *q, *qf;
 	struct qlink_pair *pair;
 	struct qnet_ent *e;
+
+	lockdep_assert_held(&cn->lock);
 
 	for (i = 0; i < ARRAY_SIZE(cn->table); i++) {
 		hlist_for_each_entry(c, &cn->table[i], hnode) {

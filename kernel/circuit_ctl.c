@@ -122,6 +122,8 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 	const struct qnet_msg_answer *a = payload;
 	const struct qnet_msg_swap *s = payload;
 
+	lockdep_assert_held(&cn->lock);
+
 	t = qnet_circuit_clock(c, t);
 
 	switch (type) {
@@ -309,6 +311,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	bool again;
 	int err;
 
+	lockdep_assert_held(&cn->lock);
+
 	if (qnet_msg_waits(c, type, epoch)) {
 		if (len > QNET_DEFER_LEN)
 			return -EINVAL;
@@ -370,6 +374,8 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 {
 	struct qnet_msg_answer *a;
 	void *f;
+
+	lockdep_assert_held(&cn->lock);
 
 	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
 		return -EEXIST;
@@ -726,6 +732,8 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 {
 	struct qnet_msg_connect *m;
 
+	lockdep_assert_held(&cn->lock);
+
 	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT, sizeof(*m),
 			     qnet_node_now(cn));
 	if (!m)
@@ -814,6 +822,8 @@ void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 {
 	const struct qnet_request *r;
 	struct qnet_msg_request *m;
+
+	lockdep_assert_held(&cn->lock);
 
 	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
 		return;

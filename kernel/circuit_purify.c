@@ -99,6 +99,8 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	struct qstate sa, sb, out;
 	bool ok;
 
+	lockdep_assert_held(&cn->lock);
+
 	qnet_purify_noise(cn, a->dev, &prm);
 	spin_lock_bh(&qnet_ent_lock);
 	ea = a->ent;
@@ -134,6 +136,8 @@ void __qnet_circuit_purify(struct qnet_circuit_net *cn,
 	unsigned int round = 0;
 	struct qnet_qubit *held;
 	bool ok;
+
+	lockdep_assert_held(&cn->lock);
 
 	while (round < c->purify_rounds[side]) {
 		held = c->purify[side][round];
