@@ -12,7 +12,10 @@
 #                     plugin and the Wireshark dissector (DESTDIR,
 #                     PREFIX=/usr/local, IPLIBDIR, WSPLUGINDIR;
 #                     tools/install.sh)
+#   make install-userspace  the same without the module (LIBDIR; the
+#                     Debian packages: qnet-dkms builds the module)
 #   make uninstall    remove exactly those files
+#   make module-clean the module's build outputs only (dkms.conf's CLEAN)
 #
 # KVER selects the kernel to build against; it defaults to the kernel that
 # Debian's linux-headers-amd64 metapackage points at (tools/kver).
@@ -31,7 +34,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 
 .PHONY: all module userspace selftests deps check check-debug demo lint clean \
-	install uninstall
+	install install-userspace uninstall module-clean
 
 all: module userspace selftests
 
@@ -64,12 +67,22 @@ lint:
 
 # Only the module is needed from the kernel side: no selftests.
 install: module userspace
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" KVER="$(KVER)" \
+		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh install
+
+# No kernel headers needed: debian/rules installs this way.
+install-userspace: userspace
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" MODULE=0 \
 		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh install
 
 uninstall:
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" KVER="$(KVER)" \
 		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh uninstall
+
+# The module alone: what DKMS cleans (its copy of the source in
+# /usr/src/qnet-VERSION has no userspace/ or selftests/).
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
