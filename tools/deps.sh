@@ -17,6 +17,7 @@ pkgs=(
 	libmnl-dev libnl-3-dev libnl-genl-3-dev
 	iproute2 tcpdump sparse coccinelle
 	python3-yaml tshark man-db groff-base
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot
 )
 
 missing=()
