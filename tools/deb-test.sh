@@ -226,8 +226,11 @@ remove_pkgs() {
 }
 
 # What the upper layers may keep once the packages are gone: dpkg's
-# database and log, depmod's indexes, ldconfig's cache; nothing of ours.
-allowed_left='^(/var/lib/dpkg/|/var/cache/ldconfig/aux-cache$|/etc/ld\.so\.cache$|/usr/lib/modules/[^/]+/modules\.[a-z.]+$)'
+# database, debconf's, depmod's indexes, ldconfig's cache, and the
+# signing key pair dkms makes at its first build (dkms's own, removed
+# with dkms); nothing of ours.
+allowed_left='^(/var/lib/dpkg/|/var/cache/debconf/[a-z]+\.dat$|/var/lib/dkms/mok\.(key|pub)$'
+allowed_left+='|/var/cache/ldconfig/aux-cache$|/etc/ld\.so\.cache$|/usr/lib/modules/[^/]+/modules\.[a-z.]+$)'
 
 nothing_left() {
 	local p d left bad=0
