@@ -5,6 +5,7 @@
 #   make              module, userspace and selftests
 #   make check        install deps, build, run every test (unit + VM)
 #   make check-debug  same under a KASAN/lockdep/kmemleak kernel built once
+#   make check-deb    build the Debian packages, install and use them in the VM
 #   make demo         install deps, build, boot the VM and show qnet at work
 #   make lint         checkpatch.pl and sparse over the module
 #   make install      module, headers, libqnet, qnetctl, qnet-model, the
@@ -12,7 +13,10 @@
 #                     plugin and the Wireshark dissector (DESTDIR,
 #                     PREFIX=/usr/local, IPLIBDIR, WSPLUGINDIR;
 #                     tools/install.sh)
+#   make install-userspace  the same without the module (LIBDIR; the
+#                     Debian packages: qnet-dkms builds the module)
 #   make uninstall    remove exactly those files
+#   make module-clean the module's build outputs only (dkms.conf's CLEAN)
 #
 # KVER selects the kernel to build against; it defaults to the kernel that
 # Debian's linux-headers-amd64 metapackage points at (tools/kver).
@@ -30,8 +34,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 PREFIX ?= /usr/local
 
-.PHONY: all module userspace selftests deps check check-debug demo lint clean \
-	install uninstall
+.PHONY: all module userspace selftests deps check check-debug check-deb demo lint clean \
+	install install-userspace uninstall module-clean
 
 all: module userspace selftests
 
@@ -56,6 +60,11 @@ check: deps
 check-debug: deps
 	@tools/check-debug.sh
 
+# the Debian packages built, installed in the VM (DKMS), used and purged:
+# about 15 minutes under TCG, so not part of check (Documentation/testing.rst)
+check-deb: deps
+	@tools/deb-test.sh
+
 demo: deps
 	@tools/demo.sh
 
@@ -64,12 +73,22 @@ lint:
 
 # Only the module is needed from the kernel side: no selftests.
 install: module userspace
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" KVER="$(KVER)" \
+		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh install
+
+# No kernel headers needed: debian/rules installs this way.
+install-userspace: userspace
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" MODULE=0 \
 		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh install
 
 uninstall:
-	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KVER="$(KVER)" \
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" KVER="$(KVER)" \
 		IPLIBDIR="$(IPLIBDIR)" WSPLUGINDIR="$(WSPLUGINDIR)" tools/install.sh uninstall
+
+# The module alone: what DKMS cleans (its copy of the source in
+# /usr/src/qnet-VERSION has no userspace/ or selftests/).
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -12,7 +12,8 @@ usage() {
 Usage: tools/check.sh [--vm-timeout SECS]
 
 Stages: build (make all), unit (make -C userspace check, on the host),
-VM suite (tools/vm-run -- selftests/run.sh), VM runner self-test.
+VM suite (tools/vm-run -- selftests/run.sh), engine with one vCPU, Debian
+packages (tools/deb-test.sh), VM runner self-test.
 The last line of output is "N passed, N failed" (kselftest-harness result
 lines; see Documentation/testing.rst); a build failure, a VM timeout,
 panic or kernel splat count as one failure each.
@@ -111,6 +112,18 @@ elif cmp -s "$digests.smp1" "$digests.smp2"; then
 else
 	tap_fail "engine digests, one vCPU vs two" \
 		"$(tr '\n' ' ' <"$digests.smp1")!= $(tr '\n' ' ' <"$digests.smp2")"
+fi
+stage_end
+
+# --- the Debian packages: built and linted on the host ---
+stage_begin "debian packages"
+rc=0
+# built and linted here; installing them in the VM (DKMS compiles the
+# module in the guest, about 12 minutes under TCG) is `make check-deb`
+tools/deb-test.sh --host-only 2>&1 | tee "$tmp/deb.tap" || rc=${PIPESTATUS[0]}
+tap_count "$tmp/deb.tap"
+if [ "$rc" != 0 ] && ! tap_has_failure "$tmp/deb.tap"; then
+	tap_fail debian-packages "tools/deb-test.sh exited $rc without a failed test"
 fi
 stage_end
 

@@ -18,6 +18,7 @@ pkgs=(
 	iproute2 tcpdump sparse coccinelle
 	python3-yaml tshark man-db groff-base
 	libgnutls28-dev libmicrohttpd-dev libjansson-dev gnutls-bin curl openssl
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot
 )
 
 missing=()

@@ -18,8 +18,10 @@
 #    into DESTDIR), linked shared and static, runs
 #  - link_qlink.so and qnet.lua go where ip and tshark look for plugins
 #  - uninstall leaves no file behind
+#  - make install-userspace (debian/rules): the same without the module,
+#    libqnet and libqnet.pc in LIBDIR
 #  - dkms.conf sourced in bash has the expected variables, and its MAKE
-#    builds the module target only
+#    builds the module target only, its CLEAN cleans the module only
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +76,8 @@ expected() {
 		echo "$p/sbin/qnet-kmd"
 		echo "$p/share/man/man8/qnet-kmd.8"
 		echo "$p/bin/qnet-model"
+		echo "$p/sbin/qnet-topo"
+		echo "$p/sbin/qnet-top"
 		for e in $examples; do echo "$p/bin/$e"; done
 		echo "$p/share/man/man8/qping.8"
 		echo "$p/share/man/man1/qkd.1"
@@ -264,6 +268,7 @@ check_dkms() {
 		[ "${BUILT_MODULE_LOCATION[0]}" = kernel/ ] || echo "BUILT_MODULE_LOCATION[0]=${BUILT_MODULE_LOCATION[0]}"
 		[ "${DEST_MODULE_LOCATION[0]}" = /updates ] || echo "DEST_MODULE_LOCATION[0]=${DEST_MODULE_LOCATION[0]}"
 		[ "$AUTOINSTALL" = yes ] || echo "AUTOINSTALL=$AUTOINSTALL"
+		[ "$CLEAN" = "make KVER=$1 KDIR=$2 module-clean" ] || echo "CLEAN=$CLEAN"
 		echo "MAKE ${MAKE[0]}"
 	' dkms-test "$KVER" "$kdir" "$conf" 2>&1) || { echo "$out"; return 1; }
 	if [ "$(printf '%s\n' "$out" | grep -vc '^MAKE ')" != 0 ]; then
@@ -303,7 +308,7 @@ wireshark_looks_there() {
 		{ tshark -G folders 2>&1; return 1; }
 }
 
-echo "1..15"
+echo "1..16"
 
 d1=$tmp/destdir-opt
 check "install: make install DESTDIR PREFIX=/opt/qnet" do_make "$d1" /opt/qnet install
@@ -324,6 +329,18 @@ check "install: qnet.lua where Wireshark looks for Lua plugins" wireshark_looks_
 check "install: make uninstall, default PREFIX, nothing left" \
 	sh -c "make -s -C '$top' DESTDIR='$d2' uninstall >/dev/null && test -z \"\$(cd '$d2' && find . -type f -o -type l)\""
 
-check "dkms.conf: variables, MAKE builds the module only" check_dkms
+# what debian/rules runs: no module, libqnet in LIBDIR
+install_userspace() {
+	local d=$tmp/destdir-user l=/usr/lib/$multiarch
+	make -s -C "$top" DESTDIR="$d" PREFIX=/usr LIBDIR="$l" install-userspace >/dev/null ||
+		return 1
+	diff -u <(expected /usr | grep -v '/qnet\.ko$' |
+		  sed "s|^/usr/lib/libqnet|$l/libqnet|; s|^/usr/lib/pkgconfig|$l/pkgconfig|" | sort) \
+		<(installed "$d") || return 1
+	grep -qx "libdir=$l" "$d$l/pkgconfig/libqnet.pc" || { cat "$d$l/pkgconfig/libqnet.pc"; return 1; }
+}
+check "install: make install-userspace LIBDIR=/usr/lib/$multiarch (no module)" install_userspace
+
+check "dkms.conf: variables, MAKE builds and CLEAN cleans the module only" check_dkms
 
 exit $failed

@@ -12,7 +12,11 @@
 # Environment (the Makefile passes its variables):
 #   DESTDIR  staging root, empty for a real install
 #   PREFIX   default /usr/local
+#   LIBDIR   libqnet and its pkg-config file (default $PREFIX/lib;
+#            the Debian packages use /usr/lib/<multiarch>)
 #   KVER     kernel release of the module (default: uname -r)
+#   MODULE   0: leave the module out (`make install-userspace`, the
+#            Debian packages: qnet-dkms builds it for each kernel)
 #   IPLIBDIR    where ip(8) looks for link_<kind>.so (default
 #               /usr/lib/<multiarch>/ip, Debian's; IP_LIB_DIR at run time)
 #   WSPLUGINDIR Wireshark's global Lua plugin directory (default
@@ -31,6 +35,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
 KVER=${KVER:-$(uname -r)}
+MODULE=${MODULE:-1}
 multiarch=$(gcc -print-multiarch 2>/dev/null || true)
 multiarch=${multiarch:-x86_64-linux-gnu}
 IPLIBDIR=${IPLIBDIR:-/usr/lib/$multiarch/ip}
@@ -41,7 +46,7 @@ case "$PREFIX" in
 *) echo "install: PREFIX must be an absolute path: $PREFIX" >&2; exit 2 ;;
 esac
 
-libdir=$PREFIX/lib
+libdir=${LIBDIR:-$PREFIX/lib}
 incdir=$PREFIX/include
 mandir=$PREFIX/share/man
 compdir=$PREFIX/share/bash-completion/completions
@@ -61,7 +66,8 @@ examples=$(make_var userspace/examples PROGS)
 # The files: "mode source destination" (destination without DESTDIR;
 # "pc" as mode for the generated pkg-config file).
 manifest() {
-	echo "644 kernel/qnet.ko /lib/modules/$KVER/updates/qnet.ko"
+	[ "$MODULE" = 0 ] ||
+		echo "644 kernel/qnet.ko /lib/modules/$KVER/updates/qnet.ko"
 	echo "644 include/uapi/linux/qnet.h $incdir/linux/qnet.h"
 	echo "644 userspace/libqnet/include/qnet/libqnet.h $incdir/qnet/libqnet.h"
 	echo "755 userspace/libqnet/libqnet.so.$libver $libdir/libqnet.so.$libver"
@@ -72,6 +78,8 @@ manifest() {
 	echo "755 userspace/qkd/qnet-kmd $PREFIX/sbin/qnet-kmd"
 	echo "644 userspace/qkd/qnet-kmd.8 $mandir/man8/qnet-kmd.8"
 	echo "755 userspace/model/qnet-model $PREFIX/bin/qnet-model"
+	echo "755 tools/qnet-topo $PREFIX/sbin/qnet-topo"
+	echo "755 tools/qnet-top $PREFIX/sbin/qnet-top"
 	for p in $examples; do
 		echo "755 userspace/examples/$p $PREFIX/bin/$p"
 	done
@@ -129,7 +137,7 @@ do_install() {
 	done < <(links)
 
 	if [ -z "$DESTDIR" ]; then
-		depmod -a "$KVER"
+		[ "$MODULE" = 0 ] || depmod -a "$KVER"
 		ldconfig
 	fi
 }
@@ -148,7 +156,7 @@ do_uninstall() {
 	done < <(own_dirs)
 
 	if [ -z "$DESTDIR" ]; then
-		depmod -a "$KVER"
+		[ "$MODULE" = 0 ] || depmod -a "$KVER"
 		ldconfig
 	fi
 }
