@@ -1043,6 +1043,12 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 		return err;
 
 	__skb_queue_head_init(&evq);
+	/*
+	 * No event of the domain runs while the parameters change: a herald
+	 * the executor had already taken off the queue would otherwise move
+	 * the clock to a run this change cancels.
+	 */
+	qnet_domain_enter(&link->dm);
 	/* pacing is the domain's: a paced link paces what it connects */
 	qnet_dmember_set_scale(&link->dm, p->time_scale);
 	spin_lock_bh(&link->lock);
@@ -1064,6 +1070,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 	spin_unlock_bh(&link->lock);
 
 	qlink_ev_flush(&evq);
+	qnet_domain_exit(&link->dm);
 	return 0;
 }
 
