@@ -1524,12 +1524,13 @@ TEST_F_TIMEOUT(stat, rate_and_fidelity_match_the_model, 120)
 	 * emulated time when continuous mode was turned on (the domain's
 	 * clock follows the wall clock, Documentation/engine.rst), later.
 	 */
-	if (variant->s.time_scale)
+	if (variant->s.time_scale) {
 		EXPECT_LE((a.attempts - 1) * (int64_t)m.period_ns +
 			  (int64_t)m.herald_ns + (int64_t)m.delay_ns, a.emu);
-	else
+	} else {
 		EXPECT_EQ((a.attempts - 1) * (int64_t)m.period_ns +
 			  (int64_t)m.herald_ns + (int64_t)m.delay_ns, a.emu);
+	}
 
 	mean = a.heralded / p;
 	sd = sqrt(a.heralded * (1 - p)) / p;
