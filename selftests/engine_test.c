@@ -25,9 +25,9 @@
  * with one CPU and compares the two (Documentation/testing.rst).
  *
  * Pacing: a link paced at time_scale 1000 (real time) advances its
- * domain's clock by the wall time elapsed, within 1 %, over 5 s; the
- * guest keeps up easily (a few hundred events per second), and the lag
- * counters say so.
+ * domain's clock by the wall time elapsed, within 1 %, over 10 s; the
+ * guest keeps up (a few hundred events per second, even the debug
+ * kernel), and the lag counters say how late events ran.
  */
 #include <signal.h>
 #include <time.h>
@@ -405,6 +405,13 @@ TEST_F_TIMEOUT(engine, paced_clock_keeps_its_rate, 120)
 		{ QNET_LINK_A_LENGTH_M,	25000,			4 },
 		{ QNET_LINK_A_SEED,	7,			8 },
 		{ QNET_LINK_A_TIME_SCALE, 1000,			4 },
+		/*
+		 * 2 kHz: a herald every 11 ms or so, four events each (the
+		 * herald, its frame, two expiries of the pairs it replaces),
+		 * which even the KASAN/lockdep guest keeps up with; the
+		 * clock read is at most a gap behind, 0.2 % of the window
+		 */
+		{ QNET_LINK_A_ATTEMPT_RATE_HZ, 2000,		4 },
 		{ QNET_LINK_A_CONTINUOUS, 1,			1 },
 		{ 0 }
 	};
@@ -415,11 +422,11 @@ TEST_F_TIMEOUT(engine, paced_clock_keeps_its_rate, 120)
 	ASSERT_EQ(0, qnet_topo_chain(&self->a, 2, paced));
 	ASSERT_EQ(0, qnet_topo_enter(&self->a, 1));
 	ASSERT_EQ(0, qnet_nl_open(&q));
-	/* settle, then sample the clock 5 s of wall time apart */
+	/* settle, then sample the clock 10 s of wall time apart */
 	usleep(500000);
 	e0 = stat_of(&q, QNET_STATS_A_EMU_TIME_NS);
 	w0 = wall_ns();
-	usleep(5000000);
+	usleep(10000000);
 	e1 = stat_of(&q, QNET_STATS_A_EMU_TIME_NS);
 	w1 = wall_ns();
 	late = stat_of(&q, QNET_STATS_A_PACED_LATE);
