@@ -55,8 +55,10 @@
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
@@ -71,13 +73,14 @@
 #include "qnet_trace.h"
 
 /*
- * Swap and measurement outcomes repeat from run to run: each node's
- * generator is seeded from this and its node address. Root only: with it
- * every outcome of every node is predictable.
+ * Where a node's seed comes from when nobody set one (NODE_SET): 0, a
+ * random one per node; otherwise one derived from this and the node's
+ * address, so that a whole set of namespaces repeats its outcomes from one
+ * number. Root only: with it every outcome of every node is predictable.
  */
-static unsigned long seed = 0x716e6574;
+static unsigned long seed;
 module_param(seed, ulong, 0400);
-MODULE_PARM_DESC(seed, "seed of the network layer's random outcomes");
+MODULE_PARM_DESC(seed, "seed of every node's random outcomes (0: random per node)");
 
 unsigned int qnet_circuit_net_id __read_mostly;
 const struct qnet_sock_ops *qnet_sock_ops __read_mostly;
@@ -100,19 +103,39 @@ DEFINE_SPINLOCK(qnet_ent_lock);
 DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
 static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
 
-/* The node's generator, seeded for its address. Caller holds cn->lock. */
-struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net)
+/* The seed @cn's outcomes are drawn under. Caller holds cn->lock. */
+static u64 __qnet_node_seed(const struct qnet_circuit_net *cn, struct net *net)
 {
-	u32 addr = READ_ONCE(qnet_pernet(net)->node_addr);
+	siphash_key_t k = { { seed, 0x716e6574 } };
+
+	if (cn->seed_set || !seed)
+		return cn->seed;
+	return siphash_1u64(READ_ONCE(qnet_pernet(net)->node_addr), &k);
+}
+
+/**
+ * qnet_circuit_rng() - the generator of one draw of @c at this node
+ * @cn: the node, locked
+ * @c: the circuit the draw is for
+ * @what: its purpose (enum qnet_draw)
+ * @x: what tells apart draws of one purpose in one attempt (0 if none)
+ * @rng: seeded here
+ *
+ * Each draw is keyed by what it is for under the node's seed, never taken
+ * from a generator shared in arrival order: a circuit's outcomes do not
+ * depend on what other circuits drew before it, and knowing circuit ids
+ * and attempt numbers (which users see) tells nothing without the seed.
+ */
+void qnet_circuit_rng(struct qnet_circuit_net *cn,
+		      const struct qnet_circuit *c, enum qnet_draw what,
+		      u64 x, struct qmath_rng *rng)
+{
+	u64 s = __qnet_node_seed(cn, c->net);
+	siphash_key_t k = { { s, ~s } };
 
 	lockdep_assert_held(&cn->lock);
-
-	if (!cn->rng_seeded || addr != cn->rng_addr) {
-		qmath_rng_seed(&cn->rng, seed ^ ((u64)addr << 32 | addr));
-		cn->rng_addr = addr;
-		cn->rng_seeded = true;
-	}
-	return &cn->rng;
+	qmath_rng_seed(rng, siphash_3u64((u64)c->head_node << 32 | c->id,
+					 (u64)c->epoch << 8 | what, x, &k));
 }
 
 /* ---- deferred actions: run after the node's lock is dropped ---- */
@@ -233,6 +256,28 @@ void qnet_node_get_params(struct net *net, struct qnet_node_params *p)
 	p->bsm_eff_ppm = READ_ONCE(cn->params.bsm_eff_ppm);
 	p->gate_err_ppm = READ_ONCE(cn->params.gate_err_ppm);
 	p->readout_err_ppm = READ_ONCE(cn->params.readout_err_ppm);
+}
+
+/* The seed the node's outcomes are drawn under (qnet_circuit_rng()). */
+u64 qnet_node_get_seed(struct net *net)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+	u64 s;
+
+	spin_lock_bh(&cn->lock);
+	s = __qnet_node_seed(cn, net);
+	spin_unlock_bh(&cn->lock);
+	return s;
+}
+
+void qnet_node_set_seed(struct net *net, u64 s)
+{
+	struct qnet_circuit_net *cn = qnet_cn(net);
+
+	spin_lock_bh(&cn->lock);
+	cn->seed = s;
+	cn->seed_set = true;
+	spin_unlock_bh(&cn->lock);
 }
 
 /* The netlink policy checks the same ranges; these hold for any caller. */
@@ -635,14 +680,16 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 			     struct qnet_circuit *c, struct qnet_qubit *q,
 			     u8 basis, u64 t)
 {
+	struct qmath_rng rng;
 	struct qnet_ent *e;
 	struct qstate s;
 	u8 out;
 
+	qnet_circuit_rng(cn, c, QNET_DRAW_MEASURE, 0, &rng);
 	spin_lock_bh(&qnet_ent_lock);
 	e = q->ent;
 	if (!e->measured) {
-		out = qmath_rng_u64(qnet_rng(cn, c->net)) >> 63;
+		out = qmath_rng_u64(&rng) >> 63;
 		e->measured = true;
 		e->m_basis = basis;
 		e->m_outcome = out;
@@ -652,7 +699,7 @@ static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 	} else {
 		__qnet_ent_state(e, q, t, e->m_time, &s);
 		out = qstate_measure_second(&s, e->m_basis, e->m_outcome,
-					    basis, qnet_rng(cn, c->net));
+					    basis, &rng);
 	}
 	spin_unlock_bh(&qnet_ent_lock);
 	return out;
@@ -719,8 +766,12 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	if (c->req.type == QNET_REQ_MEASURE) {
 		u8 basis = c->req.basis;
 
-		if (basis == QNET_BASIS_RANDOM)
-			basis = qmath_rng_u64(qnet_rng(cn, c->net)) % 3;
+		if (basis == QNET_BASIS_RANDOM) {
+			struct qmath_rng rng;
+
+			qnet_circuit_rng(cn, c, QNET_DRAW_BASIS, 0, &rng);
+			basis = qmath_rng_u64(&rng) % 3;
+		}
 		rec.basis = basis;
 		rec.outcome = qnet_qubit_measure(cn, c, q, basis, t);
 		qnet_qubit_free(q);
@@ -1003,6 +1054,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	};
 	struct qnet_qubit *lfar, *rfar;
 	struct qnet_ent *le, *re, *ne;
+	struct qmath_rng rng;
 	struct qstate ls, rs;
 	u8 outcome, cause;
 	u64 ne_id;
@@ -1033,6 +1085,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	ne->t0[0] = now;
 	ne->t0[1] = now;
 
+	qnet_circuit_rng(cn, c, QNET_DRAW_SWAP, 0, &rng);
 	spin_lock_bh(&qnet_ent_lock);
 	le = l->ent;
 	re = r->ent;
@@ -1041,8 +1094,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	__qnet_ent_state(le, l, now, now, &ls);
 	__qnet_ent_state(re, r, now, now, &rs);
 	ok = lfar && rfar &&
-	     qstate_swap_sample(&ne->state, &ls, &rs, &bsm,
-				qnet_rng(cn, c->net), &outcome);
+	     qstate_swap_sample(&ne->state, &ls, &rs, &bsm, &rng, &outcome);
 	if (ok) {
 		ne->create_ns = min(le->create_ns, re->create_ns);
 		ne->swaps = le->swaps + re->swaps + 1;
@@ -1567,6 +1619,7 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 
 	spin_lock_init(&cn->lock);
 	qnet_node_params_default(&cn->params);
+	cn->seed = get_random_u64();
 	cn->dm = qnet_net_dmember(net);
 	if (!proc_create_net_single("qnet_circuit", 0444, net->proc_net,
 				    qnet_circuit_seq_show, NULL))

@@ -121,6 +121,13 @@ void qnet_node_get_params(struct net *net, struct qnet_node_params *p);
 int qnet_node_set_params(struct net *net, const struct qnet_node_params *p,
 			 struct netlink_ext_ack *extack);
 
+/*
+ * The seed of a node's random outcomes: set by NODE_SET, else derived from
+ * the module parameter seed and the node's address, else random per node.
+ */
+u64 qnet_node_get_seed(struct net *net);
+void qnet_node_set_seed(struct net *net, u64 seed);
+
 void qnet_circuit_get_stats(struct net *net, struct qnet_net_stats *s);
 void qnet_circuit_reset_stats(struct net *net);
 

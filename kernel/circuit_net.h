@@ -53,9 +53,9 @@ struct qnet_circuit_net {
 	unsigned int		count;
 	u32			next_id;
 	struct qnet_dmember	*dm;		/* the node's domain */
-	struct qmath_rng	rng;		/* measurements, swaps */
-	bool			rng_seeded;
-	u32			rng_addr;	/* node address it was seeded for */
+	/* the seed its outcomes are keyed under (qnet_circuit_rng()) */
+	u64			seed;
+	bool			seed_set;	/* by NODE_SET, not the default */
 	bool			dying;
 	/*
 	 * Link pairs a BIND gave us before their herald reached our end
@@ -102,8 +102,18 @@ extern struct xarray qnet_pending;
 
 /* ---- circuit.c ---- */
 
-/* The node's generator, seeded for its address. */
-struct qmath_rng *qnet_rng(struct qnet_circuit_net *cn, struct net *net);
+/* What a random draw of a circuit at a node is for. */
+enum qnet_draw {
+	QNET_DRAW_SWAP,		/* the Bell-state measurement of a swap */
+	QNET_DRAW_BASIS,	/* QNET_BASIS_RANDOM: the basis chosen */
+	QNET_DRAW_MEASURE,	/* the outcome of measuring a delivered qubit */
+	QNET_DRAW_PURIFY,	/* a purification round's parities */
+};
+
+/* Seed @rng for the draw @what (@x tells apart several) of @c's attempt. */
+void qnet_circuit_rng(struct qnet_circuit_net *cn,
+		      const struct qnet_circuit *c, enum qnet_draw what,
+		      u64 x, struct qmath_rng *rng);
 
 /* Deferred actions, queued under the node's lock (struct qnet_act). */
 enum qnet_act_kind {

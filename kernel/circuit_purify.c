@@ -97,17 +97,22 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	};
 	struct qnet_ent *ea, *eb;
 	struct qstate sa, sb, out;
+	struct qmath_rng rng;
 	bool ok;
 
 	lockdep_assert_held(&cn->lock);
 
 	qnet_purify_noise(cn, a->dev, &prm);
+	/* @b is used up by this round: its link and pair name the draw */
+	qnet_circuit_rng(cn, c, QNET_DRAW_PURIFY,
+			 (u64)(b->dev == c->dev[QNET_DOWN]) << 63 | b->link_id,
+			 &rng);
 	spin_lock_bh(&qnet_ent_lock);
 	ea = a->ent;
 	eb = b->ent;
 	__qnet_ent_state(ea, a, t, t, &sa);
 	__qnet_ent_state(eb, b, t, t, &sb);
-	ok = qstate_purify_sample(&out, &sa, &sb, &prm, qnet_rng(cn, c->net));
+	ok = qstate_purify_sample(&out, &sa, &sb, &prm, &rng);
 	if (ok) {
 		ea->state = out;
 		ea->t0[0] = t;

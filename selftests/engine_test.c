@@ -253,6 +253,44 @@ TEST_F_TIMEOUT(engine, same_records_every_run, 300)
 	}
 }
 
+/*
+ * The node seeds drive the outcomes (Bell states of swaps, measurement
+ * outcomes), and a node nobody seeded draws a random seed of its own:
+ * same link seeds, node seeds set alike give the same records; other node
+ * seeds, or none, give other outcomes. 150 Z outcomes at each end agree
+ * by chance with probability about 2^-150.
+ */
+TEST_F_TIMEOUT(engine, node_seeds_drive_outcomes, 300)
+{
+	struct run same, other, rnd1, rnd2, base;
+	char why[128];
+
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
+			       &base, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
+			       &same, why, sizeof(why))) TH_LOG("%s", why);
+	self->a.seed_base = 1000;
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
+			       &other, why, sizeof(why))) TH_LOG("%s", why);
+	self->a.unseeded = true;
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
+			       &rnd1, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
+			       &rnd2, why, sizeof(why))) TH_LOG("%s", why);
+	TH_LOG("tail digests: seeds 1.. %016llx, %016llx; seeds 1001.. %016llx; random %016llx, %016llx",
+	       (unsigned long long)base.tail, (unsigned long long)same.tail,
+	       (unsigned long long)other.tail, (unsigned long long)rnd1.tail,
+	       (unsigned long long)rnd2.tail);
+	EXPECT_EQ(base.head, same.head);
+	EXPECT_EQ(base.tail, same.tail);
+	EXPECT_NE(base.tail, other.tail);
+	EXPECT_NE(rnd1.tail, rnd2.tail);
+	EXPECT_NE(base.tail, rnd1.tail);
+	/* the links alone decide when pairs are made: the same times */
+	EXPECT_EQ(base.first_create, other.first_create);
+	EXPECT_EQ(base.last_deliver, other.last_deliver);
+}
+
 TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 {
 	struct run alone_a, alone_b, *both;

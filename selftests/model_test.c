@@ -454,7 +454,7 @@ TEST(model_defaults_are_the_kernels)
 	};
 	static char kern[8192], model[8192];
 	char cmd[512], tool[256], a[64], b[64];
-	struct qnet_topo t;
+	struct qnet_topo t = {};
 	size_t i;
 
 	ASSERT_EQ(0, qnet_module_ensure());

@@ -460,6 +460,16 @@ static inline int qnet_nl_node_set(struct qnet_nl *q, uint32_t addr)
 	return qnet_nl_do(q, nlh, NULL, NULL);
 }
 
+/* NODE_SET with QNET_A_NODE_SEED: the seed of the node's outcomes. */
+static inline int qnet_nl_node_seed_set(struct qnet_nl *q, uint64_t seed)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_NODE_SET, 0);
+
+	mnl_attr_put_u64(nlh, QNET_A_NODE_SEED, seed);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
 /*
  * NODE_SET with QNET_A_NODE_PARAMS: the attributes of @params whose value
  * is not UINT64_MAX, put as u32 (a u64 value above that is sent as is to

@@ -25,6 +25,12 @@ struct qnet_topo {
 	int	n;
 	int	ns[QNET_TOPO_MAX];	/* netns fds, node i at ns[i - 1] */
 	int	home;			/* the netns we started in */
+	/*
+	 * Node i's seed is seed_base + i (its outcomes repeat from run to
+	 * run), or, with @unseeded, the random one the kernel gave it.
+	 */
+	uint64_t seed_base;
+	bool	unseeded;
 };
 
 /* Enter node @i's netns (1-based; 0 is the starting netns). */
@@ -54,6 +60,8 @@ static inline int qnet_topo_node(struct qnet_topo *t, int i)
 	if (err)
 		return err;
 	err = qnet_nl_node_set(&q, i);
+	if (!err && !t->unseeded)
+		err = qnet_nl_node_seed_set(&q, t->seed_base + i);
 	for (j = 1; !err && j <= t->n; j++) {
 		if (j != i)
 			err = qnet_topo_route_add(&q, j, j > i ? "qr" : "ql");
@@ -176,9 +184,13 @@ static inline int qnet_topo_wait_running(const char *dev)
 static inline int qnet_topo_chain(struct qnet_topo *t, int n,
 				  const struct qnet_topo_param *params)
 {
+	uint64_t seed_base = t->seed_base;
+	bool unseeded = t->unseeded;
 	int i, err;
 
 	memset(t, 0, sizeof(*t));
+	t->seed_base = seed_base;	/* the caller's choice of seeds */
+	t->unseeded = unseeded;
 	t->home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (t->home < 0 || n > QNET_TOPO_MAX)
 		return -EINVAL;

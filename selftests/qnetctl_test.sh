@@ -259,17 +259,18 @@ test_link_add_netns_from_init() {
 
 test_node_set_show() {
 	run qa node set addr 1 || return 1
-	run qb node set addr 0.0.0.2 || return 1
+	run qb node set addr 0.0.0.2 seed 7 || return 1
+	# qa's seed is random: shown to root, a u64
 	run qa -j node show || return 1
-	jcheck "$out" 'j["addr"] == 1' || return 1
+	jcheck "$out" 'j["addr"] == 1' 'isinstance(j["seed"], int)' || return 1
 	run qb node show || return 1
-	[ "$out" = "addr 2 bsm-eff 100% gate-err 0% readout-err 0%" ] ||
+	[ "$out" = "addr 2 bsm-eff 100% gate-err 0% readout-err 0% seed 7" ] ||
 		fail "text node show: '$out'" || return 1
 	# the node's hardware: any subset, pasted back as shown
 	run qb node set bsm-eff 50% gate-err 0.01 || return 1
 	run qb node set readout-err 0.5% || return 1
 	run qb node show || return 1
-	[ "$out" = "addr 2 bsm-eff 50% gate-err 1% readout-err 0.5%" ] ||
+	[ "$out" = "addr 2 bsm-eff 50% gate-err 1% readout-err 0.5% seed 7" ] ||
 		fail "text node show: '$out'" || return 1
 	run qb -j node show || return 1
 	jcheck "$out" 'j["bsm_eff_ppm"] == 500000' 'j["gate_err_ppm"] == 10000' \

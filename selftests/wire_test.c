@@ -585,8 +585,36 @@ static int link_get_has_seed(void)
 	return err ? err : has;
 }
 
+static int node_has_seed_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1];
+	int *has = data;
+
+	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_NODE_ADDR])
+		return MNL_CB_ERROR;
+	*has = tb[QNET_A_NODE_SEED] ? 1 : 0;
+	return MNL_CB_OK;
+}
+
+/* Does the caller's node show its seed? 1, 0, or -errno. */
+static int node_get_has_seed(void)
+{
+	struct nlmsghdr *nlh;
+	struct qnet_nl q;
+	char buf[256];
+	int has = -1, err;
+
+	err = qnet_nl_open(&q);
+	if (err)
+		return err;
+	nlh = qnet_nl_req(&q, buf, QNET_CMD_NODE_GET, 0);
+	err = qnet_nl_do(&q, nlh, node_has_seed_cb, &has);
+	qnet_nl_close(&q);
+	return err ? err : has;
+}
+
 /*
- * A link's seed, and the network layer's, predict every outcome: netlink
+ * A link's seed, and the node's, predict every outcome: netlink
  * shows them to CAP_NET_ADMIN over the netns only, sysfs and the module
  * parameter to root only. An unprivileged reader (nobody, no
  * capabilities) sees every other parameter.
@@ -599,6 +627,7 @@ TEST_F(wire, seeds_hidden_from_the_unprivileged)
 
 	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
 	EXPECT_EQ(1, link_get_has_seed());
+	EXPECT_EQ(1, node_get_has_seed());
 	ASSERT_EQ(0, stat("/sys/module/qnet/parameters/seed", &st));
 	EXPECT_EQ(0400U, st.st_mode & 0777);
 
@@ -620,7 +649,7 @@ TEST_F(wire, seeds_hidden_from_the_unprivileged)
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(12);
-		if (link_get_has_seed() != 0)
+		if (link_get_has_seed() != 0 || node_get_has_seed() != 0)
 			_exit(13);
 		if (open("/sys/class/net/qr/qnet/seed", O_RDONLY) >= 0 ||
 		    errno != EACCES)

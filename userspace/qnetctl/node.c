@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qnetctl node: this netns's node address, its parameters (the node's own
- * Bell-state measurement, gates and readout) and node totals.
+ * Bell-state measurement, gates and readout), its seed and node totals.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,11 +33,13 @@ static int node_help(struct qn *q)
 {
 	printf("Usage: %s node show\n"
 	       "       %s node set [ addr ADDR ] [ bsm-eff PROB ] [ gate-err PROB ]\n"
-	       "                   [ readout-err PROB ]\n"
+	       "                   [ readout-err PROB ] [ seed N ]\n"
 	       "where  ADDR := { a decimal number | a dotted quad }, not 0\n"
 	       "       PROB := { 0..1 | N%% }\n"
 	       "bsm-eff: Bell-state measurement success (default 1); gate-err: two-qubit\n"
-	       "gate depolarising (0); readout-err: bit misread, at most 0.5 (0).\n"
+	       "gate depolarising (0); readout-err: bit misread, at most 0.5 (0);\n"
+	       "seed: of the node's swap, purification and measurement outcomes\n"
+	       "(random; shown to CAP_NET_ADMIN only).\n"
 	       "With -s, show adds the node's counters.\n",
 	       q->prog, q->prog);
 	return 0;
@@ -75,6 +77,9 @@ static int node_show_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[QNET_A_NODE_PARAMS] &&
 	    qn_node_params_print(tb[QNET_A_NODE_PARAMS]))
 		return MNL_CB_ERROR;
+	if (tb[QNET_A_NODE_SEED])
+		print_u64(PRINT_ANY, "seed", " seed %" PRIu64,
+			  mnl_attr_get_u64(tb[QNET_A_NODE_SEED]));
 	if (q->stats && tb[QNET_A_NODE_STATS]) {
 		print_nl(4);
 		if (qn_stats_print(tb[QNET_A_NODE_STATS], 4))
@@ -110,11 +115,12 @@ static int node_set(struct qn *q)
 {
 	uint64_t val[ARRAY_SIZE(qn_node_params)];
 	bool set[ARRAY_SIZE(qn_node_params)] = {};
-	bool have_addr = false, have_params = false;
+	bool have_addr = false, have_params = false, have_seed = false;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	const char *arg;
 	struct qn_sock *s;
+	uint64_t seed;
 	uint32_t addr;
 	size_t i;
 	int err;
@@ -128,6 +134,16 @@ static int node_set(struct qn *q)
 			if (err)
 				return err;
 			have_addr = true;
+			continue;
+		}
+		if (qn_arg_is(q, "seed")) {
+			arg = qn_arg_value(q, "seed");
+			if (!arg)
+				return -EINVAL;
+			err = qn_get_unit(arg, QN_UNIT_COUNT, UINT64_MAX, &seed);
+			if (err)
+				return err;
+			have_seed = true;
 			continue;
 		}
 		for (i = 0; i < ARRAY_SIZE(qn_node_params); i++)
@@ -149,7 +165,7 @@ static int node_set(struct qn *q)
 		set[i] = true;
 		have_params = true;
 	}
-	if (!have_addr && !have_params)
+	if (!have_addr && !have_params && !have_seed)
 		return qn_err("nothing to set, try \"%s node help\"", q->prog);
 	s = qn_genl(q);
 	if (!s)
@@ -165,6 +181,8 @@ static int node_set(struct qn *q)
 						 (uint32_t)val[i]);
 		mnl_attr_nest_end(nlh, nest);
 	}
+	if (have_seed)
+		mnl_attr_put_u64(nlh, QNET_A_NODE_SEED, seed);
 	return qn_request(s, nlh, NULL, NULL);
 }
 

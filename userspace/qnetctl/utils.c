@@ -35,6 +35,7 @@ const enum mnl_attr_data_type qnet_attr_policy[QNET_A_MAX + 1] = {
 	[QNET_A_EXPIRE_CAUSE]	= MNL_TYPE_U8,
 	[QNET_A_NET_STATS]	= MNL_TYPE_NESTED,
 	[QNET_A_NODE_PARAMS]	= MNL_TYPE_NESTED,
+	[QNET_A_NODE_SEED]	= MNL_TYPE_U64,
 };
 
 bool qn_no_arg(const struct qn *q)
