@@ -319,124 +319,14 @@ static void qlink_setup(struct net_device *dev)
 }
 
 /*
- * IFLA_INFO_DATA. The parameter attributes have the types and ranges of
- * the genetlink family's QNET_LINK_A_* (kernel/netlink.c); what depends
- * on several of them is checked by qlink_set_params().
+ * IFLA_INFO_DATA: the peer, and every link parameter with the type and
+ * range of qlink_params.h (as the genetlink family's QNET_LINK_A_*); what
+ * depends on several of them is checked by qlink_set_params().
  */
-static struct netlink_range_validation qlink_range_length_m = {
-	.min = 1, .max = 1000000,
-};
-
-static struct netlink_range_validation qlink_range_attempt_rate = {
-	.min = 1, .max = 1000000000,
-};
-
-static struct netlink_range_validation qlink_range_ppm = {
-	.max = 1000000,
-};
-
-static struct netlink_range_validation qlink_range_ppm_nonzero = {
-	.min = 1, .max = 1000000,
-};
-
-static struct netlink_range_validation qlink_range_source_fid = {
-	.min = 250000, .max = 1000000,
-};
-
 static const struct nla_policy qlink_policy[QLINK_INFO_MAX + 1] = {
 	[QLINK_INFO_PEER]	= { .len = sizeof(struct ifinfomsg) },
-	[QLINK_INFO_LENGTH_M] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_length_m),
-	[QLINK_INFO_ATTEN_MDB_KM] = NLA_POLICY_MAX(NLA_U32, 10000),
-	[QLINK_INFO_INDEX_MILLI] = NLA_POLICY_RANGE(NLA_U32, 1000, 10000),
-	[QLINK_INFO_ATTEMPT_RATE_HZ] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_attempt_rate),
-	[QLINK_INFO_SCHEME] = NLA_POLICY_MAX(NLA_U8, QNET_SCHEME_MAX),
-	[QLINK_INFO_ALPHA_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_ppm),
-	[QLINK_INFO_SOURCE_FID_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_source_fid),
-	[QLINK_INFO_DET_EFF_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_ppm_nonzero),
-	[QLINK_INFO_DARK_RATE_HZ] = { .type = NLA_U32 },
-	[QLINK_INFO_VISIBILITY_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qlink_range_ppm),
-	[QLINK_INFO_MEM_SLOTS] = NLA_POLICY_RANGE(NLA_U32, 1, 64),
-	[QLINK_INFO_T1_NS] = { .type = NLA_U64 },
-	[QLINK_INFO_T2_NS] = { .type = NLA_U64 },
-	[QLINK_INFO_CUTOFF_NS] = { .type = NLA_U64 },
-	[QLINK_INFO_SEED] = { .type = NLA_U64 },
-	[QLINK_INFO_TIME_SCALE] = { .type = NLA_U32 },
-	[QLINK_INFO_CONTINUOUS] = NLA_POLICY_MAX(NLA_U8, 1),
+	QLINK_PARAMS(QLINK_POLICY_RTNL)
 };
-
-/* Where each parameter attribute lives in struct qlink_params. */
-struct qlink_info_param {
-	u16	attr;
-	u16	off;
-};
-
-#define QLINK_INFO_PARAM(_attr, _field) \
-	{ (_attr), offsetof(struct qlink_params, _field) }
-
-static const struct qlink_info_param qlink_info_params[] = {
-	QLINK_INFO_PARAM(QLINK_INFO_LENGTH_M, length_m),
-	QLINK_INFO_PARAM(QLINK_INFO_ATTEN_MDB_KM, atten_mdb_km),
-	QLINK_INFO_PARAM(QLINK_INFO_INDEX_MILLI, index_milli),
-	QLINK_INFO_PARAM(QLINK_INFO_ATTEMPT_RATE_HZ, attempt_rate_hz),
-	QLINK_INFO_PARAM(QLINK_INFO_SCHEME, scheme),
-	QLINK_INFO_PARAM(QLINK_INFO_ALPHA_PPM, alpha_ppm),
-	QLINK_INFO_PARAM(QLINK_INFO_SOURCE_FID_PPM, source_fid_ppm),
-	QLINK_INFO_PARAM(QLINK_INFO_DET_EFF_PPM, det_eff_ppm),
-	QLINK_INFO_PARAM(QLINK_INFO_DARK_RATE_HZ, dark_rate_hz),
-	QLINK_INFO_PARAM(QLINK_INFO_VISIBILITY_PPM, visibility_ppm),
-	QLINK_INFO_PARAM(QLINK_INFO_MEM_SLOTS, mem_slots),
-	QLINK_INFO_PARAM(QLINK_INFO_T1_NS, t1_ns),
-	QLINK_INFO_PARAM(QLINK_INFO_T2_NS, t2_ns),
-	QLINK_INFO_PARAM(QLINK_INFO_CUTOFF_NS, cutoff_ns),
-	QLINK_INFO_PARAM(QLINK_INFO_SEED, seed),
-	QLINK_INFO_PARAM(QLINK_INFO_TIME_SCALE, time_scale),
-	/* QLINK_INFO_CONTINUOUS is a bool, handled on its own */
-};
-
-/*
- * Overlay the parameters present in @data (validated by qlink_policy)
- * onto @p. Returns how many there were.
- */
-static unsigned int qlink_info_overlay(struct qlink_params *p,
-				       struct nlattr *data[])
-{
-	unsigned int i, n = 0;
-	void *base = p;
-
-	for (i = 0; i < ARRAY_SIZE(qlink_info_params); i++) {
-		const struct qlink_info_param *d = &qlink_info_params[i];
-		const struct nlattr *a = data[d->attr];
-		void *v = base + d->off;
-
-		if (!a)
-			continue;
-		switch (qlink_policy[d->attr].type) {
-		case NLA_U8:
-			*(u8 *)v = nla_get_u8(a);
-			break;
-		case NLA_U32:
-			*(u32 *)v = nla_get_u32(a);
-			break;
-		case NLA_U64:
-			*(u64 *)v = nla_get_u64(a);
-			break;
-		default:
-			continue;
-		}
-		n++;
-	}
-	if (data[QLINK_INFO_CONTINUOUS]) {
-		p->continuous = nla_get_u8(data[QLINK_INFO_CONTINUOUS]);
-		n++;
-	}
-	return n;
-}
 
 /*
  * Apply the parameters in @data to @dev's link, as QNET_CMD_LINK_SET
@@ -450,66 +340,33 @@ static int qlink_info_set(struct net_device *dev, struct nlattr *data[],
 	if (!data)
 		return 0;
 	qlink_get_params(dev, &p);
-	if (!qlink_info_overlay(&p, data))
+	if (!qlink_params_overlay(&p, data, QLINK_PARAMS_RTNL))
 		return 0;
 	return qlink_set_params(dev, &p, extack);
 }
 
 static size_t qlink_get_size(const struct net_device *dev)
 {
-	size_t size = nla_total_size(sizeof(u8));	/* CONTINUOUS */
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(qlink_info_params); i++) {
-		switch (qlink_policy[qlink_info_params[i].attr].type) {
-		case NLA_U8:
-			size += nla_total_size(sizeof(u8));
-			break;
-		case NLA_U32:
-			size += nla_total_size(sizeof(u32));
-			break;
-		default:
-			size += nla_total_size_64bit(sizeof(u64));
-			break;
-		}
-	}
-	return size;
+	return qlink_params_size();
 }
 
-/* Every parameter of @dev's link. RTNL held, as for any fill_info. */
+/*
+ * Every parameter of @dev's link but its seed. RTNL held, as for any
+ * fill_info. A link dump or RTM_NEWLINK event goes to any user of the
+ * namespace, and the seed predicts the link's every outcome: it is shown
+ * only by the genetlink family, to CAP_NET_ADMIN (LINK_GET).
+ */
 static int qlink_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct qlink_params p;
-	const void *base = &p;
-	unsigned int i;
-	int err = 0;
 
 	if (!qd->link)
 		return 0;
 	/* the accessor takes no const; it only reads */
 	qlink_get_params((struct net_device *)dev, &p);
-
-	for (i = 0; i < ARRAY_SIZE(qlink_info_params) && !err; i++) {
-		const struct qlink_info_param *d = &qlink_info_params[i];
-		const void *v = base + d->off;
-
-		switch (qlink_policy[d->attr].type) {
-		case NLA_U8:
-			err = nla_put_u8(skb, d->attr, *(const u8 *)v);
-			break;
-		case NLA_U32:
-			err = nla_put_u32(skb, d->attr, *(const u32 *)v);
-			break;
-		default:
-			err = nla_put_u64_64bit(skb, d->attr, *(const u64 *)v,
-						QLINK_INFO_PAD);
-			break;
-		}
-	}
-	if (!err)
-		err = nla_put_u8(skb, QLINK_INFO_CONTINUOUS, p.continuous);
-	return err ? -EMSGSIZE : 0;
+	return qlink_params_fill(skb, &p, QLINK_PARAMS_RTNL, false) ?
+	       -EMSGSIZE : 0;
 }
 
 /* ip link set DEV type qlink PARAMS: the peer is fixed at creation. */

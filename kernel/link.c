@@ -123,25 +123,15 @@ static u64 qlink_mul_sat(u64 a, u64 b)
 
 void qlink_params_default(struct qlink_params *p)
 {
-	*p = (struct qlink_params) {
-		.length_m		= 25000,
-		.atten_mdb_km		= QSTATE_DEFAULT_ATTEN_MDB_KM,
-		.index_milli		= QSTATE_DEFAULT_INDEX_MILLI,
-		.attempt_rate_hz	= 1000000,
-		.scheme			= QNET_SCHEME_SINGLE_CLICK,
-		.continuous		= false,
-		.alpha_ppm		= 50000,
-		.source_fid_ppm		= 970000,
-		.det_eff_ppm		= 800000,
-		.dark_rate_hz		= 10,
-		.visibility_ppm		= 900000,
-		.mem_slots		= 1,
-		.t1_ns			= 0,
-		.t2_ns			= NSEC_PER_SEC,
-		.cutoff_ns		= 0,
-		.seed			= 0,
-		.time_scale		= 0,
-	};
+#define QLINK_PARAM_DEFAULT(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
+	._f = (_def),
+	*p = (struct qlink_params) { QLINK_PARAMS(QLINK_PARAM_DEFAULT) };
+#undef QLINK_PARAM_DEFAULT
+	/* the physics core's defaults are the same numbers */
+	BUILD_BUG_ON(QSTATE_DEFAULT_ATTEN_MDB_KM != 200);
+	BUILD_BUG_ON(QSTATE_DEFAULT_INDEX_MILLI != 1470);
+	/* and the memory's array holds the most slots the table allows */
+	BUILD_BUG_ON(QLINK_MAX_SLOTS != 64);
 }
 
 static void qlink_model_params(const struct qlink_params *p,
@@ -160,6 +150,105 @@ static void qlink_model_params(const struct qlink_params *p,
 	lp->source_fid = qprob_from_ppm(p->source_fid_ppm);
 }
 
+/* ---- the table as data: ranges, attributes and where each field is ---- */
+
+#define QLINK_PARAM_RANGE(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+	struct netlink_range_validation qlink_range_##_f = {		\
+		.min = (_min), .max = (_max),				\
+	};
+QLINK_PARAMS(QLINK_PARAM_RANGE)
+#undef QLINK_PARAM_RANGE
+
+static const struct qlink_param_desc {
+	u16	attr[2];	/* by enum qlink_params_family */
+	u16	off;
+	u8	size;
+} qlink_param_descs[] = {
+#define QLINK_PARAM_DESC(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+	{ { QNET_LINK_A_##_a, QLINK_INFO_##_a },			\
+	  offsetof(struct qlink_params, _f), sizeof(_t) },
+	QLINK_PARAMS(QLINK_PARAM_DESC)
+#undef QLINK_PARAM_DESC
+};
+
+int qlink_params_fill(struct sk_buff *skb, const struct qlink_params *p,
+		      enum qlink_params_family fam, bool seed)
+{
+	static const u16 pad[] = { QNET_LINK_A_PAD, QLINK_INFO_PAD };
+	const void *base = p;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(qlink_param_descs) && !err; i++) {
+		const struct qlink_param_desc *d = &qlink_param_descs[i];
+		const void *v = base + d->off;
+
+		if (d->off == offsetof(struct qlink_params, seed) && !seed)
+			continue;
+		switch (d->size) {
+		case sizeof(u8):
+			err = nla_put_u8(skb, d->attr[fam], *(const u8 *)v);
+			break;
+		case sizeof(u32):
+			err = nla_put_u32(skb, d->attr[fam], *(const u32 *)v);
+			break;
+		default:
+			err = nla_put_u64_64bit(skb, d->attr[fam],
+						*(const u64 *)v, pad[fam]);
+			break;
+		}
+	}
+	return err;
+}
+
+size_t qlink_params_size(void)
+{
+	size_t size = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(qlink_param_descs); i++)
+		size += qlink_param_descs[i].size == sizeof(u64) ?
+			nla_total_size_64bit(sizeof(u64)) :
+			nla_total_size(qlink_param_descs[i].size);
+	return size;
+}
+
+unsigned int qlink_params_overlay(struct qlink_params *p,
+				  struct nlattr *const *tb,
+				  enum qlink_params_family fam)
+{
+	unsigned int i, n = 0;
+	void *base = p;
+
+	for (i = 0; i < ARRAY_SIZE(qlink_param_descs); i++) {
+		const struct qlink_param_desc *d = &qlink_param_descs[i];
+		const struct nlattr *a = tb[d->attr[fam]];
+		void *v = base + d->off;
+
+		if (!a)
+			continue;
+		switch (d->size) {
+		case sizeof(u8):
+			*(u8 *)v = nla_get_u8(a);
+			break;
+		case sizeof(u32):
+			*(u32 *)v = nla_get_u32(a);
+			break;
+		default:
+			*(u64 *)v = nla_get_u64(a);
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* A function, so that "unsigned >= 0" needs no special case. */
+static bool qlink_in_range(u64 v, u64 min, u64 max)
+{
+	return v >= min && v <= max;
+}
+
 /*
  * Ranges of single parameters (the netlink policy checks the same ones;
  * these hold for any caller) and then those that depend on each other,
@@ -171,52 +260,13 @@ static int qlink_params_check(const struct qlink_params *p,
 {
 	struct qstate_link_params lp;
 
-	if (p->length_m < 1 || p->length_m > 1000000) {
-		NL_SET_ERR_MSG_MOD(extack, "length_m must be 1..1000000");
-		return -EINVAL;
+#define QLINK_PARAM_CHECK(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
+	if (!qlink_in_range(p->_f, _min, _max)) {			\
+		NL_SET_ERR_MSG_MOD(extack, #_f " must be " #_min ".." #_max); \
+		return -EINVAL;						\
 	}
-	if (p->atten_mdb_km > 10000) {
-		NL_SET_ERR_MSG_MOD(extack, "atten_mdb_km must be 0..10000");
-		return -EINVAL;
-	}
-	if (p->index_milli < 1000 || p->index_milli > 10000) {
-		NL_SET_ERR_MSG_MOD(extack, "index_milli must be 1000..10000");
-		return -EINVAL;
-	}
-	if (p->attempt_rate_hz < 1 || p->attempt_rate_hz > 1000000000) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "attempt_rate_hz must be 1..1000000000");
-		return -EINVAL;
-	}
-	if (p->scheme > QNET_SCHEME_MAX) {
-		NL_SET_ERR_MSG_MOD(extack, "scheme: unknown heralding scheme");
-		return -EINVAL;
-	}
-	if (p->alpha_ppm > 1000000) {
-		NL_SET_ERR_MSG_MOD(extack, "alpha_ppm must be 0..1000000");
-		return -EINVAL;
-	}
-	if (p->source_fid_ppm < 250000 || p->source_fid_ppm > 1000000) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "source_fid_ppm must be 250000..1000000");
-		return -EINVAL;
-	}
-	if (p->det_eff_ppm < 1 || p->det_eff_ppm > 1000000) {
-		NL_SET_ERR_MSG_MOD(extack, "det_eff_ppm must be 1..1000000");
-		return -EINVAL;
-	}
-	if (p->dark_rate_hz > 100000000) {
-		NL_SET_ERR_MSG_MOD(extack, "dark_rate_hz must be 0..100000000");
-		return -EINVAL;
-	}
-	if (p->visibility_ppm > 1000000) {
-		NL_SET_ERR_MSG_MOD(extack, "visibility_ppm must be 0..1000000");
-		return -EINVAL;
-	}
-	if (p->mem_slots < 1 || p->mem_slots > QLINK_MAX_SLOTS) {
-		NL_SET_ERR_MSG_MOD(extack, "mem_slots must be 1..64");
-		return -EINVAL;
-	}
+	QLINK_PARAMS(QLINK_PARAM_CHECK)
+#undef QLINK_PARAM_CHECK
 	/*
 	 * t2_ns is the total coherence time: relaxation alone limits it to
 	 * 2 T1, and beyond that the memory channel is no channel at all.

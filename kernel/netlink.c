@@ -82,14 +82,6 @@ static bool qnet_nl_registered;
  * Policies. Ranges wider than the s16 of NLA_POLICY_RANGE() go through
  * NLA_POLICY_FULL_RANGE(), whose 6.1 form takes a non-const pointer.
  */
-static struct netlink_range_validation qnet_nl_range_length_m = {
-	.min = 1, .max = 1000000,
-};
-
-static struct netlink_range_validation qnet_nl_range_attempt_rate = {
-	.min = 1, .max = 1000000000,
-};
-
 static struct netlink_range_validation qnet_nl_range_ppm = {
 	.min = 0, .max = 1000000,
 };
@@ -102,34 +94,9 @@ static struct netlink_range_validation qnet_nl_range_half_ppm = {
 	.min = 0, .max = 500000,
 };
 
-static struct netlink_range_validation qnet_nl_range_source_fid = {
-	.min = 250000, .max = 1000000,
-};
-
+/* Every link parameter with its range: qlink_params.h. */
 static const struct nla_policy qnet_nl_link_params_policy[QNET_LINK_A_MAX + 1] = {
-	[QNET_LINK_A_LENGTH_M] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_length_m),
-	[QNET_LINK_A_ATTEN_MDB_KM] = NLA_POLICY_MAX(NLA_U32, 10000),
-	[QNET_LINK_A_INDEX_MILLI] = NLA_POLICY_RANGE(NLA_U32, 1000, 10000),
-	[QNET_LINK_A_ATTEMPT_RATE_HZ] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_attempt_rate),
-	[QNET_LINK_A_SCHEME] = NLA_POLICY_MAX(NLA_U8, QNET_SCHEME_MAX),
-	[QNET_LINK_A_ALPHA_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm),
-	[QNET_LINK_A_SOURCE_FID_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_source_fid),
-	[QNET_LINK_A_DET_EFF_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm_nonzero),
-	[QNET_LINK_A_DARK_RATE_HZ] = { .type = NLA_U32 },
-	[QNET_LINK_A_VISIBILITY_PPM] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &qnet_nl_range_ppm),
-	[QNET_LINK_A_MEM_SLOTS] = NLA_POLICY_RANGE(NLA_U32, 1, 64),
-	[QNET_LINK_A_T1_NS] = { .type = NLA_U64 },
-	[QNET_LINK_A_T2_NS] = { .type = NLA_U64 },
-	[QNET_LINK_A_CUTOFF_NS] = { .type = NLA_U64 },
-	[QNET_LINK_A_SEED] = { .type = NLA_U64 },
-	[QNET_LINK_A_TIME_SCALE] = { .type = NLA_U32 },
-	[QNET_LINK_A_CONTINUOUS] = NLA_POLICY_MAX(NLA_U8, 1),
+	QLINK_PARAMS(QLINK_POLICY_GENL)
 };
 
 static const struct nla_policy qnet_nl_node_params_policy[QNET_NODE_A_MAX + 1] = {
@@ -144,6 +111,7 @@ static const struct nla_policy qnet_nl_node_params_policy[QNET_NODE_A_MAX + 1] =
 static const struct nla_policy qnet_nl_node_set_policy[QNET_A_MAX + 1] = {
 	[QNET_A_NODE_ADDR] = { .type = NLA_U32 },
 	[QNET_A_NODE_PARAMS] = NLA_POLICY_NESTED(qnet_nl_node_params_policy),
+	[QNET_A_NODE_SEED] = { .type = NLA_U64 },
 };
 
 /* LINK_GET, STATS_GET, STATS_RESET: a link, or none for dumps and totals. */
@@ -177,110 +145,25 @@ static const struct nla_policy qnet_nl_empty_policy[QNET_A_MAX + 1] = {
 };
 
 /*
- * Link parameters <-> attributes. One table drives fill and overlay, so a
- * parameter cannot be readable but not settable by accident. The width
- * of each field is its attribute's type in qnet_nl_link_params_policy
- * (u8, u32 or u64); link_set_every_parameter in selftests/netlink_test.c
- * round-trips every entry. The bool "continuous" is handled on its own.
- */
-struct qnet_nl_param {
-	u16	attr;
-	u16	off;
-};
-
-#define QNET_NL_PARAM(_attr, _field)					\
-	{ (_attr), offsetof(struct qlink_params, _field) }
-
-static const struct qnet_nl_param qnet_nl_params[] = {
-	QNET_NL_PARAM(QNET_LINK_A_LENGTH_M, length_m),
-	QNET_NL_PARAM(QNET_LINK_A_ATTEN_MDB_KM, atten_mdb_km),
-	QNET_NL_PARAM(QNET_LINK_A_INDEX_MILLI, index_milli),
-	QNET_NL_PARAM(QNET_LINK_A_ATTEMPT_RATE_HZ, attempt_rate_hz),
-	QNET_NL_PARAM(QNET_LINK_A_SCHEME, scheme),
-	QNET_NL_PARAM(QNET_LINK_A_ALPHA_PPM, alpha_ppm),
-	QNET_NL_PARAM(QNET_LINK_A_SOURCE_FID_PPM, source_fid_ppm),
-	QNET_NL_PARAM(QNET_LINK_A_DET_EFF_PPM, det_eff_ppm),
-	QNET_NL_PARAM(QNET_LINK_A_DARK_RATE_HZ, dark_rate_hz),
-	QNET_NL_PARAM(QNET_LINK_A_VISIBILITY_PPM, visibility_ppm),
-	QNET_NL_PARAM(QNET_LINK_A_MEM_SLOTS, mem_slots),
-	QNET_NL_PARAM(QNET_LINK_A_T1_NS, t1_ns),
-	QNET_NL_PARAM(QNET_LINK_A_T2_NS, t2_ns),
-	QNET_NL_PARAM(QNET_LINK_A_CUTOFF_NS, cutoff_ns),
-	QNET_NL_PARAM(QNET_LINK_A_SEED, seed),
-	QNET_NL_PARAM(QNET_LINK_A_TIME_SCALE, time_scale),
-};
-
-/*
  * The link's parameters; its seed only if @seed. The seed makes every
  * outcome of the link predictable, so only those who may set it see it.
  */
 static int qnet_nl_put_params(struct sk_buff *skb,
 			      const struct qlink_params *p, bool seed)
 {
-	const void *base = p;
 	struct nlattr *nest;
-	int i, err = 0;
+	int err;
 
 	nest = nla_nest_start(skb, QNET_A_LINK_PARAMS);
 	if (!nest)
 		return -EMSGSIZE;
-
-	for (i = 0; i < ARRAY_SIZE(qnet_nl_params) && !err; i++) {
-		const struct qnet_nl_param *d = &qnet_nl_params[i];
-		const void *v = base + d->off;
-
-		if (d->attr == QNET_LINK_A_SEED && !seed)
-			continue;
-		switch (qnet_nl_link_params_policy[d->attr].type) {
-		case NLA_U8:
-			err = nla_put_u8(skb, d->attr, *(const u8 *)v);
-			break;
-		case NLA_U32:
-			err = nla_put_u32(skb, d->attr, *(const u32 *)v);
-			break;
-		case NLA_U64:
-			err = nla_put_u64_64bit(skb, d->attr, *(const u64 *)v,
-						QNET_LINK_A_PAD);
-			break;
-		}
-	}
-	if (!err)
-		err = nla_put_u8(skb, QNET_LINK_A_CONTINUOUS, p->continuous);
+	err = qlink_params_fill(skb, p, QLINK_PARAMS_GENL, seed);
 	if (err) {
 		nla_nest_cancel(skb, nest);
 		return err;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-}
-
-/* Overlay the attributes present in @tb (already validated) onto @p. */
-static void qnet_nl_overlay_params(struct qlink_params *p, struct nlattr **tb)
-{
-	void *base = p;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(qnet_nl_params); i++) {
-		const struct qnet_nl_param *d = &qnet_nl_params[i];
-		const struct nlattr *a = tb[d->attr];
-		void *v = base + d->off;
-
-		if (!a)
-			continue;
-		switch (qnet_nl_link_params_policy[d->attr].type) {
-		case NLA_U8:
-			*(u8 *)v = nla_get_u8(a);
-			break;
-		case NLA_U32:
-			*(u32 *)v = nla_get_u32(a);
-			break;
-		case NLA_U64:
-			*(u64 *)v = nla_get_u64(a);
-			break;
-		}
-	}
-	if (tb[QNET_LINK_A_CONTINUOUS])
-		p->continuous = nla_get_u8(tb[QNET_LINK_A_CONTINUOUS]);
 }
 
 /* The u64 counters of struct qlink_stats, in attribute order. */
@@ -519,6 +402,17 @@ static void qnet_nl_post_doit(const struct genl_ops *ops,
 		rtnl_unlock();
 }
 
+/*
+ * May the sender of @req see the seeds of links and of the node in @net?
+ * Only with CAP_NET_ADMIN over the namespace, as it needs to set them: a
+ * link's seed predicts its heralds and Bell states, the node's its swap,
+ * purification and measurement outcomes.
+ */
+static bool qnet_nl_may_see_seed(const struct sk_buff *req, struct net *net)
+{
+	return netlink_ns_capable(req, net->user_ns, CAP_NET_ADMIN);
+}
+
 /* ---- node ---- */
 
 /* QNET_A_NODE_PARAMS: the node's hardware. */
@@ -561,7 +455,10 @@ static int qnet_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 			READ_ONCE(qnet_pernet(net)->node_addr)) ||
 	    qnet_nl_put_stats(msg, QNET_A_NODE_STATS, &sum) ||
 	    qnet_nl_put_net_stats(msg, net) ||
-	    qnet_nl_put_node_params(msg, net))
+	    qnet_nl_put_node_params(msg, net) ||
+	    (qnet_nl_may_see_seed(skb, net) &&
+	     nla_put_u64_64bit(msg, QNET_A_NODE_SEED, qnet_node_get_seed(net),
+			       QNET_A_PAD)))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -585,8 +482,9 @@ static int qnet_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct qnet_node_params p;
 	int err;
 
-	/* with neither, the address is what is missing */
-	if (!nest && QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
+	/* with none, the address is what is missing */
+	if (!nest && !info->attrs[QNET_A_NODE_SEED] &&
+	    QNET_NL_REQUIRE(info, QNET_A_NODE_ADDR))
 		return -EINVAL;
 	qnet_node_get_params(net, &p);
 	if (nest) {
@@ -611,12 +509,18 @@ static int qnet_nl_node_set_doit(struct sk_buff *skb, struct genl_info *info)
 			return err;
 		}
 	}
-	if (!nest)
-		return 0;
-	err = qnet_node_set_params(net, &p, info->extack);
-	if (err)
-		NL_SET_BAD_ATTR(info->extack, nest);
-	return err;
+	/* a seed cannot be refused: set after whatever could fail */
+	if (nest) {
+		err = qnet_node_set_params(net, &p, info->extack);
+		if (err) {
+			NL_SET_BAD_ATTR(info->extack, nest);
+			return err;
+		}
+	}
+	if (info->attrs[QNET_A_NODE_SEED])
+		qnet_node_set_seed(net,
+				   nla_get_u64(info->attrs[QNET_A_NODE_SEED]));
+	return 0;
 }
 
 /*
@@ -640,16 +544,6 @@ static int qnet_nl_dump_check_attrs(struct netlink_callback *cb)
 }
 
 /* ---- links ---- */
-
-/*
- * May the sender of @req see the seeds of links in @net? Only with
- * CAP_NET_ADMIN over the namespace, as it needs to set them: a seed
- * predicts every herald, Bell state and outcome of its link.
- */
-static bool qnet_nl_may_see_seed(const struct sk_buff *req, struct net *net)
-{
-	return netlink_ns_capable(req, net->user_ns, CAP_NET_ADMIN);
-}
 
 /*
  * One link as a LINK_GET reply or dump entry, its seed only if @seed.
@@ -791,7 +685,7 @@ static int qnet_nl_link_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	/* Read, overlay, validate as a whole: bad input changes nothing. */
 	qlink_get_params(dev, &p);
-	qnet_nl_overlay_params(&p, tb);
+	qlink_params_overlay(&p, tb, QLINK_PARAMS_GENL);
 	return qlink_set_params(dev, &p, info->extack);
 }
 

@@ -11,30 +11,20 @@
 #include <linux/netdevice.h>
 #include <linux/qnet.h>
 
+#include "qlink_params.h"
+
 struct netlink_ext_ack;
 
 /*
  * Link parameters, in the units of include/uapi/linux/qnet.h. They belong
  * to the link, not to one end: setting them on either end changes both.
  */
+/* Every parameter of qlink_params.h, as its table says. */
+#define QLINK_PARAM_MEMBER(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
+	_t _f;
+
 struct qlink_params {
-	u32	length_m;
-	u32	atten_mdb_km;
-	u32	index_milli;
-	u32	attempt_rate_hz;
-	u8	scheme;			/* enum qnet_scheme */
-	bool	continuous;
-	u32	alpha_ppm;
-	u32	source_fid_ppm;
-	u32	det_eff_ppm;
-	u32	dark_rate_hz;
-	u32	visibility_ppm;
-	u32	mem_slots;
-	u64	t1_ns;
-	u64	t2_ns;
-	u64	cutoff_ns;
-	u64	seed;
-	u32	time_scale;
+	QLINK_PARAMS(QLINK_PARAM_MEMBER)
 };
 
 /* A snapshot of one link end's counters (enum qnet_stats_attr). */
@@ -67,6 +57,29 @@ void qlink_exit(void);
 
 /* Defaults that model a realistic 1550 nm fiber link. */
 void qlink_params_default(struct qlink_params *p);
+
+/*
+ * The parameters as netlink attributes, by qlink_params.h's table: the
+ * genetlink family's (QNET_LINK_A_*, nested by the caller) or rtnetlink's
+ * (QLINK_INFO_*, in IFLA_INFO_DATA).
+ */
+enum qlink_params_family {
+	QLINK_PARAMS_GENL,
+	QLINK_PARAMS_RTNL,
+};
+
+/* Put every parameter of @p, the seed only if @seed; -EMSGSIZE if full. */
+int qlink_params_fill(struct sk_buff *skb, const struct qlink_params *p,
+		      enum qlink_params_family fam, bool seed);
+/* The room qlink_params_fill() needs at most. */
+size_t qlink_params_size(void);
+/*
+ * Overlay the attributes present in @tb (validated by the family's policy)
+ * onto @p; how many there were.
+ */
+unsigned int qlink_params_overlay(struct qlink_params *p,
+				  struct nlattr *const *tb,
+				  enum qlink_params_family fam);
 
 bool qlink_dev_is_qlink(const struct net_device *dev);
 

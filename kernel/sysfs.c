@@ -15,25 +15,38 @@
 #include <linux/sysfs.h>
 
 #include "link.h"
+#include "qlink_params.h"
 
 /*
  * The attribute is spelled out rather than DEVICE_ATTR_RO() so that each
  * macro names its argument once (checkpatch: no argument reuse).
  */
-#define QLINK_PARAM_ATTR(_name, _fmt)					\
-static ssize_t qlink_show_##_name(struct device *d,			\
-				  struct device_attribute *attr,	\
-				  char *buf)				\
+/*
+ * One file per link parameter (qlink_params.h). The seed predicts every
+ * outcome of the link: readable by the owner of the namespace's root only
+ * (sysfs files of a device belong to it), as netlink shows it only to
+ * CAP_NET_ADMIN over the namespace.
+ */
+#define QLINK_PARAM_MODE(_f)						\
+	(offsetof(struct qlink_params, _f) ==				\
+	 offsetof(struct qlink_params, seed) ? 0400 : 0444)
+
+#define QLINK_PARAM_ATTR(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+static ssize_t qlink_show_##_f(struct device *d,			\
+			       struct device_attribute *attr, char *buf) \
 {									\
 	struct qlink_params p;						\
 									\
 	qlink_get_params(to_net_dev(d), &p);				\
-	return sysfs_emit(buf, _fmt "\n", p._name);			\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)p._f);	\
 }									\
-static struct device_attribute dev_attr_##_name = {			\
-	.attr = { .name = #_name, .mode = 0444 },			\
-	.show = qlink_show_##_name,					\
-}
+static struct device_attribute dev_attr_##_f = {			\
+	.attr = { .name = #_f, .mode = QLINK_PARAM_MODE(_f) },		\
+	.show = qlink_show_##_f,					\
+};
+
+#define QLINK_PARAM_ATTR_PTR(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
+	&dev_attr_##_f.attr,
 
 #define QLINK_STATS_ATTR(_name)						\
 static ssize_t qlink_show_##_name(struct device *d,			\
@@ -66,40 +79,7 @@ static struct device_attribute dev_attr_discards_##_name = {		\
 	.show = qlink_show_discards_##_name,				\
 }
 
-QLINK_PARAM_ATTR(length_m, "%u");
-QLINK_PARAM_ATTR(atten_mdb_km, "%u");
-QLINK_PARAM_ATTR(index_milli, "%u");
-QLINK_PARAM_ATTR(attempt_rate_hz, "%u");
-QLINK_PARAM_ATTR(scheme, "%u");
-QLINK_PARAM_ATTR(alpha_ppm, "%u");
-QLINK_PARAM_ATTR(source_fid_ppm, "%u");
-QLINK_PARAM_ATTR(det_eff_ppm, "%u");
-QLINK_PARAM_ATTR(dark_rate_hz, "%u");
-QLINK_PARAM_ATTR(visibility_ppm, "%u");
-QLINK_PARAM_ATTR(mem_slots, "%u");
-QLINK_PARAM_ATTR(t1_ns, "%llu");
-QLINK_PARAM_ATTR(t2_ns, "%llu");
-QLINK_PARAM_ATTR(cutoff_ns, "%llu");
-/*
- * The seed predicts every outcome of the link: readable by the owner of
- * the namespace's root only (sysfs files of a device belong to it), as
- * netlink shows it only to CAP_NET_ADMIN over the namespace.
- */
-static ssize_t qlink_show_seed(struct device *d, struct device_attribute *attr,
-			       char *buf)
-{
-	struct qlink_params p;
-
-	qlink_get_params(to_net_dev(d), &p);
-	return sysfs_emit(buf, "%llu\n", p.seed);
-}
-
-static struct device_attribute dev_attr_seed = {
-	.attr = { .name = "seed", .mode = 0400 },
-	.show = qlink_show_seed,
-};
-QLINK_PARAM_ATTR(time_scale, "%u");
-QLINK_PARAM_ATTR(continuous, "%u");
+QLINK_PARAMS(QLINK_PARAM_ATTR)
 
 QLINK_STATS_ATTR(attempts);
 QLINK_STATS_ATTR(heralded);
@@ -154,23 +134,7 @@ static ssize_t mean_delivered_fid_ppm_show(struct device *d,
 static DEVICE_ATTR_RO(mean_delivered_fid_ppm);
 
 static struct attribute *qlink_sysfs_attrs[] = {
-	&dev_attr_length_m.attr,
-	&dev_attr_atten_mdb_km.attr,
-	&dev_attr_index_milli.attr,
-	&dev_attr_attempt_rate_hz.attr,
-	&dev_attr_scheme.attr,
-	&dev_attr_alpha_ppm.attr,
-	&dev_attr_source_fid_ppm.attr,
-	&dev_attr_det_eff_ppm.attr,
-	&dev_attr_dark_rate_hz.attr,
-	&dev_attr_visibility_ppm.attr,
-	&dev_attr_mem_slots.attr,
-	&dev_attr_t1_ns.attr,
-	&dev_attr_t2_ns.attr,
-	&dev_attr_cutoff_ns.attr,
-	&dev_attr_seed.attr,
-	&dev_attr_time_scale.attr,
-	&dev_attr_continuous.attr,
+	QLINK_PARAMS(QLINK_PARAM_ATTR_PTR)
 	&dev_attr_attempts.attr,
 	&dev_attr_heralded.attr,
 	&dev_attr_delivered.attr,

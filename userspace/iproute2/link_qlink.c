@@ -28,6 +28,7 @@
 #include <linux/qnet.h>
 
 #include "iproute2.h"
+#include "qlink_params.h"
 #include "units.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -42,27 +43,16 @@ struct ql_param {
 	uint8_t		width;		/* bytes: 1, 4 or 8 */
 };
 
-/* In qnetctl's order (userspace/qnetctl/link.c, qn_link_params). */
+#define QL_WIDTH_u8	1
+#define QL_WIDTH_u32	4
+#define QL_WIDTH_u64	8
+
+#define QL_PARAM(_f, _a, _t, _min, _max, _def, _kw, _js, _u)		\
+	{ _kw, _js, QLINK_INFO_##_a, QN_UNIT_##_u, QL_WIDTH_##_t },
+
+/* qnetctl's, from the one table of link parameters (kernel/qlink_params.h) */
 static const struct ql_param ql_params[] = {
-	{ "length", "length_m", QLINK_INFO_LENGTH_M, QN_UNIT_LENGTH, 4 },
-	{ "atten", "atten_mdb_km", QLINK_INFO_ATTEN_MDB_KM, QN_UNIT_ATTEN, 4 },
-	{ "index", "index_milli", QLINK_INFO_INDEX_MILLI, QN_UNIT_INDEX, 4 },
-	{ "rate", "attempt_rate_hz", QLINK_INFO_ATTEMPT_RATE_HZ, QN_UNIT_FREQ, 4 },
-	{ "scheme", "scheme", QLINK_INFO_SCHEME, QN_UNIT_SCHEME, 1 },
-	{ "alpha", "alpha_ppm", QLINK_INFO_ALPHA_PPM, QN_UNIT_PROB, 4 },
-	{ "source-fidelity", "source_fidelity_ppm", QLINK_INFO_SOURCE_FID_PPM,
-	  QN_UNIT_PROB, 4 },
-	{ "efficiency", "efficiency_ppm", QLINK_INFO_DET_EFF_PPM, QN_UNIT_PROB, 4 },
-	{ "visibility", "visibility_ppm", QLINK_INFO_VISIBILITY_PPM, QN_UNIT_PROB, 4 },
-	{ "dark", "dark_rate_hz", QLINK_INFO_DARK_RATE_HZ, QN_UNIT_FREQ, 4 },
-	{ "slots", "slots", QLINK_INFO_MEM_SLOTS, QN_UNIT_COUNT, 4 },
-	{ "t1", "t1_ns", QLINK_INFO_T1_NS, QN_UNIT_TIME, 8 },
-	{ "t2", "t2_ns", QLINK_INFO_T2_NS, QN_UNIT_TIME, 8 },
-	{ "cutoff", "cutoff_ns", QLINK_INFO_CUTOFF_NS, QN_UNIT_TIME, 8 },
-	{ "seed", "seed", QLINK_INFO_SEED, QN_UNIT_COUNT, 8 },
-	{ "time-scale", "time_scale_permille", QLINK_INFO_TIME_SCALE,
-	  QN_UNIT_SCALE, 4 },
-	{ "continuous", "continuous", QLINK_INFO_CONTINUOUS, QN_UNIT_ONOFF, 1 },
+	QLINK_PARAMS(QL_PARAM)
 };
 
 static void ql_usage(FILE *f)

@@ -58,22 +58,10 @@
 
 void qsim_link_default(struct qsim_link *l)
 {
-	*l = (struct qsim_link) {
-		.length_m = 25000,
-		.atten_mdb_km = QSTATE_DEFAULT_ATTEN_MDB_KM,
-		.index_milli = QSTATE_DEFAULT_INDEX_MILLI,
-		.attempt_rate_hz = 1000000,
-		.scheme = QSTATE_SINGLE_CLICK,
-		.alpha_ppm = 50000,
-		.source_fid_ppm = 970000,
-		.det_eff_ppm = 800000,
-		.dark_rate_hz = 10,
-		.visibility_ppm = 900000,
-		.mem_slots = 1,
-		.t1_ns = 0,
-		.t2_ns = 1000000000,
-		.cutoff_ns = 0,
-	};
+#define QSIM_LINK_DEFAULT(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+	._f = (_def),
+	*l = (struct qsim_link) { QLINK_PARAMS(QSIM_LINK_DEFAULT) };
+#undef QSIM_LINK_DEFAULT
 }
 
 void qsim_link_model_params(const struct qsim_link *l,

@@ -14,6 +14,9 @@
 #ifndef _QNET_QSIM_H
 #define _QNET_QSIM_H
 
+#include <linux/qnet.h>
+
+#include "qlink_params.h"
 #include "qlinkmodel.h"
 #include "qstate.h"
 
@@ -24,21 +27,12 @@
  * One link, in the kernel's units and with its meaning (struct
  * qlink_params, Documentation/qlink.rst "Parameters").
  */
+#define QSIM_LINK_MEMBER(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
+	_t _f;
+
+/* A link, with every parameter the kernel's has (qlink_params.h). */
 struct qsim_link {
-	u32 length_m;
-	u32 atten_mdb_km;
-	u32 index_milli;
-	u32 attempt_rate_hz;
-	u8 scheme;
-	u32 alpha_ppm;
-	u32 source_fid_ppm;
-	u32 det_eff_ppm;
-	u32 dark_rate_hz;
-	u32 visibility_ppm;
-	u32 mem_slots;
-	u64 t1_ns;
-	u64 t2_ns;
-	u64 cutoff_ns;
+	QLINK_PARAMS(QSIM_LINK_MEMBER)
 };
 
 /*
