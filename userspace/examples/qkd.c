@@ -44,7 +44,7 @@
 #include <sys/socket.h>
 
 #include <qnet/libqnet.h>
-#include "qkd.h"
+#include "libqkd.h"
 
 #define QKD_MAGIC	0x514b4432u	/* "QKD2" */
 
