@@ -447,16 +447,11 @@ static int link_del(struct qn *q)
 	name = qn_arg_value(q, "link del");
 	if (!name || qn_get_ifindex(name, &ifindex))
 		return -EINVAL;
-	err = qn_arg_end(q);
-	if (err)
-		return err;
 	/* Only ever delete a qlink: the kernel says if this is not one. */
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_LINK_GET, 0);
-	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
-	err = qn_request(s, nlh, NULL, NULL);
+	err = qn_genl_begin(q, QNET_CMD_LINK_GET, QNET_A_IFINDEX, ifindex, &s,
+			    &nlh);
+	if (!err)
+		err = qn_request(s, nlh, NULL, NULL);
 	if (err)
 		return err;
 	rt = calloc(1, sizeof(*rt));

@@ -74,6 +74,13 @@ int qn_get_ifindex(const char *name, uint32_t *ifindex);
 
 /* The generic netlink socket of family "qnet", opened on first use. */
 struct qn_sock *qn_genl(struct qn *q);
+/*
+ * What every command does once its words are read: check that none is
+ * left, open the socket and start a request for @cmd, with u32 @attr =
+ * @val unless @attr is 0. 0, or an error already printed.
+ */
+int qn_genl_begin(struct qn *q, uint8_t cmd, uint16_t attr, uint32_t val,
+		  struct qn_sock **s, struct nlmsghdr **nlh);
 
 /* Network namespaces by name, as `ip netns` names them. */
 int qn_netns_open(const char *name);	/* fd or -1 after printing why */

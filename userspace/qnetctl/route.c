@@ -126,15 +126,9 @@ static int route_del(struct qn *q)
 	arg = qn_arg_value(q, "route del");
 	if (!arg || qn_get_addr(arg, &dst))
 		return -EINVAL;
-	err = qn_arg_end(q);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_ROUTE_DEL, 0);
-	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
-	return qn_request(s, nlh, NULL, NULL);
+	err = qn_genl_begin(q, QNET_CMD_ROUTE_DEL, QNET_A_ROUTE_DST, dst, &s,
+			    &nlh);
+	return err ?: qn_request(s, nlh, NULL, NULL);
 }
 
 int cmd_route(struct qn *q)

@@ -47,15 +47,9 @@ int qn_show(struct qn *q, const struct qn_show *sh)
 		if (err)
 			return err;
 	}
-	err = qn_arg_end(q);
+	err = qn_genl_begin(q, sh->cmd, key.attr, key.val, &s, &nlh);
 	if (err)
 		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, sh->cmd, 0);
-	if (key.attr)
-		mnl_attr_put_u32(nlh, key.attr, key.val);
 	print_start(stdout, q->json, q->pretty);
 	if (sh->list)
 		open_json_array(NULL);

@@ -85,15 +85,10 @@ static int stats_reset(struct qn *q)
 	int err;
 
 	err = stats_parse(q, &key);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_STATS_RESET, 0);
-	if (key.attr)
-		mnl_attr_put_u32(nlh, key.attr, key.val);
-	return qn_request(s, nlh, NULL, NULL);
+	if (!err)
+		err = qn_genl_begin(q, QNET_CMD_STATS_RESET, key.attr, key.val,
+				    &s, &nlh);
+	return err ?: qn_request(s, nlh, NULL, NULL);
 }
 
 int cmd_stats(struct qn *q)
