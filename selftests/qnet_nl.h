@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Generic netlink helpers for the qnet selftests, on libmnl (link with
- * -lmnl). Header only, like qnet_util.h.
+ * Generic netlink helpers for the qnet selftests, on libmnl and the
+ * netlink helper layer qnetctl uses too (userspace/nl/qnl.h: sockets,
+ * headers, acks and their extack, attributes, family resolution; link
+ * with libqnl.a -lmnl, see the Makefile). What is here is the tests'
+ * own exchange: every part of an answer counted, the receive size
+ * chosen, every flag seen, nothing printed.
  *
  *	struct qnet_nl q;
  *	char buf[QNET_NL_BUFSZ];
@@ -47,6 +51,7 @@
 #include <linux/netlink.h>
 #include <linux/qnet.h>
 
+#include "qnl.h"
 
 /* Request buffer size, and the largest receive. */
 #define QNET_NL_BUFSZ		32768
@@ -59,12 +64,8 @@
 /* Default receive timeout of every socket (see qnet_nl_set_timeout()). */
 #define QNET_NL_TIMEOUT_MS	20000
 
-struct qnet_nl_ext {
-	char		msg[256];	/* NLMSGERR_ATTR_MSG, "" if none */
-	int		bad_off;	/* NLMSGERR_ATTR_OFFS, -1 if none */
-	int		miss_type;	/* NLMSGERR_ATTR_MISS_TYPE, -1 if none */
-	int		miss_nest;	/* NLMSGERR_ATTR_MISS_NEST, -1 if none */
-};
+/* The extack of the last ack (qnl.h): msg, bad_off, miss_type, miss_nest. */
+#define qnet_nl_ext	qnl_extack
 
 struct qnet_nl {
 	struct mnl_socket	*sock;
@@ -79,14 +80,6 @@ struct qnet_nl {
 	char			rx[QNET_NL_BUFSZ];
 };
 
-static inline void qnet_nl_ext_clear(struct qnet_nl_ext *ext)
-{
-	ext->msg[0] = '\0';
-	ext->bad_off = -1;
-	ext->miss_type = -1;
-	ext->miss_nest = -1;
-}
-
 /*
  * Put an nlmsghdr and a genlmsghdr for @cmd in @buf (QNET_NL_BUFSZ
  * bytes). NLM_F_REQUEST | NLM_F_ACK are always set; add NLM_F_DUMP for
@@ -97,15 +90,10 @@ static inline struct nlmsghdr *qnet_nl_req_family(struct qnet_nl *q,
 						  uint8_t cmd, uint8_t version,
 						  uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh = qnl_genl_put(buf, family, cmd, version,
+					    NLM_F_REQUEST | NLM_F_ACK | flags);
 
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++q->seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = cmd;
-	genl->version = version;
 	return nlh;
 }
 
@@ -116,41 +104,17 @@ static inline struct nlmsghdr *qnet_nl_req(struct qnet_nl *q, void *buf,
 				  flags);
 }
 
-struct qnet_nl_tb {
-	const struct nlattr	**tb;
-	int			max;
-};
-
-static inline int qnet_nl_parse_cb(const struct nlattr *attr, void *data)
-{
-	const struct qnet_nl_tb *t = data;
-	int type = mnl_attr_get_type(attr);
-
-	/* Unknown (newer) attributes are skipped, as a real client would. */
-	if (type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-/* Parse the attributes of a genetlink message into tb[0..max]. */
+/* Parse the attributes of a genetlink message into tb[0..max], unchecked. */
 static inline int qnet_nl_parse(const struct nlmsghdr *nlh,
 				const struct nlattr **tb, int max)
 {
-	struct qnet_nl_tb t = { tb, max };
-
-	memset(tb, 0, sizeof(*tb) * (max + 1));
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
-			      qnet_nl_parse_cb, &t) < 0 ? -EINVAL : 0;
+	return qnl_parse(nlh, sizeof(struct genlmsghdr), NULL, max, tb, NULL);
 }
 
 static inline int qnet_nl_parse_nested(const struct nlattr *nest,
 				       const struct nlattr **tb, int max)
 {
-	struct qnet_nl_tb t = { tb, max };
-
-	memset(tb, 0, sizeof(*tb) * (max + 1));
-	return mnl_attr_parse_nested(nest, qnet_nl_parse_cb, &t) < 0 ?
-		-EINVAL : 0;
+	return qnl_parse_nested(nest, NULL, max, tb, NULL);
 }
 
 static inline uint8_t qnet_nl_cmd(const struct nlmsghdr *nlh)
@@ -158,67 +122,14 @@ static inline uint8_t qnet_nl_cmd(const struct nlmsghdr *nlh)
 	return ((const struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd;
 }
 
-/*
- * Extended ack TLVs follow struct nlmsgerr and, unless the ack is capped,
- * the echoed request. Fills q->ext; returns the ack's error (<= 0).
- */
-static inline int qnet_nl_parse_ack(struct qnet_nl *q,
-				    const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr;
-	size_t off;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
-		return -EBADMSG;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return err->error;
-
-	off = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(err->msg);
-	mnl_attr_for_each(attr, nlh, off) {
-		switch (mnl_attr_get_type(attr)) {
-		case NLMSGERR_ATTR_MSG:
-			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(q->ext.msg, sizeof(q->ext.msg), "%s",
-					 mnl_attr_get_str(attr));
-			break;
-		case NLMSGERR_ATTR_OFFS:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				q->ext.bad_off = mnl_attr_get_u32(attr);
-			break;
-		case NLMSGERR_ATTR_MISS_TYPE:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				q->ext.miss_type = mnl_attr_get_u32(attr);
-			break;
-		case NLMSGERR_ATTR_MISS_NEST:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				q->ext.miss_nest = mnl_attr_get_u32(attr);
-			break;
-		}
-	}
-	return err->error;
-}
-
-/* The error of an NLMSG_DONE that ends a failed dump, with its extack. */
+/* The error of an NLMSG_DONE that ends a failed dump, with its message. */
 static inline int qnet_nl_parse_done(struct qnet_nl *q,
 				     const struct nlmsghdr *nlh)
 {
-	const struct nlattr *attr;
-	int err;
+	struct qnl_extack ext;
+	int err = qnl_parse_done(nlh, &ext);
 
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(int)))
-		return 0;
-	err = *(const int *)mnl_nlmsg_get_payload(nlh);
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return err;
-	mnl_attr_for_each(attr, nlh, sizeof(int)) {
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(q->ext.msg, sizeof(q->ext.msg), "%s",
-				 mnl_attr_get_str(attr));
-	}
+	memcpy(q->ext.msg, ext.msg, sizeof(q->ext.msg));
 	return err;
 }
 
@@ -240,7 +151,7 @@ static inline int qnet_nl_recv(struct qnet_nl *q, uint32_t seq,
 		len = sizeof(q->rx);
 	q->dump_intr = false;
 	q->parts = 0;
-	qnet_nl_ext_clear(&q->ext);
+	qnl_extack_clear(&q->ext);
 	for (;;) {
 		const struct nlmsghdr *nlh;
 		int n;
@@ -257,7 +168,7 @@ static inline int qnet_nl_recv(struct qnet_nl *q, uint32_t seq,
 				q->dump_intr = true;
 			switch (nlh->nlmsg_type) {
 			case NLMSG_ERROR:
-				return qnet_nl_parse_ack(q, nlh);
+				return qnl_parse_error(nlh, &q->ext);
 			case NLMSG_DONE:
 				/* 6.1 sends no ack after a dump's DONE. */
 				return qnet_nl_parse_done(q, nlh);
@@ -292,37 +203,6 @@ static inline int qnet_nl_do(struct qnet_nl *q, struct nlmsghdr *nlh,
 	return ret ? ret : qnet_nl_recv(q, nlh->nlmsg_seq, cb, data);
 }
 
-struct qnet_nl_family_info {
-	uint16_t	id;
-	uint32_t	mcgrp_events;
-};
-
-static inline int qnet_nl_family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct qnet_nl_family_info *fi = data;
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
-	const struct nlattr *grp;
-
-	if (qnet_nl_parse(nlh, tb, CTRL_ATTR_MAX))
-		return MNL_CB_ERROR;
-	if (tb[CTRL_ATTR_FAMILY_ID])
-		fi->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-	if (!tb[CTRL_ATTR_MCAST_GROUPS])
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS]) {
-		const struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
-
-		if (qnet_nl_parse_nested(grp, g, CTRL_ATTR_MCAST_GRP_MAX) ||
-		    !g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID])
-			continue;
-		if (!strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]),
-			    QNET_GENL_MCGRP_EVENTS))
-			fi->mcgrp_events =
-				mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
-	}
-	return MNL_CB_OK;
-}
-
 /*
  * A receive timeout, so that a missing answer fails a test (-EAGAIN)
  * instead of hanging it. 0 waits forever.
@@ -345,23 +225,11 @@ static inline int qnet_nl_set_timeout(struct qnet_nl *q, int ms)
  */
 static inline int qnet_nl_open_proto(struct qnet_nl *q, int proto)
 {
-	int one = 1, ret;
-
 	memset(q, 0, sizeof(*q));
 	q->seq = time(NULL);
-	q->sock = mnl_socket_open(proto);
+	q->sock = qnl_socket_open(proto);
 	if (!q->sock)
 		return -errno;
-	if (mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(q->sock, NETLINK_EXT_ACK, &one,
-				  sizeof(one)) < 0 ||
-	    mnl_socket_setsockopt(q->sock, NETLINK_CAP_ACK, &one,
-				  sizeof(one)) < 0) {
-		ret = -errno;
-		mnl_socket_close(q->sock);
-		q->sock = NULL;
-		return ret;
-	}
 	q->portid = mnl_socket_get_portid(q->sock);
 	qnet_nl_set_timeout(q, QNET_NL_TIMEOUT_MS);
 	return 0;
@@ -374,7 +242,7 @@ static inline int qnet_nl_open_proto(struct qnet_nl *q, int proto)
  */
 static inline int qnet_nl_open(struct qnet_nl *q)
 {
-	struct qnet_nl_family_info fi = { 0 };
+	struct qnl_family f = { .mcgrp = QNET_GENL_MCGRP_EVENTS };
 	struct nlmsghdr *nlh;
 	char buf[256];
 	int ret;
@@ -383,17 +251,17 @@ static inline int qnet_nl_open(struct qnet_nl *q)
 	if (ret)
 		return ret;
 
-	nlh = qnet_nl_req_family(q, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
-				 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, QNET_GENL_NAME);
-	ret = qnet_nl_do(q, nlh, qnet_nl_family_cb, &fi);
-	if (ret || !fi.id) {
+	nlh = qnl_family_req(buf, QNET_GENL_NAME);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++q->seq;
+	ret = qnet_nl_do(q, nlh, qnl_family_cb, &f);
+	if (ret || !f.id) {
 		mnl_socket_close(q->sock);
 		q->sock = NULL;
 		return ret ? ret : -ENOENT;
 	}
-	q->family = fi.id;
-	q->mcgrp_events = fi.mcgrp_events;
+	q->family = f.id;
+	q->mcgrp_events = f.mcgrp_id;
 	return 0;
 }
 
@@ -608,14 +476,12 @@ static inline struct nlmsghdr *qnet_rtnl_req(struct qnet_nl *q, void *buf,
 					     uint16_t type, uint16_t flags,
 					     const char *name)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
+	struct ifinfomsg ifm = { .ifi_family = AF_UNSPEC };
+	struct nlmsghdr *nlh;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh = qnl_msg_put(buf, type, NLM_F_REQUEST | NLM_F_ACK | flags, &ifm,
+			  sizeof(ifm));
 	nlh->nlmsg_seq = ++q->seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nlh;

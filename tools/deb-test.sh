@@ -23,7 +23,7 @@
 #    install the module for the guest's kernel (headers from the host)
 #  - modprobe qnet loads DKMS's module
 #  - libqnet-dev: a program built with `pkg-config --cflags --libs
-#    libqnet` against the installed header, linked to libqnet1, runs; ip
+#    libqnet` against the installed header, linked to libqnet2, runs; ip
 #    finds the installed qlink plugin by itself
 #  - two nodes made by the installed qnet-topo (and qnetctl), qping -c 5
 #    from one to the other: 5 pairs delivered at both ends
@@ -51,7 +51,7 @@ EOF
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 debdir=$top/build/deb
-pkgs="qnet-dkms libqnet1 libqnet-dev qnet-tools"
+pkgs="qnet-dkms libqnet2 libqnet-dev qnet-tools"
 
 n=0
 failed=0
@@ -160,11 +160,11 @@ EOF
 	flags=$(pkg-config --cflags --libs libqnet) || return 1
 	# shellcheck disable=SC2086
 	gcc -Wall -Werror -o "$tmp/app" "$tmp/app.c" $flags || return 1
-	ldd "$tmp/app" | grep -q "libqnet.so.1 => /lib/.*-linux-gnu/libqnet.so.1\|libqnet.so.1 => /usr/lib/.*-linux-gnu/libqnet.so.1" ||
+	ldd "$tmp/app" | grep -q "libqnet.so.2 => /lib/.*-linux-gnu/libqnet.so.2\|libqnet.so.2 => /usr/lib/.*-linux-gnu/libqnet.so.2" ||
 		{ ldd "$tmp/app"; return 1; }
 	out=$("$tmp/app") || return 1
 	echo "# $out"
-	[ "$out" = "libqnet 1.1, AF_QNET $(cat /sys/module/qnet/parameters/family)" ] || return 1
+	[ "$out" = "libqnet 2.0, AF_QNET $(cat /sys/module/qnet/parameters/family)" ] || return 1
 	# ip finds the installed plugin without IP_LIB_DIR
 	env -u IP_LIB_DIR ip link help qlink 2>&1 | grep -q 'type qlink' ||
 		{ echo "ip does not load the installed link_qlink.so"; return 1; }
@@ -271,7 +271,7 @@ guest() {
 	for step in "writable system: overlays over /usr /etc /var/lib /var/cache:make_writable" \
 		    "dpkg -i $pkgs: DKMS builds qnet for $KVER:install_pkgs" \
 		    "modprobe qnet: DKMS's module:load_module" \
-		    "libqnet-dev via pkg-config, libqnet1, ip and Wireshark plugins:dev_and_plugins" \
+		    "libqnet-dev via pkg-config, libqnet2, ip and Wireshark plugins:dev_and_plugins" \
 		    "two nodes by qnet-topo, qping -c 5 delivers 5 pairs:two_nodes_qping" \
 		    "topology down, rmmod qnet:teardown" \
 		    "dpkg --purge $pkgs:remove_pkgs" \

@@ -56,6 +56,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "json_writer.h"
 #include "qnet_util.h"
 #include "qnet_nl.h"
 
@@ -1039,50 +1040,102 @@ static void print_table(const struct results *R)
 	       row_result(&R->e));
 }
 
+/* The -j document, through the tools' one JSON writer (json_writer.h). */
+static struct json_writer jw;
+
+static void jnum(const char *name, const char *fmt, double v)
+{
+	jsonw_name(&jw, name);
+	jsonw_float_fmt(&jw, fmt, v);
+}
+
+static void jint(const char *name, long long v)
+{
+	jsonw_name(&jw, name);
+	jsonw_s64(&jw, v);
+}
+
+static void ju64(const char *name, unsigned long long v)
+{
+	jsonw_name(&jw, name);
+	jsonw_u64(&jw, v);
+}
+
+static void jstr(const char *name, const char *v)
+{
+	jsonw_name(&jw, name);
+	jsonw_string(&jw, v);
+}
+
+static void jobj(const char *name)
+{
+	if (name)
+		jsonw_name(&jw, name);
+	jsonw_start_object(&jw);
+}
+
+static void jarr(const char *name)
+{
+	jsonw_name(&jw, name);
+	jsonw_start_array(&jw);
+}
+
 static void json_lat(const char *name, const struct lat *l)
 {
-	printf("\"%s\":{\"mean_us\":%.3f,\"p50_us\":%.3f,\"p99_us\":%.3f}",
-	       name, l->mean_us, l->p50_us, l->p99_us);
+	jobj(name);
+	jnum("mean_us", "%.3f", l->mean_us);
+	jnum("p50_us", "%.3f", l->p50_us);
+	jnum("p99_us", "%.3f", l->p99_us);
+	jsonw_end_object(&jw);
 }
 
 static void json_udp(const char *name, const struct udp_result *u)
 {
-	printf("\"%s\":{\"round_trips\":%d,\"bytes\":%d,\"msgs_per_s\":%.3f,"
-	       "\"cpu_us_per_round_trip\":%.3f,",
-	       name, u->n, UDP_MSG, u->msgs_per_s, udp_cpu_us(u));
+	jobj(name);
+	jint("round_trips", u->n);
+	jint("bytes", UDP_MSG);
+	jnum("msgs_per_s", "%.3f", u->msgs_per_s);
+	jnum("cpu_us_per_round_trip", "%.3f", udp_cpu_us(u));
 	json_lat("latency", &u->lat);
-	printf("}");
+	jsonw_end_object(&jw);
 }
 
-static void json_row(const struct qrow *r, double ucpu)
+static void json_row(const char *name, const struct qrow *r, double ucpu)
 {
 	const struct qrun *q = &r->q;
 
-	printf("{\"nodes\":%d,\"hops\":%d,\"request_pairs\":%d,\"requests\":%d,"
-	       "\"max_time_ns\":%llu,\"connect_ms\":%.3f,\"result\":\"%s\"",
-	       q->s.nodes, q->s.nodes - 1, q->s.pairs, q->s.reqs,
-	       (unsigned long long)q->s.max_time_ns, q->connect_ms,
-	       row_result(r));
+	jobj(name);
+	jint("nodes", q->s.nodes);
+	jint("hops", q->s.nodes - 1);
+	jint("request_pairs", q->s.pairs);
+	jint("requests", q->s.reqs);
+	ju64("max_time_ns", q->s.max_time_ns);
+	jnum("connect_ms", "%.3f", q->connect_ms);
+	jstr("result", row_result(r));
 	if (q->err) {
-		printf("}");
+		jsonw_end_object(&jw);
 		return;
 	}
-	printf(",\"delivered\":%d,\"errors\":%d,\"tail_delivered\":%d,"
-	       "\"wall_s\":%.6f,\"wall_pairs_per_s\":%.3f,"
-	       "\"emu_s\":%.9f,\"emu_pairs_per_s\":%.3f,"
-	       "\"mean_fidelity\":%.6f,\"runs\":%d,\"cpu_s\":%.3f,"
-	       "\"cpu_us_per_pair\":%.3f,\"cpu_per_pair_to_udp\":%.4f,"
-	       "\"frames\":%lld,",
-	       q->ok, q->errors, q->tail_ok, q->wall_s, q->wall_pairs_per_s,
-	       q->emu_s, q->emu_pairs_per_s, q->mean_fid, r->runs, r->cpu_s,
-	       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu, q->frames);
+	jint("delivered", q->ok);
+	jint("errors", q->errors);
+	jint("tail_delivered", q->tail_ok);
+	jnum("wall_s", "%.6f", q->wall_s);
+	jnum("wall_pairs_per_s", "%.3f", q->wall_pairs_per_s);
+	jnum("emu_s", "%.9f", q->emu_s);
+	jnum("emu_pairs_per_s", "%.3f", q->emu_pairs_per_s);
+	jnum("mean_fidelity", "%.6f", q->mean_fid);
+	jint("runs", r->runs);
+	jnum("cpu_s", "%.3f", r->cpu_s);
+	jnum("cpu_us_per_pair", "%.3f", r->cpu_us_per_pair);
+	jnum("cpu_per_pair_to_udp", "%.4f", r->cpu_us_per_pair / ucpu);
+	jint("frames", q->frames);
 	json_lat("request_latency", &q->lat);
-	if (q->s.mem)
-		printf(",\"emu_s_per_wall_s\":%.4f,\"peak_used_kb\":%ld,\"peak_slab_kb\":%ld",
-		       opt_emu_s / q->wall_s,
-		       q->mem_peak.used_kb - q->mem_base.used_kb,
-		       q->mem_peak.slab_kb - q->mem_base.slab_kb);
-	printf("}");
+	if (q->s.mem) {
+		jnum("emu_s_per_wall_s", "%.4f", opt_emu_s / q->wall_s);
+		jint("peak_used_kb", q->mem_peak.used_kb - q->mem_base.used_kb);
+		jint("peak_slab_kb", q->mem_peak.slab_kb - q->mem_base.slab_kb);
+	}
+	jsonw_end_object(&jw);
 }
 
 static void print_json(const struct results *R)
@@ -1092,47 +1145,59 @@ static void print_json(const struct results *R)
 	int i;
 
 	uname(&un);
-	printf("{\"kernel\":\"%s\",\"machine\":\"%s\",\"cpus\":%ld,\"pinned_cpu\":%d,\"repeat\":%d,",
-	       un.release, un.machine, sysconf(_SC_NPROCESSORS_ONLN), opt_cpu,
-	       opt_repeat);
+	jsonw_init(&jw, stdout, false);
+	jobj(NULL);
+	jstr("kernel", un.release);
+	jstr("machine", un.machine);
+	jint("cpus", sysconf(_SC_NPROCESSORS_ONLN));
+	jint("pinned_cpu", opt_cpu);
+	jint("repeat", opt_repeat);
 	json_udp("udp", &R->u);
-	printf(",");
 	json_udp("udp_again", &R->u2);
-	printf(",\"unpaced\":[");
-	for (i = 0; i < 4; i++) {
-		printf(i ? "," : "");
-		json_row(&R->b[i], ucpu);
-	}
-	printf("],\"big_cpu_per_pair_to_udp\":{\"hops_1\":%.4f,\"hops_4\":%.4f},"
-	       "\"cpu_per_pair_4_hops_to_1\":{\"request_1\":%.4f,\"request_big\":%.4f},",
-	       R->b[1].cpu_us_per_pair / ucpu, R->b[3].cpu_us_per_pair / ucpu,
-	       R->b[2].cpu_us_per_pair / R->b[0].cpu_us_per_pair,
-	       R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
-	printf("\"probability\":[");
+	jarr("unpaced");
+	for (i = 0; i < 4; i++)
+		json_row(NULL, &R->b[i], ucpu);
+	jsonw_end_array(&jw);
+	jobj("big_cpu_per_pair_to_udp");
+	jnum("hops_1", "%.4f", R->b[1].cpu_us_per_pair / ucpu);
+	jnum("hops_4", "%.4f", R->b[3].cpu_us_per_pair / ucpu);
+	jsonw_end_object(&jw);
+	jobj("cpu_per_pair_4_hops_to_1");
+	jnum("request_1", "%.4f",
+	     R->b[2].cpu_us_per_pair / R->b[0].cpu_us_per_pair);
+	jnum("request_big", "%.4f",
+	     R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
+	jsonw_end_object(&jw);
+	jarr("probability");
 	for (i = 0; i < 2; i++) {
-		printf("%s{\"p\":%.6e,\"det_eff_ppm\":%d,\"run\":", i ? "," : "",
-		       R->p[i], i ? P6_DET_EFF : P1_DET_EFF);
-		json_row(&R->c[i], ucpu);
-		printf("}");
+		jobj(NULL);
+		jnum("p", "%.6e", R->p[i]);
+		jint("det_eff_ppm", i ? P6_DET_EFF : P1_DET_EFF);
+		json_row("run", &R->c[i], ucpu);
+		jsonw_end_object(&jw);
 	}
-	printf("],\"cpu_per_pair_p_low_to_high\":%.4f,",
-	       R->c[1].cpu_us_per_pair / R->c[0].cpu_us_per_pair);
-	printf("\"chain_nodes_built\":%d,\"chain_build_s\":%.3f,\"emu_s\":%.3f,\"chains\":[",
-	       R->built, R->build_s, opt_emu_s);
-	for (i = 0; i < R->nd; i++) {
-		printf(i ? "," : "");
-		json_row(&R->d[i], ucpu);
-	}
-	printf("]");
+	jsonw_end_array(&jw);
+	jnum("cpu_per_pair_p_low_to_high", "%.4f",
+	     R->c[1].cpu_us_per_pair / R->c[0].cpu_us_per_pair);
+	jint("chain_nodes_built", R->built);
+	jnum("chain_build_s", "%.3f", R->build_s);
+	jnum("emu_s", "%.3f", opt_emu_s);
+	jarr("chains");
+	for (i = 0; i < R->nd; i++)
+		json_row(NULL, &R->d[i], ucpu);
+	jsonw_end_array(&jw);
 	if (R->has_e) {
-		printf(",\"paced\":{\"time_scale\":1000,\"emu_s\":%.3f,\"emu_s_per_wall_s\":%.4f,\"late\":%llu,\"largest_lag_ns\":%llu,\"run\":",
-		       opt_paced_s, opt_paced_s / R->e.q.wall_s,
-		       (unsigned long long)R->e_late,
-		       (unsigned long long)R->e_lag_ns);
-		json_row(&R->e, ucpu);
-		printf("}");
+		jobj("paced");
+		jint("time_scale", 1000);
+		jnum("emu_s", "%.3f", opt_paced_s);
+		jnum("emu_s_per_wall_s", "%.4f", opt_paced_s / R->e.q.wall_s);
+		ju64("late", R->e_late);
+		ju64("largest_lag_ns", R->e_lag_ns);
+		json_row("run", &R->e, ucpu);
+		jsonw_end_object(&jw);
 	}
-	printf("}\n");
+	jsonw_end_object(&jw);
+	putchar('\n');
 }
 
 static void usage(FILE *f)

@@ -68,7 +68,7 @@ check _qnetctl "alice bob" qnetctl link add ql0 peer ql1 peer-netns ""
 check _qnetctl "dev metric" qnetctl route add 3 ""
 check _qnetctl "ql0 ql1" qnetctl route add 3 dev ""
 check _qnetctl "dev" qnetctl stats show ""
-check _qnetctl "addr bsm-eff gate-err readout-err" qnetctl node set ""
+check _qnetctl "addr bsm-eff gate-err readout-err seed" qnetctl node set ""
 check _qnetctl "" qnetctl node set bsm-eff ""
 check _qnetctl "gate-err" qnetctl node set bsm-eff 50% g
 check _qnetctl "dejmps bbpssw" qnetctl model link hops 2 proto ""

@@ -44,7 +44,8 @@
 #include <sys/socket.h>
 
 #include <qnet/libqnet.h>
-#include "qkd.h"
+#include "json_writer.h"
+#include "libqkd.h"
 
 #define QKD_MAGIC	0x514b4432u	/* "QKD2" */
 
@@ -109,6 +110,26 @@ static double ratio(size_t a, size_t b)
 	return b ? (double)a / b : 0;
 }
 
+/* One member of the summary's JSON object (json_writer.h). */
+static void jnum(struct json_writer *jw, const char *name, const char *fmt,
+		 double v)
+{
+	jsonw_name(jw, name);
+	jsonw_float_fmt(jw, fmt, v);
+}
+
+static void ju64(struct json_writer *jw, const char *name, uint64_t v)
+{
+	jsonw_name(jw, name);
+	jsonw_u64(jw, v);
+}
+
+static void jstr(struct json_writer *jw, const char *name, const char *s)
+{
+	jsonw_name(jw, name);
+	jsonw_string(jw, s);
+}
+
 static void summary(const struct qkd_run *r, const struct qkd_collect *c,
 		    int json, double eta, double uses)
 {
@@ -124,42 +145,64 @@ static void summary(const struct qkd_run *r, const struct qkd_collect *c,
 	const struct qkd_len_out *L = &r->len;
 
 	if (json) {
-		printf("{\"role\":\"%s\",\"pairs\":%zu,\"mean_fidelity\":%.6f,"
-		       "\"span_s\":%.9f,\"sifted\":%zu,\"sifted_z\":%zu,\"sifted_x\":%zu,"
-		       "\"same_basis_y\":%zu,\"bell_mismatch\":%zu,"
-		       "\"sample_z\":%zu,\"sample_x\":%zu,\"errors_z\":%zu,\"errors_x\":%zu,"
-		       "\"qber_z\":%.6f,\"qber_x\":%.6f,\"key_bits\":%zu,\"key_z\":%zu,\"key_x\":%zu,"
-		       "\"corrected\":%zu,\"corrected_z\":%zu,\"corrected_x\":%zu,"
-		       "\"ec_leaked_bits\":%llu,\"ec_passes\":%d,\"reconciled\":%s,"
-		       "\"qtol_z\":%.3f,\"qtol_x\":%.3f,\"mu_z\":%.6f,\"mu_x\":%.6f,"
-		       "\"e_ph_z\":%.6f,\"e_ph_x\":%.6f,\"entropy_bits\":%.3f,"
-		       "\"pa_cost_bits\":%.3f,\"eps_sec\":%g,\"eps_cor\":%g,"
-		       "\"final_key_bits\":%zu,\"result\":\"%s\","
-		       "\"secret_fraction\":%.6f,\"sifted_rate_bps\":%.3f,"
-		       "\"secret_key_rate_bps\":%.3f,\"classical_bytes_tx\":%llu,"
-		       "\"classical_bytes_rx\":%llu",
-		       r->bob ? "bob" : "alice", c->nrecs, fmean, span,
-		       r->nsift, r->nsift_b[0], r->nsift_b[1], r->same_y,
-		       r->bell_mismatch, r->nsample_b[0], r->nsample_b[1],
-		       r->err_sample_b[0], r->err_sample_b[1], qz, qx,
-		       r->nkey, r->nkey_b[0], r->nkey_b[1], ctot,
-		       r->corrected_b[0], r->corrected_b[1],
-		       (unsigned long long)r->leaked, r->passes,
-		       r->reconciled ? "true" : "false", L->qtol[0], L->qtol[1],
-		       L->mu[0], L->mu[1], L->e_ph[0], L->e_ph[1], L->entropy,
-		       L->pa_cost, r->eps_sec, r->eps_cor, r->key_bits,
-		       r->abort == QKD_OK ? "key" :
-		       r->abort == QKD_ABORT_QBER ? "abort_qber" :
-		       r->abort == QKD_ABORT_SHORT ? "abort_short" :
-		       r->abort == QKD_ABORT_EC ? "abort_ec" : "abort_io",
-		       frac, sift_rate, skr,
-		       (unsigned long long)r->chan->bytes_tx,
-		       (unsigned long long)r->chan->bytes_rx);
-		if (plob >= 0)
-			printf(",\"eta\":%.9g,\"plob_bits_per_use\":%.6f,"
-			       "\"uses_per_s\":%.0f,\"plob_bps\":%.3f",
-			       eta, plob, uses, plob * uses);
-		printf("}\n");
+		struct json_writer jw;
+
+		jsonw_init(&jw, stdout, false);
+		jsonw_start_object(&jw);
+		jstr(&jw, "role", r->bob ? "bob" : "alice");
+		ju64(&jw, "pairs", c->nrecs);
+		jnum(&jw, "mean_fidelity", "%.6f", fmean);
+		jnum(&jw, "span_s", "%.9f", span);
+		ju64(&jw, "sifted", r->nsift);
+		ju64(&jw, "sifted_z", r->nsift_b[0]);
+		ju64(&jw, "sifted_x", r->nsift_b[1]);
+		ju64(&jw, "same_basis_y", r->same_y);
+		ju64(&jw, "bell_mismatch", r->bell_mismatch);
+		ju64(&jw, "sample_z", r->nsample_b[0]);
+		ju64(&jw, "sample_x", r->nsample_b[1]);
+		ju64(&jw, "errors_z", r->err_sample_b[0]);
+		ju64(&jw, "errors_x", r->err_sample_b[1]);
+		jnum(&jw, "qber_z", "%.6f", qz);
+		jnum(&jw, "qber_x", "%.6f", qx);
+		ju64(&jw, "key_bits", r->nkey);
+		ju64(&jw, "key_z", r->nkey_b[0]);
+		ju64(&jw, "key_x", r->nkey_b[1]);
+		ju64(&jw, "corrected", ctot);
+		ju64(&jw, "corrected_z", r->corrected_b[0]);
+		ju64(&jw, "corrected_x", r->corrected_b[1]);
+		ju64(&jw, "ec_leaked_bits", r->leaked);
+		jsonw_name(&jw, "ec_passes");
+		jsonw_s64(&jw, r->passes);
+		jsonw_name(&jw, "reconciled");
+		jsonw_bool(&jw, r->reconciled);
+		jnum(&jw, "qtol_z", "%.3f", L->qtol[0]);
+		jnum(&jw, "qtol_x", "%.3f", L->qtol[1]);
+		jnum(&jw, "mu_z", "%.6f", L->mu[0]);
+		jnum(&jw, "mu_x", "%.6f", L->mu[1]);
+		jnum(&jw, "e_ph_z", "%.6f", L->e_ph[0]);
+		jnum(&jw, "e_ph_x", "%.6f", L->e_ph[1]);
+		jnum(&jw, "entropy_bits", "%.3f", L->entropy);
+		jnum(&jw, "pa_cost_bits", "%.3f", L->pa_cost);
+		jnum(&jw, "eps_sec", "%g", r->eps_sec);
+		jnum(&jw, "eps_cor", "%g", r->eps_cor);
+		ju64(&jw, "final_key_bits", r->key_bits);
+		jstr(&jw, "result", r->abort == QKD_OK ? "key" :
+		     r->abort == QKD_ABORT_QBER ? "abort_qber" :
+		     r->abort == QKD_ABORT_SHORT ? "abort_short" :
+		     r->abort == QKD_ABORT_EC ? "abort_ec" : "abort_io");
+		jnum(&jw, "secret_fraction", "%.6f", frac);
+		jnum(&jw, "sifted_rate_bps", "%.3f", sift_rate);
+		jnum(&jw, "secret_key_rate_bps", "%.3f", skr);
+		ju64(&jw, "classical_bytes_tx", r->chan->bytes_tx);
+		ju64(&jw, "classical_bytes_rx", r->chan->bytes_rx);
+		if (plob >= 0) {
+			jnum(&jw, "eta", "%.9g", eta);
+			jnum(&jw, "plob_bits_per_use", "%.6f", plob);
+			jnum(&jw, "uses_per_s", "%.0f", uses);
+			jnum(&jw, "plob_bps", "%.3f", plob * uses);
+		}
+		jsonw_end_object(&jw);
+		putchar('\n');
 		return;
 	}
 	printf("--- qkd (%s) ---\n", r->bob ? "bob" : "alice");

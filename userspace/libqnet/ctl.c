@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <netlink/netlink.h>
@@ -38,24 +39,10 @@
 #include <netlink/genl/ctrl.h>
 
 #include "qnet/libqnet.h"
+#include "internal.h"
+#include "qlink_params.h"
 
 #define LIBQNET_API	__attribute__((visibility("default")))
-
-/*
- * Version @ver of exported function @name (libqnet.map names @name in
- * that node); "@@" marks the version new programs bind.
- */
-#define LIBQNET_SYMVER(name, ver)	__attribute__((symver(name ver)))
-
-/*
- * 1.1 appended counters to struct qnet_stats, which struct qnet_link_info
- * ends with. Programs built against 1.0 pass the shorter structures and
- * bind the functions that fill them at version LIBQNET_1.0: those write
- * only the 1.0 part (a prefix of the 1.1 structure).
- */
-#define CTL_STATS_1_0_SIZE	offsetof(struct qnet_stats, delivered_fid_sum_ppm)
-#define CTL_LINK_INFO_1_0_SIZE	(offsetof(struct qnet_link_info, stats) + \
-				 CTL_STATS_1_0_SIZE)
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
@@ -83,75 +70,175 @@ static const char *const ctl_attr_names[QNET_A_MAX + 1] = {
 	NAME(QNET_A_ROUTE_METRIC), NAME(QNET_A_OPER_UP), NAME(QNET_A_PAIR_ID),
 	NAME(QNET_A_TIME_NS), NAME(QNET_A_FIDELITY_PPM),
 	NAME(QNET_A_BELL_STATE), NAME(QNET_A_EXPIRE_CAUSE),
-	NAME(QNET_A_NET_STATS),
+	NAME(QNET_A_NET_STATS), NAME(QNET_A_NODE_PARAMS),
+	NAME(QNET_A_NODE_SEED),
 };
 
+#define CTL_PARAM_NAME(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+	NAME(QNET_LINK_A_##_a),
+
 static const char *const ctl_link_attr_names[QNET_LINK_A_MAX + 1] = {
-	NAME(QNET_LINK_A_PAD), NAME(QNET_LINK_A_LENGTH_M),
-	NAME(QNET_LINK_A_ATTEN_MDB_KM), NAME(QNET_LINK_A_INDEX_MILLI),
-	NAME(QNET_LINK_A_ATTEMPT_RATE_HZ), NAME(QNET_LINK_A_SCHEME),
-	NAME(QNET_LINK_A_ALPHA_PPM), NAME(QNET_LINK_A_SOURCE_FID_PPM),
-	NAME(QNET_LINK_A_DET_EFF_PPM), NAME(QNET_LINK_A_DARK_RATE_HZ),
-	NAME(QNET_LINK_A_VISIBILITY_PPM), NAME(QNET_LINK_A_MEM_SLOTS),
-	NAME(QNET_LINK_A_T1_NS), NAME(QNET_LINK_A_T2_NS),
-	NAME(QNET_LINK_A_CUTOFF_NS), NAME(QNET_LINK_A_SEED),
-	NAME(QNET_LINK_A_TIME_SCALE), NAME(QNET_LINK_A_CONTINUOUS),
+	NAME(QNET_LINK_A_PAD),
+	QLINK_PARAMS(CTL_PARAM_NAME)
 };
 
 #undef NAME
 
-/* ---- link parameters <-> struct qnet_link_params ---- */
+/*
+ * ---- link parameters and counters: values by attribute type ----
+ *
+ * The objects keep what the kernel sent as (type, value) pairs rather than
+ * in named fields: a parameter or counter the kernel adds is kept and read
+ * by its uapi type, with no new field, accessor or symbol here. Only
+ * writing needs to know an attribute: its width, from ctl_param_width.
+ */
 
-static const struct {
-	uint16_t	attr;
-	uint16_t	off;
-	uint8_t		size;
-} ctl_params[] = {
-#define P(a, f) { a, offsetof(struct qnet_link_params, f), \
-		  sizeof(((struct qnet_link_params *)0)->f) }
-	P(QNET_LINK_A_LENGTH_M, length_m),
-	P(QNET_LINK_A_ATTEN_MDB_KM, atten_mdb_km),
-	P(QNET_LINK_A_INDEX_MILLI, index_milli),
-	P(QNET_LINK_A_ATTEMPT_RATE_HZ, attempt_rate_hz),
-	P(QNET_LINK_A_SCHEME, scheme),
-	P(QNET_LINK_A_ALPHA_PPM, alpha_ppm),
-	P(QNET_LINK_A_SOURCE_FID_PPM, source_fid_ppm),
-	P(QNET_LINK_A_DET_EFF_PPM, det_eff_ppm),
-	P(QNET_LINK_A_DARK_RATE_HZ, dark_rate_hz),
-	P(QNET_LINK_A_VISIBILITY_PPM, visibility_ppm),
-	P(QNET_LINK_A_MEM_SLOTS, mem_slots),
-	P(QNET_LINK_A_T1_NS, t1_ns),
-	P(QNET_LINK_A_T2_NS, t2_ns),
-	P(QNET_LINK_A_CUTOFF_NS, cutoff_ns),
-	P(QNET_LINK_A_SEED, seed),
-	P(QNET_LINK_A_TIME_SCALE, time_scale),
-	P(QNET_LINK_A_CONTINUOUS, continuous),
-#undef P
+/* Types past this are ignored (a guard against absurd allocations). */
+#define CTL_VALS_MAX_TYPE	1024
+
+struct ctl_vals {
+	uint64_t	*v;
+	uint8_t		*width;		/* bytes on the wire; 0: absent */
+	unsigned int	n;		/* v[] and width[] cover types 0..n-1 */
 };
 
-/* Counters: every one u64 but the mean fidelities (and the nest). */
-static const struct {
-	uint16_t	attr;
-	uint16_t	off;
-} ctl_stats[] = {
-#define S(a, f) { a, offsetof(struct qnet_stats, f) }
-	S(QNET_STATS_A_ATTEMPTS, attempts),
-	S(QNET_STATS_A_HERALDED, heralded),
-	S(QNET_STATS_A_DELIVERED, delivered),
-	S(QNET_STATS_A_EXPIRED, expired),
-	S(QNET_STATS_A_SWAPS_OK, swaps_ok),
-	S(QNET_STATS_A_SWAPS_FAILED, swaps_failed),
-	S(QNET_STATS_A_PURIFY_OK, purify_ok),
-	S(QNET_STATS_A_PURIFY_FAILED, purify_failed),
-	S(QNET_STATS_A_FIDELITY_SUM_PPM, fidelity_sum_ppm),
-	S(QNET_STATS_A_STORED, stored),
-	S(QNET_STATS_A_EMU_TIME_NS, emu_time_ns),
-	S(QNET_STATS_A_RX_PACKETS, rx_packets),
-	S(QNET_STATS_A_TX_PACKETS, tx_packets),
-	S(QNET_STATS_A_RX_DROPPED, rx_dropped),
-	S(QNET_STATS_A_DELIVERED_FID_SUM_PPM, delivered_fid_sum_ppm),
-#undef S
+struct qnet_link_params {
+	struct ctl_vals	vals;
 };
+
+struct qnet_stats {
+	struct ctl_vals	vals;
+	struct ctl_vals	discards;	/* by QNET_DISCARDS_A_* (cause + 1) */
+};
+
+struct qnet_link_info {
+	char			ifname[IF_NAMESIZE];
+	int			ifindex;
+	uint32_t		peer_node;
+	bool			oper_up;
+	struct qnet_link_params	params;
+	struct qnet_stats	stats;
+};
+
+struct qnet_link_list {
+	struct qnet_link_info	*v;
+	size_t			n, cap;
+};
+
+struct qnet_route {
+	uint32_t	dst;
+	int		ifindex;
+	char		ifname[IF_NAMESIZE];
+	uint32_t	metric;
+};
+
+struct qnet_route_list {
+	struct qnet_route	*v;
+	size_t			n, cap;
+};
+
+/*
+ * The width of every link parameter libqnet can send (0: none such), from
+ * the one table of link parameters (kernel/qlink_params.h).
+ */
+#define CTL_WIDTH_u8	1
+#define CTL_WIDTH_u32	4
+#define CTL_WIDTH_u64	8
+#define CTL_PARAM_WIDTH(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
+	[QNET_LINK_A_##_a] = CTL_WIDTH_##_t,
+
+static const uint8_t ctl_param_width[QNET_LINK_A_MAX + 1] = {
+	QLINK_PARAMS(CTL_PARAM_WIDTH)
+};
+
+static void ctl_vals_release(struct ctl_vals *t)
+{
+	free(t->v);
+	free(t->width);
+	memset(t, 0, sizeof(*t));
+}
+
+static int ctl_vals_put(struct ctl_vals *t, unsigned int type, uint64_t v,
+			uint8_t width)
+{
+	if (type >= t->n) {
+		unsigned int n = type + 1;
+		uint64_t *nv = realloc(t->v, n * sizeof(*nv));
+		uint8_t *nw;
+
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		nw = realloc(t->width, n);
+		if (!nw)
+			return -ENOMEM;
+		t->width = nw;
+		memset(t->v + t->n, 0, (n - t->n) * sizeof(*nv));
+		memset(t->width + t->n, 0, n - t->n);
+		t->n = n;
+	}
+	t->v[type] = v;
+	t->width[type] = width;
+	return 0;
+}
+
+static int ctl_vals_get(const struct ctl_vals *t, unsigned int type,
+			uint64_t *val)
+{
+	if (!val)
+		return qnet_fail(EINVAL);
+	*val = 0;
+	if (type >= t->n || !t->width[type])
+		return qnet_fail(ENOENT);
+	*val = t->v[type];
+	return 0;
+}
+
+/*
+ * Every integer attribute of @nest into @t; @sub, if not NULL, gets the
+ * integers of nested attribute @subtype. Other nests and attributes of
+ * other sizes (pads) are skipped.
+ */
+static int ctl_vals_parse(struct ctl_vals *t, struct nlattr *nest,
+			  struct ctl_vals *sub, int subtype)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+		uint64_t v;
+
+		if (sub && type == subtype) {
+			err = ctl_vals_parse(sub, a, NULL, 0);
+			if (err)
+				return err;
+			continue;
+		}
+		if (type >= CTL_VALS_MAX_TYPE || (a->nla_type & NLA_F_NESTED))
+			continue;
+		switch (nla_len(a)) {
+		case 1:
+			v = nla_get_u8(a);
+			break;
+		case 2:
+			v = nla_get_u16(a);
+			break;
+		case 4:
+			v = nla_get_u32(a);
+			break;
+		case 8:
+			v = nla_get_u64(a);
+			break;
+		default:
+			continue;
+		}
+		err = ctl_vals_put(t, type, v, nla_len(a));
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 /* What we read; libnl checks the lengths (unknown, newer ones are skipped). */
 static struct nla_policy ctl_policy[QNET_A_MAX + 1] = {
@@ -167,27 +254,6 @@ static struct nla_policy ctl_policy[QNET_A_MAX + 1] = {
 	[QNET_A_ROUTE_METRIC]	= { .type = NLA_U32 },
 	[QNET_A_OPER_UP]	= { .type = NLA_U8 },
 };
-
-static struct nla_policy ctl_link_policy[QNET_LINK_A_MAX + 1];
-static struct nla_policy ctl_stats_policy[QNET_STATS_A_MAX + 1];
-static struct nla_policy ctl_discards_policy[QNET_DISCARDS_A_MAX + 1];
-
-static void __attribute__((constructor)) ctl_policies_init(void)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(ctl_params) / sizeof(ctl_params[0]); i++)
-		ctl_link_policy[ctl_params[i].attr].type =
-			ctl_params[i].size == 1 ? NLA_U8 :
-			ctl_params[i].size == 4 ? NLA_U32 : NLA_U64;
-	for (i = 0; i < sizeof(ctl_stats) / sizeof(ctl_stats[0]); i++)
-		ctl_stats_policy[ctl_stats[i].attr].type = NLA_U64;
-	ctl_stats_policy[QNET_STATS_A_MEAN_FIDELITY_PPM].type = NLA_U32;
-	ctl_stats_policy[QNET_STATS_A_MEAN_DELIVERED_FID_PPM].type = NLA_U32;
-	ctl_stats_policy[QNET_STATS_A_DISCARDS].type = NLA_NESTED;
-	for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
-		ctl_discards_policy[i].type = NLA_U64;
-}
 
 /* ---- errors ---- */
 
@@ -651,42 +717,86 @@ LIBQNET_API int qnet_ctl_node_set(struct qnet_ctl *ctl, uint32_t addr)
 	return ctl_exchange(ctl, msg, NULL, NULL);
 }
 
+/* ---- link parameters, counters: the objects ---- */
+
+LIBQNET_API struct qnet_link_params *qnet_link_params_alloc(void)
+{
+	return calloc(1, sizeof(struct qnet_link_params));
+}
+
+LIBQNET_API void qnet_link_params_free(struct qnet_link_params *p)
+{
+	if (!p)
+		return;
+	ctl_vals_release(&p->vals);
+	free(p);
+}
+
+LIBQNET_API int qnet_link_params_set(struct qnet_link_params *p,
+				     unsigned int attr, uint64_t val)
+{
+	uint8_t width;
+
+	if (!p || attr > QNET_LINK_A_MAX || !ctl_param_width[attr])
+		return qnet_fail(EINVAL);
+	width = ctl_param_width[attr];
+	if (width < 8 && val >> (8 * width))
+		return qnet_fail(ERANGE);
+	return ctl_vals_put(&p->vals, attr, val, width) ?
+		qnet_fail(ENOMEM) : 0;
+}
+
+LIBQNET_API int qnet_link_params_get(const struct qnet_link_params *p,
+				     unsigned int attr, uint64_t *val)
+{
+	if (!p)
+		return qnet_fail(EINVAL);
+	return ctl_vals_get(&p->vals, attr, val);
+}
+
+static void ctl_stats_release(struct qnet_stats *st)
+{
+	ctl_vals_release(&st->vals);
+	ctl_vals_release(&st->discards);
+}
+
+LIBQNET_API void qnet_stats_free(struct qnet_stats *st)
+{
+	if (!st)
+		return;
+	ctl_stats_release(st);
+	free(st);
+}
+
+LIBQNET_API int qnet_stats_get(const struct qnet_stats *st, unsigned int attr,
+			       uint64_t *val)
+{
+	if (!st)
+		return qnet_fail(EINVAL);
+	return ctl_vals_get(&st->vals, attr, val);
+}
+
+LIBQNET_API int qnet_stats_get_discards(const struct qnet_stats *st,
+					unsigned int cause, uint64_t *val)
+{
+	/* QNET_DISCARDS_A_* is the cause + 1 */
+	if (!st || cause >= CTL_VALS_MAX_TYPE)
+		return qnet_fail(EINVAL);
+	return ctl_vals_get(&st->discards, cause + 1, val);
+}
+
 /* ---- counters ---- */
 
 static int ctl_parse_stats(struct nlattr *nest, struct qnet_stats *st)
 {
-	struct nlattr *tb[QNET_STATS_A_MAX + 1];
-	size_t i;
+	int err;
 
-	memset(st, 0, sizeof(*st));
+	ctl_stats_release(st);
 	if (!nest)
 		return 0;
-	if (nla_parse_nested(tb, QNET_STATS_A_MAX, nest, ctl_stats_policy))
-		return -EBADMSG;
-	for (i = 0; i < sizeof(ctl_stats) / sizeof(ctl_stats[0]); i++) {
-		if (tb[ctl_stats[i].attr])
-			*(uint64_t *)((char *)st + ctl_stats[i].off) =
-				nla_get_u64(tb[ctl_stats[i].attr]);
-	}
-	if (tb[QNET_STATS_A_MEAN_FIDELITY_PPM])
-		st->mean_fidelity_ppm =
-			nla_get_u32(tb[QNET_STATS_A_MEAN_FIDELITY_PPM]);
-	if (tb[QNET_STATS_A_MEAN_DELIVERED_FID_PPM])
-		st->mean_delivered_fid_ppm =
-			nla_get_u32(tb[QNET_STATS_A_MEAN_DELIVERED_FID_PPM]);
-	if (tb[QNET_STATS_A_DISCARDS]) {
-		struct nlattr *dtb[QNET_DISCARDS_A_MAX + 1];
-
-		/* one u64 per cause, type cause + 1; newer causes skipped */
-		if (nla_parse_nested(dtb, QNET_DISCARDS_A_MAX,
-				     tb[QNET_STATS_A_DISCARDS],
-				     ctl_discards_policy))
-			return -EBADMSG;
-		for (i = 1; i <= QNET_DISCARDS_A_MAX; i++)
-			if (dtb[i])
-				st->discards[i - 1] = nla_get_u64(dtb[i]);
-	}
-	return 0;
+	err = ctl_vals_parse(&st->vals, nest, &st->discards,
+			     QNET_STATS_A_DISCARDS);
+	return err;
 }
 
 static int ctl_parse_stats_reply(struct nlattr **tb, void *arg)
@@ -698,11 +808,18 @@ static int ctl_parse_stats_reply(struct nlattr **tb, void *arg)
 	return ctl_parse_stats(nest, arg);
 }
 
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@@LIBQNET_1.1")
-int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
-			   struct qnet_stats *st)
+static int ctl_parse_net_stats_reply(struct nlattr **tb, void *arg)
 {
-	struct qnet_stats s;
+	if (!tb[QNET_A_NET_STATS])
+		return -EBADMSG;
+	return ctl_parse_stats(tb[QNET_A_NET_STATS], arg);
+}
+
+/* STATS_GET, for @ifname or (NULL) the node, read by @parse into *@st. */
+static int ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
+			 ctl_parse_t parse, struct qnet_stats **st)
+{
+	struct qnet_stats *s;
 	struct nl_msg *msg;
 	int ifindex = 0, err;
 
@@ -718,72 +835,85 @@ int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
 		nlmsg_free(msg);
 		return ctl_fail(-ENOMEM);
 	}
-	err = ctl_exchange(ctl, msg, ctl_parse_stats_reply, &s);
-	if (!err)
-		*st = s;
-	return err;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	err = ctl_exchange(ctl, msg, parse, s);
+	if (err) {
+		qnet_stats_free(s);
+		return err;
+	}
+	*st = s;
+	return 0;
 }
 
-static int ctl_parse_net_stats_reply(struct nlattr **tb, void *arg)
+LIBQNET_API int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
+				   struct qnet_stats **st)
 {
-	if (!tb[QNET_A_NET_STATS])
-		return -EBADMSG;
-	return ctl_parse_stats(tb[QNET_A_NET_STATS], arg);
+	return ctl_stats_get(ctl, ifname, ctl_parse_stats_reply, st);
 }
 
 LIBQNET_API int qnet_ctl_net_stats_get(struct qnet_ctl *ctl,
-				       struct qnet_stats *st)
+				       struct qnet_stats **st)
 {
-	struct qnet_stats s;
-	struct nl_msg *msg;
-	int err;
-
-	if (!ctl || !st)
-		return ctl_einval(ctl);
 	/* STATS_GET without a device: the node's totals and QNET_A_NET_STATS */
-	msg = ctl_msg(ctl, QNET_CMD_STATS_GET, 0);
-	if (!msg)
-		return ctl_fail(-ENOMEM);
-	err = ctl_exchange(ctl, msg, ctl_parse_net_stats_reply, &s);
-	if (!err)
-		*st = s;
-	return err;
+	return ctl_stats_get(ctl, NULL, ctl_parse_net_stats_reply, st);
 }
 
 /* ---- links ---- */
 
-static int ctl_parse_params(struct nlattr *nest, struct qnet_link_params *p)
+static void ctl_link_release(struct qnet_link_info *li)
 {
-	struct nlattr *tb[QNET_LINK_A_MAX + 1];
-	size_t i;
+	ctl_vals_release(&li->params.vals);
+	ctl_stats_release(&li->stats);
+}
 
-	memset(p, 0, sizeof(*p));
-	if (nla_parse_nested(tb, QNET_LINK_A_MAX, nest, ctl_link_policy))
-		return -EBADMSG;
-	for (i = 0; i < sizeof(ctl_params) / sizeof(ctl_params[0]); i++) {
-		struct nlattr *a = tb[ctl_params[i].attr];
-		void *v = (char *)p + ctl_params[i].off;
+LIBQNET_API void qnet_link_info_free(struct qnet_link_info *li)
+{
+	if (!li)
+		return;
+	ctl_link_release(li);
+	free(li);
+}
 
-		if (!a)
-			continue;
-		switch (ctl_params[i].size) {
-		case 1:
-			*(uint8_t *)v = nla_get_u8(a);
-			break;
-		case 4:
-			*(uint32_t *)v = nla_get_u32(a);
-			break;
-		case 8:
-			*(uint64_t *)v = nla_get_u64(a);
-			break;
-		}
-	}
-	return 0;
+LIBQNET_API const char *qnet_link_info_get_ifname(const struct qnet_link_info *li)
+{
+	return li ? li->ifname : "";
+}
+
+LIBQNET_API int qnet_link_info_get_ifindex(const struct qnet_link_info *li)
+{
+	return li ? li->ifindex : 0;
+}
+
+LIBQNET_API uint32_t qnet_link_info_get_peer_node(const struct qnet_link_info *li)
+{
+	return li ? li->peer_node : 0;
+}
+
+LIBQNET_API bool qnet_link_info_get_oper_up(const struct qnet_link_info *li)
+{
+	return li && li->oper_up;
+}
+
+LIBQNET_API const struct qnet_link_params *
+qnet_link_info_get_params(const struct qnet_link_info *li)
+{
+	return li ? &li->params : NULL;
+}
+
+LIBQNET_API const struct qnet_stats *
+qnet_link_info_get_stats(const struct qnet_link_info *li)
+{
+	return li ? &li->stats : NULL;
 }
 
 static int ctl_parse_link(struct nlattr **tb, struct qnet_link_info *li)
 {
-	memset(li, 0, sizeof(*li));
+	int err;
+
 	if (!tb[QNET_A_IFINDEX] || !tb[QNET_A_LINK_PARAMS])
 		return -EBADMSG;
 	li->ifindex = nla_get_u32(tb[QNET_A_IFINDEX]);
@@ -793,21 +923,26 @@ static int ctl_parse_link(struct nlattr **tb, struct qnet_link_info *li)
 		li->peer_node = nla_get_u32(tb[QNET_A_PEER_NODE_ADDR]);
 	if (tb[QNET_A_OPER_UP])
 		li->oper_up = nla_get_u8(tb[QNET_A_OPER_UP]);
-	if (ctl_parse_params(tb[QNET_A_LINK_PARAMS], &li->params))
-		return -EBADMSG;
+	err = ctl_vals_parse(&li->params.vals, tb[QNET_A_LINK_PARAMS], NULL, 0);
+	if (err)
+		return err;
 	return ctl_parse_stats(tb[QNET_A_LINK_STATS], &li->stats);
 }
 
 static int ctl_parse_link_one(struct nlattr **tb, void *arg)
 {
-	return ctl_parse_link(tb, arg);
+	struct qnet_link_info *li = arg;
+
+	/* a do has one answer; free what a stray second one would leak */
+	ctl_link_release(li);
+	memset(li, 0, sizeof(*li));
+	return ctl_parse_link(tb, li);
 }
 
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@@LIBQNET_1.1")
-int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
-			  struct qnet_link_info *info)
+LIBQNET_API int qnet_ctl_link_get(struct qnet_ctl *ctl, const char *ifname,
+				  struct qnet_link_info **info)
 {
-	struct qnet_link_info li;
+	struct qnet_link_info *li;
 	struct nl_msg *msg;
 	int ifindex, err;
 
@@ -817,88 +952,115 @@ int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
 	if (ifindex < 0)
 		return ifindex;
 	msg = ctl_msg(ctl, QNET_CMD_LINK_GET, 0);
-	if (!msg || nla_put_u32(msg, QNET_A_IFINDEX, ifindex)) {
+	li = calloc(1, sizeof(*li));
+	if (!msg || !li || nla_put_u32(msg, QNET_A_IFINDEX, ifindex)) {
 		nlmsg_free(msg);
+		free(li);
 		return ctl_fail(-ENOMEM);
 	}
-	err = ctl_exchange(ctl, msg, ctl_parse_link_one, &li);
-	if (!err)
-		*info = li;
-	return err;
-}
-
-struct ctl_array {
-	void	*v;
-	size_t	n, cap, size;
-};
-
-static void *ctl_array_add(struct ctl_array *a)
-{
-	void *v;
-
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 8;
-
-		v = realloc(a->v, cap * a->size);
-		if (!v)
-			return NULL;
-		a->v = v;
-		a->cap = cap;
+	err = ctl_exchange(ctl, msg, ctl_parse_link_one, li);
+	if (err) {
+		qnet_link_info_free(li);
+		return err;
 	}
-	v = (char *)a->v + a->n++ * a->size;
-	memset(v, 0, a->size);
-	return v;
+	*info = li;
+	return 0;
 }
 
-static void ctl_array_reset(void *arg)
+/* A new zeroed entry at the end of array *@v of @n of @cap, or NULL. */
+static void *ctl_array_add(void **v, size_t *n, size_t *cap, size_t size)
 {
-	((struct ctl_array *)arg)->n = 0;
+	void *e;
+
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 8;
+
+		e = realloc(*v, c * size);
+		if (!e)
+			return NULL;
+		*v = e;
+		*cap = c;
+	}
+	e = (char *)*v + (*n)++ * size;
+	memset(e, 0, size);
+	return e;
+}
+
+static void ctl_link_list_reset(void *arg)
+{
+	struct qnet_link_list *l = arg;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ctl_link_release(&l->v[i]);
+	l->n = 0;
+}
+
+LIBQNET_API void qnet_link_list_free(struct qnet_link_list *l)
+{
+	if (!l)
+		return;
+	ctl_link_list_reset(l);
+	free(l->v);
+	free(l);
+}
+
+LIBQNET_API size_t qnet_link_list_count(const struct qnet_link_list *l)
+{
+	return l ? l->n : 0;
+}
+
+LIBQNET_API const struct qnet_link_info *
+qnet_link_list_get(const struct qnet_link_list *l, size_t i)
+{
+	if (!l || i >= l->n) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return &l->v[i];
 }
 
 static int ctl_parse_link_entry(struct nlattr **tb, void *arg)
 {
-	struct qnet_link_info *li = ctl_array_add(arg);
+	struct qnet_link_list *l = arg;
+	struct qnet_link_info *li;
 
+	li = ctl_array_add((void **)&l->v, &l->n, &l->cap, sizeof(*li));
 	return li ? ctl_parse_link(tb, li) : -ENOMEM;
 }
 
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@@LIBQNET_1.1")
-int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
-			   size_t *n)
+LIBQNET_API int qnet_ctl_link_list(struct qnet_ctl *ctl,
+				   struct qnet_link_list **links)
 {
-	struct ctl_array a = { .size = sizeof(**links) };
+	struct qnet_link_list *l;
 	int err;
 
-	if (!ctl || !links || !n)
+	if (!ctl || !links)
 		return ctl_einval(ctl);
-	err = ctl_dump(ctl, QNET_CMD_LINK_GET, ctl_parse_link_entry, &a,
-		       ctl_array_reset);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return ctl_fail(-ENOMEM);
+	err = ctl_dump(ctl, QNET_CMD_LINK_GET, ctl_parse_link_entry, l,
+		       ctl_link_list_reset);
 	if (err) {
-		free(a.v);
+		qnet_link_list_free(l);
 		return err;
 	}
-	*links = a.v;
-	*n = a.n;
+	*links = l;
 	return 0;
 }
 
-#define CTL_LP_ALL	((1ULL << (QNET_LINK_A_MAX + 1)) - (1ULL << QNET_LINK_A_LENGTH_M))
-
 LIBQNET_API int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
-				  const struct qnet_link_params *p,
-				  uint64_t mask)
+				  const struct qnet_link_params *p)
 {
+	const struct ctl_vals *t;
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int ifindex, err = 0;
-	size_t i;
+	unsigned int i;
 
 	if (!ctl || !p)
 		return ctl_einval(ctl);
-	if (mask & ~CTL_LP_ALL) {
-		ctl_set_error(ctl, "libqnet: unknown bits in the parameter mask");
-		return ctl_fail(-EINVAL);
-	}
 	ifindex = ctl_ifindex(ctl, ifname);
 	if (ifindex < 0)
 		return ifindex;
@@ -909,22 +1071,24 @@ LIBQNET_API int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
 	if (nla_put_u32(msg, QNET_A_IFINDEX, ifindex) ||
 	    !(nest = nla_nest_start(msg, QNET_A_LINK_PARAMS | NLA_F_NESTED)))
 		err = -ENOMEM;
-	for (i = 0; !err && i < sizeof(ctl_params) / sizeof(ctl_params[0]);
-	     i++) {
-		const void *v = (const char *)p + ctl_params[i].off;
-		uint16_t attr = ctl_params[i].attr;
-
-		if (!(mask & (1ULL << attr)))
-			continue;
-		switch (ctl_params[i].size) {
+	/*
+	 * Every present parameter at the width it was set or read with (one
+	 * read from a newer kernel goes back as that kernel sent it).
+	 */
+	t = &p->vals;
+	for (i = 0; !err && i < t->n; i++) {
+		switch (t->width[i]) {
 		case 1:
-			err = nla_put_u8(msg, attr, *(const uint8_t *)v);
+			err = nla_put_u8(msg, i, t->v[i]);
+			break;
+		case 2:
+			err = nla_put_u16(msg, i, t->v[i]);
 			break;
 		case 4:
-			err = nla_put_u32(msg, attr, *(const uint32_t *)v);
+			err = nla_put_u32(msg, i, t->v[i]);
 			break;
 		case 8:
-			err = nla_put_u64(msg, attr, *(const uint64_t *)v);
+			err = nla_put_u64(msg, i, t->v[i]);
 			break;
 		}
 	}
@@ -974,13 +1138,62 @@ LIBQNET_API int qnet_ctl_route_del(struct qnet_ctl *ctl, uint32_t dst)
 	return ctl_exchange(ctl, msg, NULL, NULL);
 }
 
+LIBQNET_API uint32_t qnet_route_get_dst(const struct qnet_route *r)
+{
+	return r ? r->dst : 0;
+}
+
+LIBQNET_API int qnet_route_get_ifindex(const struct qnet_route *r)
+{
+	return r ? r->ifindex : 0;
+}
+
+LIBQNET_API const char *qnet_route_get_ifname(const struct qnet_route *r)
+{
+	return r ? r->ifname : "";
+}
+
+LIBQNET_API uint32_t qnet_route_get_metric(const struct qnet_route *r)
+{
+	return r ? r->metric : 0;
+}
+
+LIBQNET_API void qnet_route_list_free(struct qnet_route_list *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	free(l);
+}
+
+LIBQNET_API size_t qnet_route_list_count(const struct qnet_route_list *l)
+{
+	return l ? l->n : 0;
+}
+
+LIBQNET_API const struct qnet_route *
+qnet_route_list_get(const struct qnet_route_list *l, size_t i)
+{
+	if (!l || i >= l->n) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return &l->v[i];
+}
+
+static void ctl_route_list_reset(void *arg)
+{
+	((struct qnet_route_list *)arg)->n = 0;
+}
+
 static int ctl_parse_route_entry(struct nlattr **tb, void *arg)
 {
+	struct qnet_route_list *l = arg;
 	struct qnet_route *r;
 
 	if (!tb[QNET_A_ROUTE_DST] || !tb[QNET_A_IFINDEX])
 		return -EBADMSG;
-	r = ctl_array_add(arg);
+	r = ctl_array_add((void **)&l->v, &l->n, &l->cap, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->dst = nla_get_u32(tb[QNET_A_ROUTE_DST]);
@@ -993,79 +1206,22 @@ static int ctl_parse_route_entry(struct nlattr **tb, void *arg)
 }
 
 LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,
-				    struct qnet_route **routes, size_t *n)
+				    struct qnet_route_list **routes)
 {
-	struct ctl_array a = { .size = sizeof(**routes) };
+	struct qnet_route_list *l;
 	int err;
 
-	if (!ctl || !routes || !n)
+	if (!ctl || !routes)
 		return ctl_einval(ctl);
-	err = ctl_dump(ctl, QNET_CMD_ROUTE_GET, ctl_parse_route_entry, &a,
-		       ctl_array_reset);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return ctl_fail(-ENOMEM);
+	err = ctl_dump(ctl, QNET_CMD_ROUTE_GET, ctl_parse_route_entry, l,
+		       ctl_route_list_reset);
 	if (err) {
-		free(a.v);
+		qnet_route_list_free(l);
 		return err;
 	}
-	*routes = a.v;
-	*n = a.n;
-	return 0;
-}
-
-/* ---- LIBQNET_1.0: the counters without the 1.1 fields ---- */
-
-int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,
-			   struct qnet_stats *st);
-int qnet_ctl_link_get_1_1(struct qnet_ctl *ctl, const char *ifname,
-			  struct qnet_link_info *info);
-int qnet_ctl_link_list_1_1(struct qnet_ctl *ctl, struct qnet_link_info **links,
-			   size_t *n);
-
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_stats_get", "@LIBQNET_1.0")
-int qnet_ctl_stats_get_1_0(struct qnet_ctl *ctl, const char *ifname,
-			   void *st)
-{
-	struct qnet_stats s;
-	int err;
-
-	if (!st)
-		return ctl_einval(ctl);
-	err = qnet_ctl_stats_get_1_1(ctl, ifname, &s);
-	if (!err)
-		memcpy(st, &s, CTL_STATS_1_0_SIZE);
-	return err;
-}
-
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_get", "@LIBQNET_1.0")
-int qnet_ctl_link_get_1_0(struct qnet_ctl *ctl, const char *ifname,
-			  void *info)
-{
-	struct qnet_link_info li;
-	int err;
-
-	if (!info)
-		return ctl_einval(ctl);
-	err = qnet_ctl_link_get_1_1(ctl, ifname, &li);
-	if (!err)
-		memcpy(info, &li, CTL_LINK_INFO_1_0_SIZE);
-	return err;
-}
-
-LIBQNET_API LIBQNET_SYMVER("qnet_ctl_link_list", "@LIBQNET_1.0")
-int qnet_ctl_link_list_1_0(struct qnet_ctl *ctl, void **links, size_t *n)
-{
-	struct qnet_link_info *l;
-	size_t i;
-	int err;
-
-	if (!links)
-		return ctl_einval(ctl);
-	err = qnet_ctl_link_list_1_1(ctl, &l, n);
-	if (err)
-		return err;
-	/* pack the entries to the 1.0 stride, in place: each moves down */
-	for (i = 0; i < *n; i++)
-		memmove((char *)l + i * CTL_LINK_INFO_1_0_SIZE, &l[i],
-			CTL_LINK_INFO_1_0_SIZE);
-	*links = l;
+	*routes = l;
 	return 0;
 }

@@ -71,109 +71,6 @@ static void usage(FILE *f)
 		prog);
 }
 
-/* ------------------------------------------------------------------ */
-/* Output: the same fields as text or JSON                             */
-/* ------------------------------------------------------------------ */
-
-static struct {
-	int json, pretty, depth, first;
-} out = { .first = 1 };
-
-static void indent(void)
-{
-	int i;
-
-	if (!out.pretty)
-		return;
-	putchar('\n');
-	for (i = 0; i < out.depth; i++)
-		fputs("    ", stdout);
-}
-
-static void json_key(const char *key)
-{
-	if (!out.first)
-		putchar(',');
-	out.first = 0;
-	indent();
-	if (key)
-		printf(out.pretty ? "\"%s\": " : "\"%s\":", key);
-}
-
-void qmo_open(const char *key, char brace, const char *title, ...)
-{
-	va_list ap;
-
-	if (out.json) {
-		json_key(key);
-		putchar(brace);
-		out.depth++;
-		out.first = 1;
-		return;
-	}
-	if (!title)
-		return;
-	va_start(ap, title);
-	vprintf(title, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-void qmo_close(char brace)
-{
-	if (!out.json)
-		return;
-	out.depth--;
-	indent();
-	putchar(brace);
-	out.first = 0;
-}
-
-void qmo_begin(int json, int pretty)
-{
-	memset(&out, 0, sizeof(out));
-	out.json = json || pretty;
-	out.pretty = pretty;
-	out.first = 1;
-}
-
-int qmo_json(void)
-{
-	return out.json;
-}
-
-void qmo_num(const char *key, double v, const char *unit)
-{
-	if (out.json) {
-		json_key(key);
-		printf("%.12g", v);
-	} else {
-		printf("  %-26s %.10g%s%s\n", key, v, unit ? " " : "",
-		       unit ? unit : "");
-	}
-}
-
-void qmo_u64(const char *key, unsigned long long v, const char *unit)
-{
-	if (out.json) {
-		json_key(key);
-		printf("%llu", v);
-	} else {
-		printf("  %-26s %llu%s%s\n", key, v, unit ? " " : "",
-		       unit ? unit : "");
-	}
-}
-
-void qmo_str(const char *key, const char *s)
-{
-	if (out.json) {
-		json_key(key);
-		printf("\"%s\"", s);
-	} else {
-		printf("  %-26s %s\n", key, s);
-	}
-}
-
 static const char *const bell_names[] = { "phi+", "psi+", "psi-", "phi-" };
 static const char *const scheme_names[] = {
 	"single-click", "double-click", "direct"
@@ -184,7 +81,7 @@ static void print_result(const struct qmodel_path *path,
 {
 	unsigned int i;
 
-	if (out.json)
+	if (qmo_json())
 		qmo_open(NULL, '{', NULL);
 	qmo_open("links", '[', NULL);
 	for (i = 0; i < path->nlinks; i++) {
@@ -250,7 +147,7 @@ static void print_result(const struct qmodel_path *path,
 		  qmodel_fix(res->plob_chain), "bit");
 	qmo_num("plob_path_segments_bps", res->plob_chain_bps, "bit/s");
 	qmo_close('}');
-	if (out.json) {
+	if (qmo_json()) {
 		qmo_close('}');
 		putchar('\n');
 	}
@@ -390,19 +287,17 @@ int qmodel_main(int argc, char **argv)
 	static struct qmodel_result res;
 	unsigned int hops = 0, nlinks = 0;
 	const char *err;
-	int i, r;
+	int i, r, json = 0, pretty = 0;
 
 	prog = argv[0];
-	memset(&out, 0, sizeof(out));
-	out.first = 1;
 	qmodel_path_init(&path);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			out.json = 1;
+			json = 1;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
-			out.json = out.pretty = 1;
+			json = pretty = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help") ||
 			   !strcmp(a, "help")) {
 			usage(stdout);
@@ -411,7 +306,7 @@ int qmodel_main(int argc, char **argv)
 			   !nlinks) {
 			/* the request's prediction: its own grammar */
 			return qmodel_predict_main(argc - i - 1, argv + i + 1,
-						   prog, out.json, out.pretty);
+						   prog, json, pretty);
 		} else if (!strcmp(a, "link")) {
 			if (nlinks == QMODEL_MAX_LINKS) {
 				fprintf(stderr, "%s: at most %d links\n", prog,
@@ -459,6 +354,7 @@ int qmodel_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
+	qmo_begin(json, pretty);
 	print_result(&path, &res);
 	return 0;
 }

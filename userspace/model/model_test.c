@@ -165,6 +165,34 @@ TEST(model_cli)
 }
 
 /*
+ * -p is -j indented: the same document, from its first byte (no blank
+ * line before it), 4 spaces a level, one newline at the end.
+ */
+TEST(model_pretty_is_json_indented)
+{
+	const char *const cmds[] = {
+		"./qnet-model -p link length 2km",
+		"./qnet-model predict -p length 2km scheme direct",
+	};
+	char buf[8192];
+	size_t i, n;
+	FILE *f;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		f = popen(cmds[i], "r");
+		ASSERT_NE(NULL, f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		EXPECT_EQ(0, pclose(f));
+		ASSERT_LT(2U, n);
+		EXPECT_EQ('{', buf[0]) TH_LOG("%s: starts \"%.8s\"", cmds[i], buf);
+		EXPECT_EQ(0, strncmp(buf, "{\n    \"links\": [\n        {\n", 26))
+			TH_LOG("%s: \"%.40s\"", cmds[i], buf);
+		EXPECT_EQ(0, strcmp(buf + n - 3, "\n}\n"));
+	}
+}
+
+/*
  * predict, one link: the closed forms (Documentation/model.rst): the
  * n-th pair at (n / p - 1) periods + the herald delay on average; with
  * no memory decay the head's fidelity is the heralded one, in ppm as the

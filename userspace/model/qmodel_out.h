@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * qmodel_out.h - the model tool's one print path (model.c): the same
+ * qmodel_out.h - the model tool's one print path (qmodel_out.c): the same
  * fields as aligned text or as JSON (-j, -p pretty), for the link figures
  * of qnet-model and the predictions of `qnet-model predict` (predict.c).
  */

@@ -3,9 +3,10 @@
  * qnet-kmd, a key manager (KME) serving ETSI GS QKD 014 to the SAEs of
  * one qnet node, fed by BBM92 rounds with the peer node's qnet-kmd.
  *
- *   kmd.c        options, the BBM92 engine thread, rounds and commits
+ *   kmd_main.c   options, the BBM92 engine thread, rounds and commits
  *   kmd_store.c  the key store and its log file (what survives a restart)
  *   kmd_http.c   the REST API over HTTPS with client certificates
+ *   kmd_log.c    the log, for all of them
  */
 #ifndef KMD_H
 #define KMD_H

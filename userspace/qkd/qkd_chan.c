@@ -34,7 +34,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "qkd.h"
+#include "libqkd.h"
 
 #define NONCE_LEN 16
 static const char hello_magic[8] = "QNETQKD1";

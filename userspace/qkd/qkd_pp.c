@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "qkd.h"
+#include "libqkd.h"
 
 uint64_t qkd_rng_next(uint64_t *s)
 {

@@ -6,7 +6,7 @@
 
 #include <qnet/libqnet.h>
 
-#include "qkd.h"
+#include "libqkd.h"
 
 void qkd_rcvbuf_for(int fd, uint32_t npairs)
 {

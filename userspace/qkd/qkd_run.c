@@ -31,7 +31,7 @@
 
 #include <linux/qnet.h>
 
-#include "qkd.h"
+#include "libqkd.h"
 
 #define MAX_PASSES 24
 

@@ -18,7 +18,7 @@
 #include <linux/qnet.h>
 
 #include "kselftest_harness.h"
-#include "qkd.h"
+#include "libqkd.h"
 
 /* ---- Toeplitz ---- */
 

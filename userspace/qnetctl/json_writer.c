@@ -134,6 +134,12 @@ void jsonw_s64(struct json_writer *jw, int64_t v)
 	fprintf(jw->out, "%" PRId64, v);
 }
 
+void jsonw_float_fmt(struct json_writer *jw, const char *fmt, double v)
+{
+	jsonw_sep(jw);
+	fprintf(jw->out, fmt, v);
+}
+
 void jsonw_bool(struct json_writer *jw, bool v)
 {
 	jsonw_sep(jw);

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A small streaming JSON writer: objects, arrays, strings (escaped per
- * RFC 8259), unsigned and signed integers, booleans and null, compact or
- * pretty-printed. It keeps the separators right and nothing else; the
- * caller is responsible for well-formed nesting.
+ * RFC 8259), unsigned and signed integers, numbers in a printf format,
+ * booleans and null, compact or pretty-printed. It keeps the separators
+ * right and nothing else; the caller is responsible for well-formed
+ * nesting.
+ *
+ * The one JSON writer of qnet's command-line tools: qnetctl (through
+ * json_print.h), qnet-model (model/qmodel_out.c) and the qkd example
+ * compile this file.
  */
 #ifndef _QNETCTL_JSON_WRITER_H
 #define _QNETCTL_JSON_WRITER_H
@@ -35,6 +40,9 @@ void jsonw_name(struct json_writer *jw, const char *name);
 void jsonw_string(struct json_writer *jw, const char *s);
 void jsonw_u64(struct json_writer *jw, uint64_t v);
 void jsonw_s64(struct json_writer *jw, int64_t v);
+/* @v in printf format @fmt ("%.12g", "%.6f"): a finite number only. */
+void jsonw_float_fmt(struct json_writer *jw, const char *fmt, double v)
+	__attribute__((format(printf, 2, 0)));
 void jsonw_bool(struct json_writer *jw, bool v);
 void jsonw_null(struct json_writer *jw);
 

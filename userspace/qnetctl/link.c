@@ -171,15 +171,8 @@ static int link_params_print(const struct nlattr *nest)
 	return 0;
 }
 
-static int link_show_cb(const struct nlmsghdr *nlh, void *data)
+static int link_print(struct qn *q, const struct nlattr **tb)
 {
-	const struct nlattr *tb[QNET_A_MAX + 1] = {};
-	struct qn *q = data;
-
-	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), qnet_attr_policy,
-			   QNET_A_MAX, tb))
-		return MNL_CB_ERROR;
-	open_json_object(NULL);
 	if (tb[QNET_A_IFINDEX])
 		print_u64(PRINT_ANY, "ifindex", "%" PRIu64 ": ",
 			  mnl_attr_get_u32(tb[QNET_A_IFINDEX]));
@@ -198,50 +191,41 @@ static int link_show_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[QNET_A_LINK_PARAMS]) {
 		print_nl(4);
 		if (link_params_print(tb[QNET_A_LINK_PARAMS]))
-			return MNL_CB_ERROR;
+			return -EINVAL;
 	}
 	if (q->stats && tb[QNET_A_LINK_STATS]) {
 		print_nl(4);
 		if (qn_stats_print(tb[QNET_A_LINK_STATS], 4))
-			return MNL_CB_ERROR;
+			return -EINVAL;
 	}
-	print_nl(0);
-	close_json_object();
-	return MNL_CB_OK;
+	return 0;
 }
+
+/* [ [ dev ] NAME ]: one qlink, or all of them */
+static int link_show_parse(struct qn *q, struct qn_show_key *key)
+{
+	const char *name;
+
+	if (qn_no_arg(q))
+		return 0;
+	qn_arg_is(q, "dev");	/* "dev NAME" as in ip */
+	name = qn_arg_value(q, "dev");
+	if (!name || qn_get_ifindex(name, &key->val))
+		return -EINVAL;
+	key->attr = QNET_A_IFINDEX;
+	return 0;
+}
+
+static const struct qn_show link_show_table = {
+	.cmd	= QNET_CMD_LINK_GET,
+	.list	= true,
+	.parse	= link_show_parse,
+	.print	= link_print,
+};
 
 static int link_show(struct qn *q)
 {
-	struct nlmsghdr *nlh;
-	const char *name = NULL;
-	struct qn_sock *s;
-	uint32_t ifindex = 0;
-	int err;
-
-	if (!qn_no_arg(q)) {
-		qn_arg_is(q, "dev");	/* "dev NAME" as in ip */
-		name = qn_arg_value(q, "dev");
-		if (!name || qn_get_ifindex(name, &ifindex))
-			return -EINVAL;
-	}
-	err = qn_arg_end(q);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_LINK_GET, 0);
-	print_start(stdout, q->json, q->pretty);
-	open_json_array(NULL);
-	if (name) {
-		mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
-		err = qn_request(s, nlh, link_show_cb, q);
-	} else {
-		err = qn_dump(s, nlh, link_show_cb, q);
-	}
-	close_json_array();
-	print_end();
-	return err;
+	return qn_show(q, &link_show_table);
 }
 
 /* ---- set -------------------------------------------------------------- */
@@ -463,16 +447,11 @@ static int link_del(struct qn *q)
 	name = qn_arg_value(q, "link del");
 	if (!name || qn_get_ifindex(name, &ifindex))
 		return -EINVAL;
-	err = qn_arg_end(q);
-	if (err)
-		return err;
 	/* Only ever delete a qlink: the kernel says if this is not one. */
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_LINK_GET, 0);
-	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
-	err = qn_request(s, nlh, NULL, NULL);
+	err = qn_genl_begin(q, QNET_CMD_LINK_GET, QNET_A_IFINDEX, ifindex, &s,
+			    &nlh);
+	if (!err)
+		err = qn_request(s, nlh, NULL, NULL);
 	if (err)
 		return err;
 	rt = calloc(1, sizeof(*rt));

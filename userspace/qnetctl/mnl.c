@@ -2,7 +2,9 @@
 /*
  * Netlink helpers on libmnl; see mnl.h. The shape follows iproute2's
  * lib/mnl_utils.c (extack on, control-message callbacks) and wg's
- * restart of interrupted dumps.
+ * restart of interrupted dumps. Sockets, headers, errors, attributes
+ * and family resolution are the shared layer's (userspace/nl/qnl.h, the
+ * selftests' too); this file is qnetctl's exchange and its messages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,38 +17,17 @@
 #include <linux/qnet.h>
 
 #include "mnl.h"
+#include "qnl.h"
 
 /* ---- attribute parsing ------------------------------------------------ */
 
-struct qn_parse_ctx {
-	const enum mnl_attr_data_type	*policy;
-	unsigned int			max;
-	const struct nlattr		**tb;
-	int				bad;	/* type that failed, or -1 */
-};
-
-static int qn_attr_cb(const struct nlattr *attr, void *data)
+static int qn_parse_done(int ret, int bad)
 {
-	struct qn_parse_ctx *ctx = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type > ctx->max)
-		return MNL_CB_OK;	/* newer kernel, newer attribute */
-	if (mnl_attr_validate(attr, ctx->policy[type]) < 0) {
-		ctx->bad = type;
-		return MNL_CB_ERROR;
-	}
-	ctx->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int qn_parse_done(int ret, const struct qn_parse_ctx *ctx)
-{
-	if (ret >= 0)
+	if (!ret)
 		return 0;
-	if (ctx->bad >= 0)
+	if (bad >= 0)
 		fprintf(stderr, "Error: malformed attribute %d in the kernel's answer\n",
-			ctx->bad);
+			bad);
 	else
 		fprintf(stderr, "Error: truncated attributes in the kernel's answer\n");
 	return -EINVAL;
@@ -56,42 +37,30 @@ int qn_parse_attrs(const struct nlmsghdr *nlh, unsigned int offset,
 		   const enum mnl_attr_data_type *policy, unsigned int max,
 		   const struct nlattr **tb)
 {
-	struct qn_parse_ctx ctx = { policy, max, tb, -1 };
+	int bad = -1;
 
-	return qn_parse_done(mnl_attr_parse(nlh, offset, qn_attr_cb, &ctx),
-			     &ctx);
+	return qn_parse_done(qnl_parse(nlh, offset, policy, max, tb, &bad),
+			     bad);
 }
 
 int qn_parse_nested(const struct nlattr *nest,
 		    const enum mnl_attr_data_type *policy, unsigned int max,
 		    const struct nlattr **tb)
 {
-	struct qn_parse_ctx ctx = { policy, max, tb, -1 };
+	int bad = -1;
 
-	return qn_parse_done(mnl_attr_parse_nested(nest, qn_attr_cb, &ctx),
-			     &ctx);
+	return qn_parse_done(qnl_parse_nested(nest, policy, max, tb, &bad),
+			     bad);
 }
 
 /* ---- sockets ---------------------------------------------------------- */
 
 int qn_sock_open(struct qn_sock *s, int bus)
 {
-	int one = 1;
-
-	s->nl = mnl_socket_open(bus);
+	s->nl = qnl_socket_open(bus);
 	if (!s->nl) {
 		fprintf(stderr, "Error: cannot open netlink socket: %s\n",
 			strerror(errno));
-		return -errno;
-	}
-	/* Both exist since 4.12; without them errors are just errnos. */
-	mnl_socket_setsockopt(s->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(s->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "Error: cannot bind netlink socket: %s\n",
-			strerror(errno));
-		mnl_socket_close(s->nl);
-		s->nl = NULL;
 		return -errno;
 	}
 	s->seq = time(NULL);
@@ -110,22 +79,14 @@ void qn_sock_close(struct qn_sock *s)
 struct nlmsghdr *qn_msg_prepare(struct qn_sock *s, uint16_t type,
 				uint16_t flags, const void *hdr, size_t hdrlen)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(s->req);
-	void *eh;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	eh = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	memcpy(eh, hdr, hdrlen);
-	return nlh;
+	return qnl_msg_put(s->req, type, NLM_F_REQUEST | flags, hdr, hdrlen);
 }
 
 struct nlmsghdr *qn_genl_prepare(struct qn_sock *s, uint8_t cmd,
 				 uint16_t flags)
 {
-	struct genlmsghdr genl = { .cmd = cmd, .version = QNET_GENL_VERSION };
-
-	return qn_msg_prepare(s, s->family, flags, &genl, sizeof(genl));
+	return qnl_genl_put(s->req, s->family, cmd, QNET_GENL_VERSION,
+			    NLM_F_REQUEST | flags);
 }
 
 /* ---- one request, its answers, its ACK -------------------------------- */
@@ -164,71 +125,52 @@ static int qn_run_keep(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static const enum mnl_attr_data_type extack_policy[NLMSGERR_ATTR_MAX + 1] = {
-	[NLMSGERR_ATTR_MSG]		= MNL_TYPE_NUL_STRING,
-	[NLMSGERR_ATTR_OFFS]		= MNL_TYPE_U32,
-	[NLMSGERR_ATTR_MISS_TYPE]	= MNL_TYPE_U32,
-	[NLMSGERR_ATTR_MISS_NEST]	= MNL_TYPE_U32,
-};
-
-/* The extack TLVs after @off bytes of an ERROR or DONE payload. */
-static void qn_run_extack(struct qn_sock *s, const struct nlmsghdr *nlh,
-			  size_t off)
+/* The message of an extack, as qn_report() prints it. */
+static void qn_run_extack(struct qn_sock *s, const struct qnl_extack *ext)
 {
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
-
 	s->errmsg[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
-	    off > mnl_nlmsg_get_payload_len(nlh))
-		return;
-	if (qn_parse_attrs(nlh, off, extack_policy, NLMSGERR_ATTR_MAX, tb))
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(s->errmsg, sizeof(s->errmsg), "%s",
-			 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-	else if (tb[NLMSGERR_ATTR_MISS_TYPE])
+	if (ext->msg[0])
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s", ext->msg);
+	else if (ext->miss_type >= 0)
 		snprintf(s->errmsg, sizeof(s->errmsg),
-			 "required attribute %u is missing",
-			 mnl_attr_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
+			 "required attribute %d is missing", ext->miss_type);
 }
 
 static int qn_run_error(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	struct qn_run *r = data;
-	size_t off = sizeof(*err);
+	struct qnl_extack ext;
+	int err;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
-		r->s->error = -EBADMSG;
+	err = qnl_parse_error(nlh, &ext);
+	if (err == -EBADMSG && mnl_nlmsg_get_payload_len(nlh) <
+			       sizeof(struct nlmsgerr)) {
+		r->s->error = err;
 		return MNL_CB_ERROR;
 	}
-	/* Without NLM_F_CAPPED our request is echoed before the TLVs. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	qn_run_extack(r->s, nlh, off);
-	if (!err->error) {
+	qn_run_extack(r->s, &ext);
+	if (!err) {
 		if (r->s->errmsg[0])
 			fprintf(stderr, "Warning: %s\n", r->s->errmsg);
 		return MNL_CB_STOP;	/* the ACK */
 	}
-	r->s->error = err->error < 0 ? err->error : -err->error;
+	r->s->error = err;
 	return MNL_CB_ERROR;
 }
 
 static int qn_run_done(const struct nlmsghdr *nlh, void *data)
 {
 	struct qn_run *r = data;
-	int len;
+	struct qnl_extack ext;
+	int err;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		r->intr = true;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(len))
+	err = qnl_parse_done(nlh, &ext);
+	if (!err)
 		return MNL_CB_STOP;
-	memcpy(&len, mnl_nlmsg_get_payload(nlh), sizeof(len));
-	if (len >= 0)
-		return MNL_CB_STOP;
-	qn_run_extack(r->s, nlh, sizeof(len));
-	r->s->error = len;
+	qn_run_extack(r->s, &ext);
+	r->s->error = err;
 	return MNL_CB_ERROR;
 }
 
@@ -367,73 +309,23 @@ int qn_dump(struct qn_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 
 /* ---- generic netlink family ------------------------------------------- */
 
-static const enum mnl_attr_data_type ctrl_policy[CTRL_ATTR_MAX + 1] = {
-	[CTRL_ATTR_FAMILY_ID]		= MNL_TYPE_U16,
-	[CTRL_ATTR_FAMILY_NAME]		= MNL_TYPE_NUL_STRING,
-	[CTRL_ATTR_VERSION]		= MNL_TYPE_U32,
-	[CTRL_ATTR_HDRSIZE]		= MNL_TYPE_U32,
-	[CTRL_ATTR_MAXATTR]		= MNL_TYPE_U32,
-	[CTRL_ATTR_OPS]			= MNL_TYPE_NESTED,
-	[CTRL_ATTR_MCAST_GROUPS]	= MNL_TYPE_NESTED,
-};
-
-static const enum mnl_attr_data_type mcgrp_policy[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
-	[CTRL_ATTR_MCAST_GRP_NAME]	= MNL_TYPE_NUL_STRING,
-	[CTRL_ATTR_MCAST_GRP_ID]	= MNL_TYPE_U32,
-};
-
-static int qn_family_groups(struct qn_sock *s, const struct nlattr *groups)
-{
-	const struct nlattr *grp;
-
-	mnl_attr_for_each_nested(grp, groups) {
-		const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
-
-		if (qn_parse_nested(grp, mcgrp_policy, CTRL_ATTR_MCAST_GRP_MAX, tb))
-			return MNL_CB_ERROR;
-		if (tb[CTRL_ATTR_MCAST_GRP_NAME] && tb[CTRL_ATTR_MCAST_GRP_ID] &&
-		    !strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
-			    QNET_GENL_MCGRP_EVENTS))
-			s->events_group = mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
-	}
-	return MNL_CB_OK;
-}
-
-static int qn_family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
-	struct qn_sock *s = data;
-
-	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), ctrl_policy,
-			   CTRL_ATTR_MAX, tb))
-		return MNL_CB_ERROR;
-	if (!tb[CTRL_ATTR_FAMILY_ID]) {
-		fprintf(stderr, "Error: no family id in the kernel's answer\n");
-		return MNL_CB_ERROR;
-	}
-	s->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-	if (tb[CTRL_ATTR_MCAST_GROUPS])
-		return qn_family_groups(s, tb[CTRL_ATTR_MCAST_GROUPS]);
-	return MNL_CB_OK;
-}
-
 int qn_genl_open(struct qn_sock *s, const char *family)
 {
-	struct genlmsghdr genl = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 };
-	struct nlmsghdr *nlh;
+	struct qnl_family f = { .mcgrp = QNET_GENL_MCGRP_EVENTS };
 	int err;
 
 	err = qn_sock_open(s, NETLINK_GENERIC);
 	if (err)
 		return err;
-	nlh = qn_msg_prepare(s, GENL_ID_CTRL, 0, &genl, sizeof(genl));
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
-	err = qn_request_quiet(s, nlh, qn_family_cb, s);
+	err = qn_request_quiet(s, qnl_family_req(s->req, family),
+			       qnl_family_cb, &f);
 	if (err == -ENOENT)
 		fprintf(stderr, "Error: no generic netlink family \"%s\"; is the %s module loaded?\n",
 			family, family);
 	else if (err && s->error)
 		qn_report(s);
+	s->family = f.id;
+	s->events_group = f.mcgrp_id;
 	if (!err && !s->family)
 		err = -ENOENT;
 	if (err)

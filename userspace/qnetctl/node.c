@@ -63,52 +63,35 @@ int qn_node_params_print(const struct nlattr *nest)
 	return 0;
 }
 
-static int node_show_cb(const struct nlmsghdr *nlh, void *data)
+static int node_print(struct qn *q, const struct nlattr **tb)
 {
-	const struct nlattr *tb[QNET_A_MAX + 1] = {};
-	struct qn *q = data;
-
-	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), qnet_attr_policy,
-			   QNET_A_MAX, tb))
-		return MNL_CB_ERROR;
-	open_json_object(NULL);
 	print_u64(PRINT_ANY, "addr", "addr %" PRIu64,
 		  tb[QNET_A_NODE_ADDR] ? mnl_attr_get_u32(tb[QNET_A_NODE_ADDR]) : 0);
 	if (tb[QNET_A_NODE_PARAMS] &&
 	    qn_node_params_print(tb[QNET_A_NODE_PARAMS]))
-		return MNL_CB_ERROR;
+		return -EINVAL;
 	if (tb[QNET_A_NODE_SEED])
 		print_u64(PRINT_ANY, "seed", " seed %" PRIu64,
 			  mnl_attr_get_u64(tb[QNET_A_NODE_SEED]));
 	if (q->stats && tb[QNET_A_NODE_STATS]) {
 		print_nl(4);
 		if (qn_stats_print(tb[QNET_A_NODE_STATS], 4))
-			return MNL_CB_ERROR;
+			return -EINVAL;
 		if (tb[QNET_A_NET_STATS] &&
 		    qn_net_stats_print(tb[QNET_A_NET_STATS], 4))
-			return MNL_CB_ERROR;
+			return -EINVAL;
 	}
-	print_nl(0);
-	close_json_object();
-	return MNL_CB_OK;
+	return 0;
 }
+
+static const struct qn_show node_show_table = {
+	.cmd	= QNET_CMD_NODE_GET,
+	.print	= node_print,
+};
 
 static int node_show(struct qn *q)
 {
-	struct qn_sock *s;
-	int err;
-
-	err = qn_arg_end(q);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	print_start(stdout, q->json, q->pretty);
-	err = qn_request(s, qn_genl_prepare(s, QNET_CMD_NODE_GET, 0),
-			 node_show_cb, q);
-	print_end();
-	return err;
+	return qn_show(q, &node_show_table);
 }
 
 static int node_set(struct qn *q)

@@ -4,9 +4,10 @@
  *
  * One file per object (node.c, link.c, route.c, stats.c, monitor.c), each
  * with a table of { command, handler } whose first entry is what a bare
- * object does; utils.c walks argv; mnl.c talks netlink; json_print.c is
- * the one print path for text and JSON; units.c parses and prints
- * physical quantities.
+ * object does, and for `show` a struct qn_show that show.c's one show
+ * path runs; counters.c prints counters for all of them; utils.c walks
+ * argv; mnl.c talks netlink; json_print.c is the one print path for
+ * text and JSON; units.c parses and prints physical quantities.
  */
 #ifndef _QNETCTL_H
 #define _QNETCTL_H
@@ -73,6 +74,13 @@ int qn_get_ifindex(const char *name, uint32_t *ifindex);
 
 /* The generic netlink socket of family "qnet", opened on first use. */
 struct qn_sock *qn_genl(struct qn *q);
+/*
+ * What every command does once its words are read: check that none is
+ * left, open the socket and start a request for @cmd, with u32 @attr =
+ * @val unless @attr is 0. 0, or an error already printed.
+ */
+int qn_genl_begin(struct qn *q, uint8_t cmd, uint16_t attr, uint32_t val,
+		  struct qn_sock **s, struct nlmsghdr **nlh);
 
 /* Network namespaces by name, as `ip netns` names them. */
 int qn_netns_open(const char *name);	/* fd or -1 after printing why */
@@ -86,7 +94,27 @@ int cmd_stats(struct qn *q);
 int cmd_monitor(struct qn *q);
 int cmd_model(struct qn *q);
 
-/* Counters: print a QNET_A_LINK_STATS or QNET_A_NODE_STATS nest. */
+/*
+ * `OBJECT show` (show.c): parse the key, get it, or dump the table
+ * without one, and print each answer with @print, which gets the
+ * message's attributes (by qnet_attr_policy) inside a JSON object.
+ */
+struct qn_show_key {
+	uint16_t	attr;		/* 0: no key, the whole table */
+	uint32_t	val;
+};
+
+struct qn_show {
+	uint8_t		cmd;		/* QNET_CMD_*_GET */
+	bool		list;		/* a JSON array of entries, dumped */
+	/* NULL: the object takes no argument */
+	int		(*parse)(struct qn *q, struct qn_show_key *key);
+	int		(*print)(struct qn *q, const struct nlattr **tb);
+};
+
+int qn_show(struct qn *q, const struct qn_show *sh);
+
+/* Counters (counters.c): a QNET_A_LINK_STATS or QNET_A_NODE_STATS nest. */
 int qn_stats_print(const struct nlattr *nest, int indent);
 int qn_stats_print_as(const char *key, const struct nlattr *nest, int indent);
 /* The node's network-layer counters, QNET_A_NET_STATS. */

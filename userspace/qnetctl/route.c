@@ -21,18 +21,13 @@ static int route_help(struct qn *q)
 	return 0;
 }
 
-static int route_show_cb(const struct nlmsghdr *nlh, void *data)
+static int route_print(struct qn *q, const struct nlattr **tb)
 {
-	const struct nlattr *tb[QNET_A_MAX + 1] = {};
 	char ifname[IF_NAMESIZE];
 	const char *dev = NULL;
 	uint32_t ifindex;
-	(void)data;
+	(void)q;
 
-	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), qnet_attr_policy,
-			   QNET_A_MAX, tb))
-		return MNL_CB_ERROR;
-	open_json_object(NULL);
 	if (tb[QNET_A_ROUTE_DST])
 		print_u64(PRINT_ANY, "dst", "%" PRIu64,
 			  mnl_attr_get_u32(tb[QNET_A_ROUTE_DST]));
@@ -50,42 +45,33 @@ static int route_show_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[QNET_A_ROUTE_METRIC])
 		print_u64(PRINT_ANY, "metric", " metric %" PRIu64,
 			  mnl_attr_get_u32(tb[QNET_A_ROUTE_METRIC]));
-	print_nl(0);
-	close_json_object();
-	return MNL_CB_OK;
+	return 0;
 }
+
+/* [ DST ]: one route, or all of them */
+static int route_show_parse(struct qn *q, struct qn_show_key *key)
+{
+	const char *arg;
+
+	if (qn_no_arg(q))
+		return 0;
+	arg = qn_arg_value(q, "route show");
+	if (qn_get_addr(arg, &key->val))
+		return -EINVAL;
+	key->attr = QNET_A_ROUTE_DST;
+	return 0;
+}
+
+static const struct qn_show route_show_table = {
+	.cmd	= QNET_CMD_ROUTE_GET,
+	.list	= true,
+	.parse	= route_show_parse,
+	.print	= route_print,
+};
 
 static int route_show(struct qn *q)
 {
-	const char *arg = NULL;
-	struct nlmsghdr *nlh;
-	struct qn_sock *s;
-	uint32_t dst = 0;
-	int err;
-
-	if (!qn_no_arg(q)) {
-		arg = qn_arg_value(q, "route show");
-		if (qn_get_addr(arg, &dst))
-			return -EINVAL;
-	}
-	err = qn_arg_end(q);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_ROUTE_GET, 0);
-	print_start(stdout, q->json, q->pretty);
-	open_json_array(NULL);
-	if (arg) {
-		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
-		err = qn_request(s, nlh, route_show_cb, q);
-	} else {
-		err = qn_dump(s, nlh, route_show_cb, q);
-	}
-	close_json_array();
-	print_end();
-	return err;
+	return qn_show(q, &route_show_table);
 }
 
 static int route_add(struct qn *q)
@@ -140,15 +126,9 @@ static int route_del(struct qn *q)
 	arg = qn_arg_value(q, "route del");
 	if (!arg || qn_get_addr(arg, &dst))
 		return -EINVAL;
-	err = qn_arg_end(q);
-	if (err)
-		return err;
-	s = qn_genl(q);
-	if (!s)
-		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_ROUTE_DEL, 0);
-	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
-	return qn_request(s, nlh, NULL, NULL);
+	err = qn_genl_begin(q, QNET_CMD_ROUTE_DEL, QNET_A_ROUTE_DST, dst, &s,
+			    &nlh);
+	return err ?: qn_request(s, nlh, NULL, NULL);
 }
 
 int cmd_route(struct qn *q)

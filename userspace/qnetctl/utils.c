@@ -167,6 +167,22 @@ struct qn_sock *qn_genl(struct qn *q)
 	return &q->genl;
 }
 
+int qn_genl_begin(struct qn *q, uint8_t cmd, uint16_t attr, uint32_t val,
+		  struct qn_sock **s, struct nlmsghdr **nlh)
+{
+	int err = qn_arg_end(q);
+
+	if (err)
+		return err;
+	*s = qn_genl(q);
+	if (!*s)
+		return -ENOENT;
+	*nlh = qn_genl_prepare(*s, cmd, 0);
+	if (attr)
+		mnl_attr_put_u32(*nlh, attr, val);
+	return 0;
+}
+
 int qn_netns_open(const char *name)
 {
 	char path[PATH_MAX];

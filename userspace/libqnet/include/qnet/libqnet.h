@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <net/if.h>
 
 #include <linux/qnet.h>
 
@@ -29,8 +28,8 @@
 extern "C" {
 #endif
 
-#define LIBQNET_VERSION_MAJOR	1
-#define LIBQNET_VERSION_MINOR	1
+#define LIBQNET_VERSION_MAJOR	2
+#define LIBQNET_VERSION_MINOR	0
 
 /* ---- sockets ---- */
 
@@ -86,7 +85,20 @@ const char *qnet_bell_name(uint8_t bell);
 
 /* ---- control: generic netlink through libnl-genl-3 ---- */
 
+/*
+ * Every control object is opaque: the library allocates it, the caller
+ * reads it with accessors and frees it with its _free function. Link
+ * parameters and counters are read by their uapi attribute type
+ * (QNET_LINK_A_*, QNET_STATS_A_*), so a parameter or counter added to
+ * the kernel needs no new symbol and changes no structure here.
+ */
 struct qnet_ctl;
+struct qnet_link_params;
+struct qnet_stats;
+struct qnet_link_info;
+struct qnet_link_list;
+struct qnet_route;
+struct qnet_route_list;
 
 /*
  * A control handle for the node of network namespace @netns (a name under
@@ -99,120 +111,92 @@ void qnet_ctl_close(struct qnet_ctl *ctl);
 /* The extack message of the last failed call, or "" if none. */
 const char *qnet_ctl_error(const struct qnet_ctl *ctl);
 
-/* Link parameters: the QNET_LINK_A_* quantities, in their units. */
-struct qnet_link_params {
-	uint32_t length_m;
-	uint32_t atten_mdb_km;
-	uint32_t index_milli;
-	uint32_t attempt_rate_hz;
-	uint8_t scheme;			/* enum qnet_scheme */
-	uint32_t alpha_ppm;
-	uint32_t source_fid_ppm;
-	uint32_t det_eff_ppm;
-	uint32_t dark_rate_hz;
-	uint32_t visibility_ppm;
-	uint32_t mem_slots;
-	uint64_t t1_ns;
-	uint64_t t2_ns;
-	uint64_t cutoff_ns;
-	uint64_t seed;
-	uint32_t time_scale;
-	uint8_t continuous;
-};
-
-/* For qnet_ctl_link_set(): which fields of struct qnet_link_params to set. */
-#define QNET_LP_LENGTH		(1ULL << QNET_LINK_A_LENGTH_M)
-#define QNET_LP_ATTEN		(1ULL << QNET_LINK_A_ATTEN_MDB_KM)
-#define QNET_LP_INDEX		(1ULL << QNET_LINK_A_INDEX_MILLI)
-#define QNET_LP_RATE		(1ULL << QNET_LINK_A_ATTEMPT_RATE_HZ)
-#define QNET_LP_SCHEME		(1ULL << QNET_LINK_A_SCHEME)
-#define QNET_LP_ALPHA		(1ULL << QNET_LINK_A_ALPHA_PPM)
-#define QNET_LP_SOURCE_FID	(1ULL << QNET_LINK_A_SOURCE_FID_PPM)
-#define QNET_LP_DET_EFF		(1ULL << QNET_LINK_A_DET_EFF_PPM)
-#define QNET_LP_DARK_RATE	(1ULL << QNET_LINK_A_DARK_RATE_HZ)
-#define QNET_LP_VISIBILITY	(1ULL << QNET_LINK_A_VISIBILITY_PPM)
-#define QNET_LP_MEM_SLOTS	(1ULL << QNET_LINK_A_MEM_SLOTS)
-#define QNET_LP_T1		(1ULL << QNET_LINK_A_T1_NS)
-#define QNET_LP_T2		(1ULL << QNET_LINK_A_T2_NS)
-#define QNET_LP_CUTOFF		(1ULL << QNET_LINK_A_CUTOFF_NS)
-#define QNET_LP_SEED		(1ULL << QNET_LINK_A_SEED)
-#define QNET_LP_TIME_SCALE	(1ULL << QNET_LINK_A_TIME_SCALE)
-#define QNET_LP_CONTINUOUS	(1ULL << QNET_LINK_A_CONTINUOUS)
+/*
+ * Link parameters: a set of (QNET_LINK_A_* type, value) with each
+ * parameter present or not. One from qnet_link_params_alloc() starts
+ * empty; qnet_ctl_link_set() sends the present ones.
+ */
+struct qnet_link_params *qnet_link_params_alloc(void);
+void qnet_link_params_free(struct qnet_link_params *p);
+/* -EINVAL: @attr is no parameter libqnet knows; -ERANGE: @val too wide. */
+int qnet_link_params_set(struct qnet_link_params *p, unsigned int attr,
+			 uint64_t val);
+/* 0 and *@val, or -ENOENT (and *@val = 0) if @attr is absent. */
+int qnet_link_params_get(const struct qnet_link_params *p, unsigned int attr,
+			 uint64_t *val);
 
 /*
- * Counters: the QNET_STATS_A_* values; absent ones read 0. Fields added
- * after 1.0 are at the end (the structure only grows).
+ * Counters, by QNET_STATS_A_* type: 0 and *@val, or -ENOENT (and
+ * *@val = 0) if the kernel did not report it. Any u8/u32/u64 the kernel
+ * sends is kept, including types newer than this library.
  */
-struct qnet_stats {
-	uint64_t attempts;
-	uint64_t heralded;
-	uint64_t delivered;
-	uint64_t expired;
-	uint64_t swaps_ok;
-	uint64_t swaps_failed;
-	uint64_t purify_ok;
-	uint64_t purify_failed;
-	uint64_t fidelity_sum_ppm;
-	uint32_t mean_fidelity_ppm;
-	uint64_t stored;
-	uint64_t emu_time_ns;
-	uint64_t rx_packets;
-	uint64_t tx_packets;
-	uint64_t rx_dropped;
-	/* since 1.1 */
-	uint64_t delivered_fid_sum_ppm;	/* sum over delivered pairs */
-	uint32_t mean_delivered_fid_ppm;	/* that / delivered, 0 if none */
-	/* pairs discarded, by cause: index enum qnet_expire_cause
-	 * (QNET_DISCARDS_A_* - 1)
-	 */
-	uint64_t discards[QNET_DISCARDS_A_MAX];
-};
+void qnet_stats_free(struct qnet_stats *st);
+int qnet_stats_get(const struct qnet_stats *st, unsigned int attr,
+		   uint64_t *val);
+/* Pairs discarded for @cause (enum qnet_expire_cause), as above. */
+int qnet_stats_get_discards(const struct qnet_stats *st, unsigned int cause,
+			    uint64_t *val);
 
-struct qnet_link_info {
-	char ifname[IF_NAMESIZE];
-	int ifindex;
-	uint32_t peer_node;
-	bool oper_up;
-	struct qnet_link_params params;
-	struct qnet_stats stats;
-};
+/* One qlink end; its params and stats belong to it (do not free them). */
+void qnet_link_info_free(struct qnet_link_info *li);
+const char *qnet_link_info_get_ifname(const struct qnet_link_info *li);
+int qnet_link_info_get_ifindex(const struct qnet_link_info *li);
+uint32_t qnet_link_info_get_peer_node(const struct qnet_link_info *li);
+bool qnet_link_info_get_oper_up(const struct qnet_link_info *li);
+const struct qnet_link_params *
+qnet_link_info_get_params(const struct qnet_link_info *li);
+const struct qnet_stats *
+qnet_link_info_get_stats(const struct qnet_link_info *li);
 
-struct qnet_route {
-	uint32_t dst;
-	int ifindex;
-	char ifname[IF_NAMESIZE];
-	uint32_t metric;
-};
+/* A list of qlink ends; its entries belong to it. */
+void qnet_link_list_free(struct qnet_link_list *l);
+size_t qnet_link_list_count(const struct qnet_link_list *l);
+/* Entry @i, or NULL (errno EINVAL) if @i >= count. */
+const struct qnet_link_info *
+qnet_link_list_get(const struct qnet_link_list *l, size_t i);
+
+/* One route. */
+uint32_t qnet_route_get_dst(const struct qnet_route *r);
+int qnet_route_get_ifindex(const struct qnet_route *r);
+const char *qnet_route_get_ifname(const struct qnet_route *r);
+uint32_t qnet_route_get_metric(const struct qnet_route *r);
+
+void qnet_route_list_free(struct qnet_route_list *l);
+size_t qnet_route_list_count(const struct qnet_route_list *l);
+const struct qnet_route *
+qnet_route_list_get(const struct qnet_route_list *l, size_t i);
 
 int qnet_ctl_node_get(struct qnet_ctl *ctl, uint32_t *addr);
 int qnet_ctl_node_set(struct qnet_ctl *ctl, uint32_t addr);
 
+/* *@info is new: qnet_link_info_free() it. */
 int qnet_ctl_link_get(struct qnet_ctl *ctl, const char *ifname,
-		      struct qnet_link_info *info);
-/* Every qlink of the node; *@links is malloc'ed, free() it. */
-int qnet_ctl_link_list(struct qnet_ctl *ctl, struct qnet_link_info **links,
-		       size_t *n);
+		      struct qnet_link_info **info);
+/* Every qlink of the node in ifindex order: qnet_link_list_free() it. */
+int qnet_ctl_link_list(struct qnet_ctl *ctl, struct qnet_link_list **links);
+/* Sets the parameters present in @p; all or nothing. */
 int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
-		      const struct qnet_link_params *p, uint64_t mask);
+		      const struct qnet_link_params *p);
 
 int qnet_ctl_route_add(struct qnet_ctl *ctl, uint32_t dst, const char *ifname,
 		       uint32_t metric);
 int qnet_ctl_route_del(struct qnet_ctl *ctl, uint32_t dst);
-/* Every route of the node; *@routes is malloc'ed, free() it. */
-int qnet_ctl_route_list(struct qnet_ctl *ctl, struct qnet_route **routes,
-			size_t *n);
-
-/* A link's counters, or the node's totals if @ifname is NULL. */
-int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
-		       struct qnet_stats *st);
+/* Every route of the node in destination order: qnet_route_list_free(). */
+int qnet_ctl_route_list(struct qnet_ctl *ctl, struct qnet_route_list **routes);
 
 /*
- * Since 1.1: the node's own network-layer counters (QNET_A_NET_STATS),
- * each event once: delivered, delivered_fid_sum_ppm,
- * mean_delivered_fid_ppm, swaps_*, purify_*, discards[]; the other
- * fields read 0.
+ * A link's counters, or the node's totals if @ifname is NULL: *@st is
+ * new, qnet_stats_free() it.
  */
-int qnet_ctl_net_stats_get(struct qnet_ctl *ctl, struct qnet_stats *st);
+int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
+		       struct qnet_stats **st);
+
+/*
+ * The node's own network-layer counters (QNET_A_NET_STATS), each event
+ * once: DELIVERED, DELIVERED_FID_SUM_PPM, MEAN_DELIVERED_FID_PPM,
+ * SWAPS_*, PURIFY_* and the discards; no link-layer counter.
+ */
+int qnet_ctl_net_stats_get(struct qnet_ctl *ctl, struct qnet_stats **st);
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,8 @@
  *   qkd_run        one BBM92 round: sift, estimate, correct, verify, amplify
  *   qkd_collect    the records of one AF_QNET request (qkd_qnet.c, libqnet)
  */
-#ifndef QKD_H
-#define QKD_H
+#ifndef _QNET_LIBQKD_H
+#define _QNET_LIBQKD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -43,26 +43,12 @@
 #include <qnet/libqnet.h>
 
 #include "kmd.h"
-#include "qkd.h"
+#include "libqkd.h"
 
 #define KMD_MAGIC	0x4b4d4431u	/* "KMD1" */
 enum { MSG_SYNC = 1, MSG_STATUS, MSG_ROUND, MSG_COMMIT, MSG_ACK, MSG_DONE };
 
 static volatile sig_atomic_t stop;
-
-void kmd_log(const char *fmt, ...)
-{
-	struct timespec ts;
-	va_list ap;
-	char buf[512];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "qnet-kmd[%ld.%03ld]: %s\n", (long)ts.tv_sec,
-		ts.tv_nsec / 1000000, buf);
-}
 
 static void on_signal(int sig)
 {
