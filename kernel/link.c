@@ -723,6 +723,8 @@ static void qlink_gen_run(struct qnet_event *ev)
 
 /* ---- the link object ---- */
 
+static atomic64_t qlink_next_id = ATOMIC64_INIT(0);
+
 struct qlink *qlink_link_alloc(void)
 {
 	struct qstate_link_params lp;
@@ -733,6 +735,7 @@ struct qlink *qlink_link_alloc(void)
 		return NULL;
 
 	refcount_set(&link->refcnt, 1);
+	link->id = atomic64_inc_return(&qlink_next_id);
 	spin_lock_init(&link->lock);
 	qlink_params_default(&link->params);
 	link->params.seed = get_random_u64();

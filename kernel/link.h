@@ -108,6 +108,12 @@ struct qlink {
 
 	/* a copy of model.delay_ns for the data path (READ_ONCE) */
 	u64				delay_ns;
+	/*
+	 * Names this link among all links ever made (never reused): what
+	 * the network layer checks a frame's objects against, so that no
+	 * frame reaches state made for another link (qlink_link_id()).
+	 */
+	u64				id;
 
 	bool				up;	/* both ends up */
 	bool				dead;	/* an end is unregistering */
