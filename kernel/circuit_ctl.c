@@ -418,6 +418,14 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
 		return -EEXIST;
 	if (c->state == QNET_C_CONNECTING) {
+		/*
+		 * The head's CONNECT again has crossed the same links as
+		 * the first (c->hops until ACCEPT); one that has crossed
+		 * more came round a loop of routes, or was forged so:
+		 * passing it on again would send it round for ever.
+		 */
+		if (m->hops != c->hops)
+			return -ELOOP;
 		if (c->role != QNET_ROLE_MID)
 			return 0;
 		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
@@ -446,10 +454,17 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 
 /*
  * A repeater's CONNECT went unanswered for setup_timeout_ms of emulated
- * time: end the circuit here with ETIMEDOUT and tell both sides (the
- * head's connect() fails with it). An event of the node's domain: in an
- * unpaced domain it runs as soon as nothing earlier is queued, that is
- * as soon as no answer can still be on its way.
+ * time: free the circuit here and send CLOSE (ETIMEDOUT) on towards the
+ * tail, whose nodes hold the rest of the stuck set-up. An event of the
+ * node's domain: in an unpaced domain it runs as soon as nothing earlier
+ * is queued, that is as soon as no answer can still be on its way.
+ *
+ * Nothing goes back towards the head: its socket resends CONNECT on its
+ * own wall-clock schedule (a link may come back up meanwhile), which
+ * installs the circuit here again, and fails connect() with ETIMEDOUT
+ * when its connect timeout passes (Documentation/sockets.rst). An
+ * unpaced domain's clock stands still while nothing is queued, so an
+ * emulated timeout there could not stand for the user's patience.
  */
 static void qnet_circuit_setup_expired(struct qnet_event *ev)
 {
@@ -461,7 +476,7 @@ static void qnet_circuit_setup_expired(struct qnet_event *ev)
 	__skb_queue_head_init(&acts);
 	spin_lock_bh(&cn->lock);
 	if (c->state == QNET_C_CONNECTING)
-		__qnet_circuit_close(cn, c, &acts, -ETIMEDOUT, -1);
+		__qnet_circuit_close(cn, c, &acts, -ETIMEDOUT, QNET_UP);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
 	qnet_circuit_put(c);	/* the event's */
