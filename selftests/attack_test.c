@@ -135,6 +135,7 @@ static uint64_t digest(const struct qnet_pair *r, int n)
 struct attack_shared {
 	volatile uint64_t	latest_id;	/* victim's last pair id */
 	volatile int		stop;		/* victim: give up sweeping */
+	volatile int		sweeping;	/* attacker: sweeping from now */
 	/* attacker's report */
 	long long		foreign;	/* its rx_drops_foreign */
 	long long		limit;
@@ -555,6 +556,7 @@ static int attacker_main(struct attack_shared *sh, int family,
 	}
 	bad_frames(&a, 7, 1);
 	/* sweep on while the victim runs */
+	sh->sweeping = 1;
 	while (!sh->stop) {
 		sweep_binds(&a, 7, 1);
 		drain(&a, lfd);
@@ -702,6 +704,10 @@ TEST_F_TIMEOUT(attack, binds_cannot_reach_another_namespace, 300)
 	if (!pid)
 		_exit(attacker_main(sh, family, 0));
 
+	/* the victim's BINDs start once the attacker sweeps */
+	for (i = 0; i < 6000 && !sh->sweeping; i++)
+		usleep(50000);
+	ASSERT_TRUE(sh->sweeping);
 	req.num_pairs = SLOW_PAIRS;
 	ASSERT_EQ(0, qnet_topo_chain(&t, 2, slow_link));
 	EXPECT_EQ(0, qnet_chain_request(&t, family, VICTIM_PORT, &req, head,
