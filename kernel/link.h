@@ -190,7 +190,7 @@ void qlink_link_moved(struct qlink *link, struct net_device *dev);
  * its domain's worker flat out for ever: it pauses after this many pairs
  * replaced unused in a row (a few seconds of a CPU).
  */
-#define QLINK_IDLE_REPLACED	(1U << 16)
+#define QLINK_IDLE_REPLACED	65536U
 u64 qlink_link_arrival(struct qlink *link, const u64 *sent_ns);
 bool qlink_link_date_ok(struct qlink *link, u64 sent_ns);
 struct qnet_dmember *qlink_link_dmember(struct qlink *link);
