@@ -440,7 +440,7 @@ struct qnet_circuit *__qnet_circuit_find(struct qnet_circuit_net *cn,
 
 struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 {
-	struct qnet_circuit *c = kzalloc(sizeof(*c), GFP_ATOMIC);
+	struct qnet_circuit *c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_ACCOUNT);
 
 	if (!c)
 		return NULL;
@@ -478,12 +478,73 @@ void qnet_pending_free(u64 ent_id)
 		qnet_qubit_free(q);
 }
 
-void qnet_circuit_put(struct qnet_circuit *c)
+/*
+ * Is far half @ent_id waiting for the end of the link of @dev? Pair ids
+ * are global and sequential, anyone can guess them: a frame may only
+ * name a half of the link it arrived on. Caller holds the xarray's lock.
+ */
+static bool __qnet_pending_foreign(struct qnet_qubit *q,
+				   struct net_device *dev)
+{
+	return q && q->link != qlink_link_id(dev);
+}
+
+/*
+ * A BIND that arrived on @dev names far half @ent_id but nothing will
+ * take it (no such circuit here): free the half if it is this link's.
+ * Return: -EPROTO (counted) if the half is another link's, else 0.
+ */
+int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
+			 u64 ent_id)
+{
+	struct qnet_qubit *q;
+
+	xa_lock_bh(&qnet_pending);
+	q = xa_load(&qnet_pending, ent_id);
+	if (__qnet_pending_foreign(q, dev)) {
+		xa_unlock_bh(&qnet_pending);
+		return qnet_rx_drop(cn, QNET_DROP_FOREIGN);
+	}
+	if (q)
+		__xa_erase(&qnet_pending, ent_id);
+	xa_unlock_bh(&qnet_pending);
+	if (q)
+		qnet_qubit_free(q);
+	return 0;
+}
+
+/*
+ * A BIND for a later attempt that arrived on @dev is about to wait: it
+ * may only wait for a half of its own link (the circuit frees that half
+ * by id if the BIND never runs). Return: 0, or -EPROTO (counted) for a
+ * half of another link or -ENOENT for none.
+ */
+int qnet_pending_check(struct qnet_circuit_net *cn, struct net_device *dev,
+		       u64 ent_id)
+{
+	struct qnet_qubit *q;
+	int err = 0;
+
+	xa_lock_bh(&qnet_pending);
+	q = xa_load(&qnet_pending, ent_id);
+	if (!q)
+		err = -ENOENT;
+	else if (__qnet_pending_foreign(q, dev))
+		err = qnet_rx_drop(cn, QNET_DROP_FOREIGN);
+	xa_unlock_bh(&qnet_pending);
+	return err;
+}
+
+/*
+ * Free the messages @c kept for a later attempt; returns how many. A
+ * deferred BIND was checked to name a half of its own link
+ * (qnet_pending_check()), and pair ids are never reused.
+ */
+static unsigned int qnet_circuit_free_deferred(struct qnet_circuit *c)
 {
 	struct qnet_deferred *d, *tmp;
+	unsigned int n = 0;
 
-	if (!c || !refcount_dec_and_test(&c->refcnt))
-		return;
 	list_for_each_entry_safe(d, tmp, &c->deferred, node) {
 		/* a BIND that never ran: nobody else will take its far half */
 		if (d->type == QNET_MSG_BIND) {
@@ -491,8 +552,19 @@ void qnet_circuit_put(struct qnet_circuit *c)
 
 			qnet_pending_free(be64_to_cpu(m->ent_id));
 		}
+		list_del(&d->node);
 		kfree(d);
+		n++;
 	}
+	c->ndeferred = 0;
+	return n;
+}
+
+void qnet_circuit_put(struct qnet_circuit *c)
+{
+	if (!c || !refcount_dec_and_test(&c->refcnt))
+		return;
+	qnet_circuit_free_deferred(c);
 	kfree(c);
 }
 
@@ -555,6 +627,9 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	c->state = QNET_C_CLOSED;
 	hlist_del_init(&c->hnode);
 	cn->count--;
+	__qnet_circuit_setup_cancel(cn, c);
+	/* nothing replays them now; they count against the node no more */
+	cn->ndeferred -= qnet_circuit_free_deferred(c);
 	for (side = QNET_UP; side <= QNET_DOWN; side++) {
 		__qnet_circuit_drop_side(cn, c, side, err == -ENETDOWN ?
 					 QNET_EXPIRE_LINK_DOWN :
@@ -1070,7 +1145,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 		return;
 	}
 
-	ne = kzalloc(sizeof(*ne), GFP_ATOMIC);
+	ne = kzalloc(sizeof(*ne), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!ne) {
 		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED, now);
 		return;
@@ -1089,6 +1164,18 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	spin_lock_bh(&qnet_ent_lock);
 	le = l->ent;
 	re = r->ent;
+	if (le == re) {
+		/*
+		 * Both halves of one pair (a path that loops through this
+		 * node): swapping them entangles nothing, and moving both
+		 * far references would drop le's twice. Lose the attempt.
+		 */
+		spin_unlock_bh(&qnet_ent_lock);
+		kfree(ne);
+		__qnet_circuit_discard(cn, c, acts, QNET_EXPIRE_SWAP_FAILED,
+				       now);
+		return;
+	}
 	lfar = le->holder[0] == l ? le->holder[1] : le->holder[0];
 	rfar = re->holder[0] == r ? re->holder[1] : re->holder[0];
 	__qnet_ent_state(le, l, now, now, &ls);
@@ -1194,7 +1281,8 @@ static struct qnet_qubit *qnet_qubit_new(struct qnet_circuit *c,
 					 struct qlink_pair *pair, u64 known,
 					 bool here)
 {
-	struct qnet_qubit *q = kzalloc(sizeof(*q), GFP_ATOMIC);
+	struct qnet_qubit *q = kzalloc(sizeof(*q),
+				       GFP_ATOMIC | __GFP_ACCOUNT);
 
 	if (!q)
 		return NULL;
@@ -1204,6 +1292,7 @@ static struct qnet_qubit *qnet_qubit_new(struct qnet_circuit *c,
 	q->known_ns = known;
 	qlink_pair_memory(pair, &q->t1_ns, &q->t2_ns);
 	q->cutoff_ns = qlink_cutoff_ns(dev);
+	q->link = qlink_link_id(dev);
 	if (here) {
 		q->dev = dev;
 		dev_hold(dev);
@@ -1233,7 +1322,7 @@ void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 	q->far = NULL;
 	/* once qf is in qnet_pending, its pair may change hands: keep its id */
 	ent_id = q->ent->id;
-	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC)) {
+	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC | __GFP_ACCOUNT)) {
 		qnet_qubit_free(qf);
 		qnet_qubit_free(q);
 		return;
@@ -1338,7 +1427,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	 * the other node to hear of it. Physics (a swap here) may use it
 	 * before that node knows.
 	 */
-	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	e = kzalloc(sizeof(*e), GFP_ATOMIC | __GFP_ACCOUNT);
 	q = e ? qnet_qubit_new(c, dev, pair, t, true) : NULL;
 	qf = q ? qnet_qubit_new(c, dev, pair, t, false) : NULL;
 	if (!qf) {
@@ -1394,6 +1483,7 @@ static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
 {
 	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
 	struct sk_buff_head acts;
+	struct mem_cgroup *old;
 	bool used;
 
 	if (!qlink_is_generator(dev)) {
@@ -1402,10 +1492,12 @@ static void qnet_circuit_herald(struct net_device *dev, void *priv, u64 id,
 		return;
 	}
 	__skb_queue_head_init(&acts);
+	old = qnet_cn_charge(cn);
 	spin_lock_bh(&cn->lock);
 	used = __qnet_circuit_bind(cn, dev, id, time_ns, &acts);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
+	qnet_cn_uncharge(old);
 	if (!used && !qlink_continuous(dev))
 		qlink_discard(dev, id, QNET_EXPIRE_UNCLAIMED);
 }
@@ -1444,6 +1536,11 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	 */
 	xa_lock_bh(&qnet_pending);
 	q = xa_load(&qnet_pending, ent_id);
+	if (__qnet_pending_foreign(q, dev)) {
+		/* another link's: not this frame's to take or to free */
+		xa_unlock_bh(&qnet_pending);
+		return qnet_rx_drop(cn, QNET_DROP_FOREIGN);
+	}
 	if (q && q->bell != m->bell_state) {
 		xa_unlock_bh(&qnet_pending);
 		return qnet_rx_drop(cn, QNET_DROP_BAD_BELL);
@@ -1629,6 +1726,11 @@ static int __net_init qnet_circuit_net_init(struct net *net)
 		remove_proc_entry("qnet_circuit", net->proc_net);
 		return -ENOMEM;
 	}
+	/*
+	 * Whoever makes the namespace (unshare(), clone()) runs this, or
+	 * the loader of the module for namespaces that existed before it.
+	 */
+	cn->memcg = get_mem_cgroup_from_mm(current->mm);
 	return 0;
 }
 
@@ -1642,6 +1744,8 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 	spin_lock_bh(&cn->lock);
 	cn->dying = true;
 	spin_unlock_bh(&cn->lock);
+	mem_cgroup_put(cn->memcg);
+	cn->memcg = NULL;
 }
 
 static struct pernet_operations qnet_circuit_net_ops = {

@@ -39,6 +39,27 @@
 #include "qnet_trace.h"
 #include "route.h"
 
+/*
+ * Bounds on what frames from a link can make a node hold
+ * (Documentation/security.rst). Anyone with CAP_NET_ADMIN in a user
+ * namespace of its own can make qlinks and write any frame on them; what
+ * it makes lives in its own namespace and is charged to its memory cgroup,
+ * and these keep one namespace's share bounded too.
+ */
+static unsigned int max_circuits = 4096;
+module_param(max_circuits, uint, 0644);
+MODULE_PARM_DESC(max_circuits, "circuits a node (namespace) holds at most");
+
+static unsigned int max_deferred = 16384;
+module_param(max_deferred, uint, 0644);
+MODULE_PARM_DESC(max_deferred,
+		 "messages for later attempts a node holds at most, all circuits");
+
+static unsigned int setup_timeout_ms = 1000;
+module_param(setup_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(setup_timeout_ms,
+		 "emulated ms a repeater waits for the answer to a CONNECT");
+
 /* Bounds of struct qnet_request's fields (include/uapi/linux/qnet.h). */
 #define QNET_REQ_MAX_PAIRS	1000000
 #define QNET_PPM_MAX		1000000
@@ -135,6 +156,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (c->state != QNET_C_CONNECTING)
 			return -EINVAL;
 		c->state = QNET_C_UP;
+		__qnet_circuit_setup_cancel(cn, c);
 		c->hops = a->hops;
 		c->path_delay_ns = be64_to_cpu(a->delay_ns);
 		if (c->role == QNET_ROLE_HEAD)
@@ -316,15 +338,30 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 	if (qnet_msg_waits(c, type, epoch)) {
 		if (len > QNET_DEFER_LEN)
 			return -EINVAL;
-		d = c->ndeferred < QNET_DEFER_MAX ?
-		    kmalloc(sizeof(*d), GFP_ATOMIC) : NULL;
-		if (!d) {
+		if (type == QNET_MSG_BIND) {
+			/* qnet_circuit_put() frees it by id if it never runs */
+			const struct qnet_msg_bind *b = payload;
+
+			err = qnet_pending_check(cn, dev,
+						 be64_to_cpu(b->ent_id));
+			if (err)
+				return err;
+		}
+		if (c->ndeferred >= QNET_DEFER_MAX ||
+		    cn->ndeferred >= READ_ONCE(max_deferred)) {
 			/* losing it would wedge the circuit: end it instead */
+			qnet_rx_drop(cn, QNET_DROP_LIMIT);
+			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
+			return 0;
+		}
+		d = kmalloc(sizeof(*d), GFP_ATOMIC | __GFP_ACCOUNT);
+		if (!d) {
 			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
 			return 0;
 		}
 		list_add_tail(&d->node, &c->deferred);
 		c->ndeferred++;
+		cn->ndeferred++;
 		d->type = type;
 		d->side = side;
 		d->len = len;
@@ -348,6 +385,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 				continue;
 			list_del(&d->node);
 			c->ndeferred--;
+			cn->ndeferred--;
 			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
 					      d->type, d->payload, d->len,
 					      max(d->time_ns, t), acts);
@@ -380,6 +418,14 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 	if (c->dev[QNET_UP] != dev || c->role == QNET_ROLE_HEAD)
 		return -EEXIST;
 	if (c->state == QNET_C_CONNECTING) {
+		/*
+		 * The head's CONNECT again has crossed the same links as
+		 * the first (c->hops until ACCEPT); one that has crossed
+		 * more came round a loop of routes, or was forged so:
+		 * passing it on again would send it round for ever.
+		 */
+		if (m->hops != c->hops)
+			return -ELOOP;
 		if (c->role != QNET_ROLE_MID)
 			return 0;
 		f = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_CONNECT,
@@ -404,6 +450,61 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 		a->delay_ns = cpu_to_be64(c->path_delay_ns);
 	}
 	return 0;
+}
+
+/*
+ * A repeater's CONNECT went unanswered for setup_timeout_ms of emulated
+ * time: free the circuit here and send CLOSE (ETIMEDOUT) on towards the
+ * tail, whose nodes hold the rest of the stuck set-up. An event of the
+ * node's domain: in an unpaced domain it runs as soon as nothing earlier
+ * is queued, that is as soon as no answer can still be on its way.
+ *
+ * Nothing goes back towards the head: its socket resends CONNECT on its
+ * own wall-clock schedule (a link may come back up meanwhile), which
+ * installs the circuit here again, and fails connect() with ETIMEDOUT
+ * when its connect timeout passes (Documentation/sockets.rst). An
+ * unpaced domain's clock stands still while nothing is queued, so an
+ * emulated timeout there could not stand for the user's patience.
+ */
+static void qnet_circuit_setup_expired(struct qnet_event *ev)
+{
+	struct qnet_circuit *c = container_of(ev, struct qnet_circuit,
+					      setup_ev);
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	if (c->state == QNET_C_CONNECTING)
+		__qnet_circuit_close(cn, c, &acts, -ETIMEDOUT, QNET_UP);
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);	/* the event's */
+}
+
+/* Start @c's set-up timeout at @t; it holds a reference while queued. */
+static void __qnet_circuit_setup_arm(struct qnet_circuit_net *cn,
+				     struct qnet_circuit *c, u64 t)
+{
+	u64 at = t + (u64)READ_ONCE(setup_timeout_ms) * NSEC_PER_MSEC;
+
+	lockdep_assert_held(&cn->lock);
+
+	if (at < t)
+		at = U64_MAX;
+	qnet_event_init(&c->setup_ev, qnet_circuit_setup_expired, NULL, c);
+	refcount_inc(&c->refcnt);
+	qnet_event_schedule(cn->dm, &c->setup_ev, at);
+}
+
+void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c)
+{
+	lockdep_assert_held(&cn->lock);
+
+	/* not queued: never armed, or running (it drops its reference) */
+	if (c->setup_ev.run && qnet_event_cancel(cn->dm, &c->setup_ev))
+		refcount_dec(&c->refcnt);	/* never the last: the table's */
 }
 
 /* CONNECT at this node: answer as the tail, or install and route on. */
@@ -437,6 +538,12 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 	qnet_circuit_set_dev(c, QNET_UP, dev);
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
 	cn->count++;
+	if (cn->count > READ_ONCE(max_circuits)) {
+		/* refused like any CONNECT, so the head hears why */
+		qnet_rx_drop(cn, QNET_DROP_LIMIT);
+		err = -ENOBUFS;
+		goto refuse;
+	}
 
 	if (dst == READ_ONCE(qnet_pernet(net)->node_addr)) {
 		struct qnet_msg_answer *a;
@@ -494,6 +601,7 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 						  qlink_delay_ns(out));
 		}
 	}
+	__qnet_circuit_setup_arm(cn, c, t);
 	return 0;
 
 refuse:
@@ -650,6 +758,7 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	struct qnet_circuit_net *cn = qnet_cn(dev_net(dev));
 	const struct qnet_msg_circuit *mc = payload;
 	struct sk_buff_head acts;
+	struct mem_cgroup *memcg;
 	struct qnet_circuit *c;
 	u8 type = hdr->type;
 	unsigned int side;
@@ -665,6 +774,7 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	/* it arrives now: this runs as the event of its arrival */
 	t = qnet_node_now(cn);
 	__skb_queue_head_init(&acts);
+	memcg = qnet_cn_charge(cn);
 	spin_lock_bh(&cn->lock);
 	if (cn->dying) {
 		err = -ENETDOWN;
@@ -681,12 +791,13 @@ int qnet_circuit_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	c = __qnet_circuit_find(cn, ntohl(mc->head_node),
 				ntohl(mc->circuit_id));
 	if (!c) {
-		if (type == QNET_MSG_BIND && len == sizeof(struct qnet_msg_bind)) {
+		err = -ENOENT;
+		if (type == QNET_MSG_BIND) {
 			const struct qnet_msg_bind *b = payload;
 
-			qnet_pending_free(be64_to_cpu(b->ent_id));
+			if (qnet_pending_free_on(cn, dev, be64_to_cpu(b->ent_id)))
+				err = -EPROTO;
 		}
-		err = -ENOENT;
 		goto out;
 	}
 	/* a message travelling down arrived from our up side */
@@ -700,6 +811,7 @@ out:
 	qnet_rx_count(cn, err);
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
+	qnet_cn_uncharge(memcg);
 	return err;
 }
 
@@ -759,6 +871,9 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 		return -EADDRNOTAVAIL;
 	if (dst_node == self || dst_node == QNET_ADDR_ANY)
 		return -EHOSTUNREACH;
+	/* racy, as a bound on what a user's sockets hold may be */
+	if (READ_ONCE(cn->count) >= READ_ONCE(max_circuits))
+		return -ENOBUFS;
 	dev = qnet_route_lookup(net, dst_node);
 	if (!dev)
 		return -EHOSTUNREACH;

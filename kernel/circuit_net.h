@@ -29,7 +29,9 @@
 #ifndef _QNET_CIRCUIT_NET_H
 #define _QNET_CIRCUIT_NET_H
 
+#include <linux/memcontrol.h>
 #include <linux/netdevice.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -51,11 +53,18 @@ struct qnet_circuit_net {
 	spinlock_t		lock;		/* everything below, all circuits */
 	struct hlist_head	table[1 << QNET_CIRCUIT_HASH_BITS];
 	unsigned int		count;
+	unsigned int		ndeferred;	/* messages waiting, all circuits */
 	u32			next_id;
 	struct qnet_dmember	*dm;		/* the node's domain */
 	/* the seed its outcomes are keyed under (qnet_circuit_rng()) */
 	u64			seed;
 	bool			seed_set;	/* by NODE_SET, not the default */
+	/*
+	 * The memory cgroup of the task that made the namespace (a
+	 * reference): what frames make here is charged to it
+	 * (qnet_cn_charge()), as nobody's task runs in softirq.
+	 */
+	struct mem_cgroup	*memcg;
 	bool			dying;
 	/*
 	 * Link pairs a BIND gave us before their herald reached our end
@@ -83,6 +92,22 @@ extern const struct qnet_sock_ops *qnet_sock_ops;
 static inline struct qnet_circuit_net *qnet_cn(const struct net *net)
 {
 	return net_generic(net, qnet_circuit_net_id);
+}
+
+/*
+ * Charge the __GFP_ACCOUNT allocations from here to qnet_cn_uncharge()
+ * to the node's memory cgroup: frames arriving (softirq) and events
+ * (the engine's worker) act for the namespace's owner. Returns what to
+ * restore.
+ */
+static inline struct mem_cgroup *qnet_cn_charge(struct qnet_circuit_net *cn)
+{
+	return set_active_memcg(cn->memcg);
+}
+
+static inline void qnet_cn_uncharge(struct mem_cgroup *old)
+{
+	set_active_memcg(old);
 }
 
 /* Holder pointers and measurement records of every pair (see above). */
@@ -142,6 +167,12 @@ void __qnet_ent_state(const struct qnet_ent *e,
 void qnet_qubit_free(struct qnet_qubit *q);
 /* A far half nobody will take from qnet_pending any more: free it. */
 void qnet_pending_free(u64 ent_id);
+/* The same for a half a BIND from @dev names, if it is that link's. */
+int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
+			 u64 ent_id);
+/* May a BIND from @dev wait for half @ent_id? 0, -EPROTO, -ENOENT. */
+int qnet_pending_check(struct qnet_circuit_net *cn, struct net_device *dev,
+		       u64 ent_id);
 
 /* Count a qubit of @dev's link given up here for @cause. */
 void qnet_count_discard(struct qnet_circuit_net *cn,
@@ -251,6 +282,10 @@ int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 				 struct qnet_circuit *c,
 				 struct sk_buff_head *acts, u64 now);
+
+/* Stop @c's set-up timeout, if it is queued (as @c leaves its node). */
+void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c);
 
 /* Count a frame rejected for @cause (enum qnet_drop_cause): -EPROTO. */
 int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause);

@@ -88,6 +88,8 @@ int qnet_node_seq_show(struct seq_file *seq, void *v)
 		[QNET_DROP_BAD_FRAME]		= "bad_frame",
 		[QNET_DROP_BAD_REQUEST]		= "bad_request",
 		[QNET_DROP_BAD_CAUSE]		= "bad_cause",
+		[QNET_DROP_FOREIGN]		= "foreign",
+		[QNET_DROP_LIMIT]		= "limit",
 	};
 	struct qnet_net_stats s;
 	unsigned int i;

@@ -12,6 +12,7 @@
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 
+#include "engine.h"
 #include "qstate.h"
 
 /* Links on a circuit's path; CONNECT beyond this is refused. */
@@ -127,6 +128,8 @@ struct qnet_qubit {
 	/* binding end: when its node knows the last purification worked */
 	u64			ready_ns;
 	u64			link_id;	/* the link layer's pair id */
+	/* qlink_link_id() of its link: a BIND from any other is foreign */
+	u64			link;
 	/* binding end, while purifying: the far half, not yet published */
 	struct qnet_qubit	*far;
 	struct net_device	*dev;		/* the link it came from */
@@ -217,6 +220,13 @@ struct qnet_circuit {
 	/* far halves this node bound, until the other node takes them */
 	u64			pending[QNET_PENDING_MAX];
 	unsigned int		pending_pos;
+
+	/*
+	 * A repeater's set-up timeout (circuit_ctl.c): an event of the
+	 * node's domain while the CONNECT it passed on is unanswered,
+	 * holding a reference on the circuit while queued.
+	 */
+	struct qnet_event	setup_ev;
 };
 
 #endif /* _QNET_CIRCUIT_TYPES_H */

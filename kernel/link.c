@@ -656,7 +656,8 @@ static bool qlink_gen_wanted(const struct qlink *link)
 	if (!link->up || link->dead)
 		return false;
 	if (link->params.continuous)
-		return true;
+		return link->demand || link->params.time_scale ||
+		       link->unclaimed_run < QLINK_IDLE_REPLACED;
 	return link->demand &&
 	       link->end[0].mem.used < link->params.mem_slots;
 }
@@ -738,8 +739,11 @@ static void qlink_gen_run(struct qnet_event *ev)
 
 	qlink_sweep(link, 0, t_h, &evq);
 	/* continuous mode keeps the freshest pairs */
-	if (a->mem.used >= link->params.mem_slots)
+	if (a->mem.used >= link->params.mem_slots) {
 		qlink_expire(link, 0, 0, t_h, QNET_EXPIRE_REPLACED, true, &evq);
+		if (link->unclaimed_run < U32_MAX)
+			link->unclaimed_run++;
+	}
 
 	refcount_set(&pair->refcnt, 1);
 	INIT_LIST_HEAD(&pair->inflight);
@@ -773,6 +777,8 @@ static void qlink_gen_run(struct qnet_event *ev)
 
 /* ---- the link object ---- */
 
+static atomic64_t qlink_next_id = ATOMIC64_INIT(0);
+
 struct qlink *qlink_link_alloc(void)
 {
 	struct qstate_link_params lp;
@@ -783,6 +789,7 @@ struct qlink *qlink_link_alloc(void)
 		return NULL;
 
 	refcount_set(&link->refcnt, 1);
+	link->id = atomic64_inc_return(&qlink_next_id);
 	spin_lock_init(&link->lock);
 	qlink_params_default(&link->params);
 	link->params.seed = get_random_u64();
@@ -879,6 +886,7 @@ void qlink_link_set_up(struct qlink *link, bool up)
 	}
 	link->up = up;
 	if (up) {
+		link->unclaimed_run = 0;
 		qlink_gen_kick(link);
 	} else {
 		u64 now = qlink_now(link);
@@ -1116,6 +1124,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 		while (link->end[i].mem.used > p->mem_slots)
 			qlink_expire(link, i, 0, qlink_now(link),
 				     QNET_EXPIRE_REPLACED, false, &evq);
+	link->unclaimed_run = 0;
 	qlink_gen_kick(link);
 	spin_unlock_bh(&link->lock);
 
@@ -1274,6 +1283,7 @@ int qlink_request(struct net_device *dev, u32 npairs)
 	} else {
 		link->demand = npairs > U32_MAX - link->demand ?
 			       U32_MAX : link->demand + npairs;
+		link->unclaimed_run = 0;
 		qlink_gen_kick(link);
 	}
 	spin_unlock_bh(&link->lock);
@@ -1315,6 +1325,7 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
 				     QNET_EXPIRE_CUTOFF, true, &evq);
 		} else {
 			pair = qlink_mem_remove(m, slot);
+			link->unclaimed_run = 0;	/* someone takes them */
 		}
 		qlink_gen_kick(link);
 	}

@@ -108,10 +108,22 @@ struct qlink {
 
 	/* a copy of model.delay_ns for the data path (READ_ONCE) */
 	u64				delay_ns;
+	/*
+	 * Names this link among all links ever made (never reused): what
+	 * the network layer checks a frame's objects against, so that no
+	 * frame reaches state made for another link (qlink_link_id()).
+	 */
+	u64				id;
 
 	bool				up;	/* both ends up */
 	bool				dead;	/* an end is unregistering */
 	u32				demand;	/* on-demand pairs wanted */
+	/*
+	 * Continuous and unpaced: pairs replaced in a row with none taken.
+	 * At QLINK_IDLE_REPLACED generation pauses (qlink_gen_wanted())
+	 * until a pair is taken or asked for, or the parameters change.
+	 */
+	u32				unclaimed_run;
 
 	/*
 	 * Generation, an event of the link's domain (engine.h). The run of
@@ -172,6 +184,13 @@ void qlink_link_moved(struct qlink *link, struct net_device *dev);
  * acting on what it will know by then, e.g. a purification outcome).
  */
 #define QLINK_TX_AHEAD_NS	NSEC_PER_SEC
+
+/*
+ * An unpaced continuous link nobody takes pairs from would otherwise run
+ * its domain's worker flat out for ever: it pauses after this many pairs
+ * replaced unused in a row (a few seconds of a CPU).
+ */
+#define QLINK_IDLE_REPLACED	65536U
 u64 qlink_link_arrival(struct qlink *link, const u64 *sent_ns);
 bool qlink_link_date_ok(struct qlink *link, u64 sent_ns);
 struct qnet_dmember *qlink_link_dmember(struct qlink *link);

@@ -27,6 +27,16 @@ bool qlink_continuous(const struct net_device *dev)
 	return READ_ONCE(qlink_priv(dev)->link->params.continuous);
 }
 
+/*
+ * The link's identity, the same at both ends and never given to another
+ * link: objects that frames name (far halves waiting for their BIND) are
+ * tagged with it and found only from the link they belong to. Any context.
+ */
+u64 qlink_link_id(const struct net_device *dev)
+{
+	return qlink_priv(dev)->link->id;
+}
+
 /* One-way propagation delay of the link (ns of emulated time). */
 u64 qlink_delay_ns(const struct net_device *dev)
 {

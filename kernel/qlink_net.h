@@ -11,6 +11,7 @@
 bool qlink_is_generator(const struct net_device *dev);
 bool qlink_continuous(const struct net_device *dev);
 u64 qlink_delay_ns(const struct net_device *dev);
+u64 qlink_link_id(const struct net_device *dev);
 u64 qlink_cutoff_ns(const struct net_device *dev);
 void qlink_pair_memory(const struct qlink_pair *pair, u64 *t1_ns, u64 *t2_ns);
 int qlink_request_at(struct net_device *dev, u32 npairs, u64 not_before_ns);

@@ -77,6 +77,7 @@
 #include <linux/skbuff.h>
 #include <linux/termios.h>
 #include <linux/sockios.h>
+#include <linux/security.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -295,11 +296,18 @@ static int qnet_sock_accept_child(struct sock *listener,
 	    sk_acceptq_is_full(listener))
 		return -ECONNREFUSED;
 
+	/*
+	 * Softirq: nobody's task. The proto's slab is SLAB_ACCOUNT and the
+	 * network layer has made the node's memory cgroup the active one
+	 * (circuit_ctl.c), so the socket is charged there.
+	 */
 	sk = sk_alloc(sock_net(listener), qnet_family, GFP_ATOMIC,
 		      &qnet_proto, 0);
 	if (!sk)
 		return -ENOMEM;
 	sock_init_data(NULL, sk);
+	/* what an LSM knows of the listener goes to the child, as for TCP */
+	security_sk_clone(listener, sk);
 	qnet_sock_init_common(sk);
 	sk->sk_type = listener->sk_type;
 	sk->sk_rcvbuf = READ_ONCE(listener->sk_rcvbuf);

@@ -927,6 +927,43 @@ TEST_F_TIMEOUT(gen, unreachable_success_probability_is_refused, 120)
 	EXPECT_EQ(QNET_SCHEME_DOUBLE_CLICK, qsys(&self->a, "ql0", "scheme"));
 }
 
+/*
+ * Unpaced continuous generation nobody takes pairs from pauses after
+ * 65536 pairs replaced in a row (QLINK_IDLE_REPLACED): no CPU for a link
+ * nobody uses. Setting a parameter starts it again.
+ */
+TEST_F_TIMEOUT(gen, continuous_unpaced_unused_pauses, 300)
+{
+	int64_t h, h2, emu;
+	int i, same;
+
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
+			     1000));
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_MEM_SLOTS, 4));
+	ASSERT_EQ(0, continuous(_metadata, self, true));
+	/* until it stops (a second with no herald): a few seconds */
+	h = -1;
+	for (i = 0, same = 0; i < 1200 && same < 10; i++) {
+		usleep(100000);
+		h2 = qsys(&self->a, "ql0", "heralded");
+		same = h2 == h ? same + 1 : 0;
+		h = h2;
+	}
+	ASSERT_EQ(10, same) TH_LOG("still generating after 120 s");
+	EXPECT_EQ(65536 + 4, h);
+	/* paused: nothing moves, not even the clock */
+	emu = qsys(&self->a, "ql0", "emu_time_ns");
+	usleep(500000);
+	EXPECT_EQ(h, qsys(&self->a, "ql0", "heralded"));
+	EXPECT_EQ(emu, qsys(&self->a, "ql0", "emu_time_ns"));
+	/* a parameter set: it goes on */
+	ASSERT_EQ(0, set_u32(&self->qa, self->if0, QNET_LINK_A_LENGTH_M,
+			     1001));
+	EXPECT_LT(h, run_until(self, h + 100, 20000));
+	ASSERT_EQ(0, continuous(_metadata, self, false));
+	settle(self);
+}
+
 TEST_F_TIMEOUT(gen, continuous_unpaced_fills_both_memories, 120)
 {
 	struct qstats a, b;

@@ -666,4 +666,103 @@ TEST_F(wire, seeds_hidden_from_the_unprivileged)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/* Circuits of node @i, or -1. */
+static int circuits_at(struct qnet_topo *t, int i)
+{
+	char line[256];
+	int n = -1;
+	FILE *f;
+
+	if (qnet_topo_enter(t, i))
+		return -1;
+	f = fopen("/proc/net/qnet_circuit", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;		/* the first line is the header */
+	fclose(f);
+	return n;
+}
+
+static int set_param(const char *name, long v)
+{
+	char path[128], buf[32];
+	int fd, n, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/qnet/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld", v);
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * max_circuits bounds what CONNECTs make a node hold: past it a CONNECT
+ * is refused (ENOBUFS, counted as rx_drops limit) and leaves nothing.
+ */
+TEST_F(wire, connects_past_max_circuits_are_refused)
+{
+	struct qnet_msg_connect m = { 0 };
+	long long limit;
+	unsigned int i;
+
+	ASSERT_EQ(0, set_param("max_circuits", 2));
+	limit = node_stat(&self->topo, 2, "rx_drops_limit");
+	for (i = 0; i < 4; i++) {
+		m.c.head_node = htonl(1);
+		m.c.circuit_id = htonl(5000 + i);
+		m.c.dir = QNET_DIR_DOWN;
+		m.dst_node = htonl(2);
+		m.src_port = htons(7);
+		m.dst_port = htons(PORT);
+		m.hops = 1;
+		EXPECT_EQ(0, inject(&self->topo, 2, QNET_MSG_CONNECT, &m,
+				    sizeof(m)));
+	}
+	EXPECT_EQ(2, circuits_at(&self->topo, 2));
+	EXPECT_EQ(limit + 2, node_stat(&self->topo, 2, "rx_drops_limit"));
+	ASSERT_EQ(0, set_param("max_circuits", 4096));
+}
+
+/*
+ * A repeater whose CONNECT goes unanswered (node 3 is unreachable past
+ * it) frees its circuit after setup_timeout_ms of emulated time: at once
+ * on this idle unpaced network, since no answer can be on its way. The
+ * head still waits: its socket resends on its own timer, and only its
+ * connect timeout fails it.
+ */
+TEST_F(wire, repeater_forgets_an_unanswered_connect)
+{
+	struct sockaddr_qnet a = {
+		.sq_family = self->family, .sq_port = PORT, .sq_node = 3,
+	};
+	struct qnet_nl rt;
+	struct circ c;
+	int fd, i;
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 3));
+	ASSERT_EQ(0, qnet_nl_open_proto(&rt, NETLINK_ROUTE));
+	ASSERT_EQ(0, qnet_rtnl_link_up(&rt, "ql", false));
+	qnet_nl_close(&rt);
+	for (i = 0; i < 100 && link_running(&self->topo, 2, "qr"); i++)
+		usleep(20000);
+	ASSERT_EQ(0, link_running(&self->topo, 2, "qr"));
+	usleep(300000);	/* linkwatch's notifiers (refuse_errno_out_of_range) */
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	fd = socket(self->family, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	/* the CONNECT has reached node 2 by then (and not the 1 s resend) */
+	usleep(300000);
+	EXPECT_EQ(0, circuits_at(&self->topo, 2));
+	ASSERT_EQ(0, circuit_at(&self->topo, 1, &c));
+	EXPECT_STREQ("connecting", c.state);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

@@ -44,6 +44,8 @@ static const char *const rx_drop_names[QNET_RX_DROPS_A_MAX + 1] = {
 	[QNET_RX_DROPS_A_BAD_FRAME]	= "bad_frame",
 	[QNET_RX_DROPS_A_BAD_REQUEST]	= "bad_request",
 	[QNET_RX_DROPS_A_BAD_CAUSE]	= "bad_cause",
+	[QNET_RX_DROPS_A_FOREIGN]	= "foreign",
+	[QNET_RX_DROPS_A_LIMIT]		= "limit",
 };
 
 /* QNET_STATS_A_DISCARDS, by enum qnet_discards_attr: JSON keys and labels */
