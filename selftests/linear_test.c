@@ -19,6 +19,7 @@
 #include "qnet_util.h"
 #include "qnet_sock.h"
 #include "qnet_topo.h"
+#include "qnet_nl.h"
 
 #define LIN_PORT	11U
 
@@ -255,6 +256,86 @@ TEST_F_TIMEOUT(lin, hops_256, 900)
 	EXPECT_EQ(h, r.hops);
 	EXPECT_EQ(h - 1, r.swaps);
 	EXPECT_EQ((long long)h + (long long)n * (4 * h - 1), r.frames);
+}
+
+/* Lines of /proc/net/qnet_circuit in node @node beyond its header. */
+static int lin_circuits(struct qnet_topo *t, int node)
+{
+	char line[512];
+	int n = -1;
+	FILE *f;
+
+	if (qnet_topo_enter(t, node))
+		return -1;
+	f = fopen("/proc/self/net/qnet_circuit", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A routing loop: nodes 1, 2 and 3 in a ring (a third link, 3's "qx" to
+ * 1's "qy"), and every node routes address 9, which none has, onwards
+ * round it. The CONNECT goes round once: back at the head it names a
+ * circuit that is there already and is dropped, as is each one sent
+ * again; connect() ends at its timeout, no CONNECT circles, and no node
+ * keeps the circuit.
+ */
+TEST_F_TIMEOUT(lin, connect_loop_dies, 120)
+{
+	const int ring[] = { 1, 2, 3 };
+	const char *out[] = { "qr", "qr", "qx" };
+	struct qnet_nl rt, q;
+	long long before, frames;
+	unsigned int i;
+	int fd, err;
+
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, 3, lin_link));
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 3));
+	ASSERT_EQ(0, qnet_nl_open_proto(&rt, NETLINK_ROUTE));
+	ASSERT_EQ(0, qnet_rtnl_qlink_add(&rt, "qx", "qy", self->topo.ns[0]));
+	ASSERT_EQ(0, qnet_rtnl_link_up(&rt, "qx", true));
+	qnet_nl_close(&rt);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	ASSERT_EQ(0, qnet_nl_open_proto(&rt, NETLINK_ROUTE));
+	ASSERT_EQ(0, qnet_rtnl_link_up(&rt, "qy", true));
+	qnet_nl_close(&rt);
+	ASSERT_EQ(0, qnet_topo_wait_running("qy"));
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 3));
+	ASSERT_EQ(0, qnet_topo_wait_running("qx"));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, qnet_topo_enter(&self->topo, ring[i]));
+		ASSERT_EQ(0, qnet_nl_open(&q));
+		ASSERT_EQ(0, qnet_topo_route_add(&q, 9, out[i]));
+		qnet_nl_close(&q);
+	}
+
+	before = lin_frames(&self->topo, 3);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	fd = qsocket(self->family);
+	ASSERT_LE(0, fd);
+	err = qconnect(fd, self->family, 9, LIN_PORT) ? errno : 0;
+	close(fd);
+	/* the CLOSE of the head's give-up goes round too: let it */
+	usleep(300000);
+	frames = lin_frames(&self->topo, 3) - before;
+	ksft_print_msg("connect into a loop: %s, %lld frames\n",
+		       strerror(err), frames);
+	fflush(stdout);
+	EXPECT_EQ(ETIMEDOUT, err);
+	/*
+	 * The first CONNECT and the three sent again (1, 3 and 7 s on), each
+	 * once round the ring (3 links), and the CLOSE of the head's
+	 * give-up at most once round.
+	 */
+	EXPECT_LE(3, frames);
+	EXPECT_GE(4 * 3 + 3, frames);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, lin_circuits(&self->topo, ring[i]));
 }
 
 TEST_HARNESS_MAIN
