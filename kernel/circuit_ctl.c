@@ -134,6 +134,13 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			return 0;	/* a CONNECT sent again was answered twice */
 		if (c->state != QNET_C_CONNECTING)
 			return -EINVAL;
+		/*
+		 * The path goes on past this node, so it has more links than
+		 * lie between the head and here: with fewer, a repeater
+		 * would take itself for the last one and send TRACK early.
+		 */
+		if (ntohs(a->hops) <= c->pos)
+			return -EINVAL;
 		c->state = QNET_C_UP;
 		c->hops = ntohs(a->hops);
 		c->path_delay_ns = be64_to_cpu(a->delay_ns);
