@@ -22,15 +22,24 @@
  *   slot on that link it asks the link for a pair, takes the heralded
  *   pair and tells the other end with BIND. Exactly one node decides, so
  *   two circuits never claim the two halves of one pair.
- * - A repeater holding a qubit on each side swaps at once, then sends
- *   SWAP to both ends with the outcome composed with the Bell state of the
- *   link on the far side; an end that composes its own link's Bell state
- *   with every frame it receives knows the end-to-end Bell state.
- * - The head, once it holds its qubit and has heard every swap of the
- *   attempt, judges the pair at the time the tail will hear the verdict
+ * - A repeater holding a qubit on each side swaps at once. The outcomes
+ *   travel up in one TRACK message per attempt: the repeater next to
+ *   the tail sends it when it has swapped, every other one adds its own
+ *   outcome when it has both swapped and the TRACK from below, and
+ *   passes it on. It carries two compositions: the outcomes with the
+ *   Bell states of the swapping repeaters' links towards the tail (the
+ *   head's frame) and towards the head (the tail's); an end that
+ *   composes its own link's Bell state with its frame knows the
+ *   end-to-end Bell state. It reaches the head when the last of the
+ *   old per-repeater SWAP messages did: store and forward waits for
+ *   nothing a direct message would not have.
+ * - The head, once it holds its qubit and has the TRACK (one hop: at
+ *   once), judges the pair at the time the tail will hear the verdict
  *   (the later of the two, so fidelity only falls between the judgement
- *   and either delivery), delivers and sends DELIVER; the tail delivers
- *   when it has its qubit, every swap and the verdict.
+ *   and either delivery), delivers and sends DELIVER with the tail's
+ *   frame; the tail delivers when it has its qubit and the verdict.
+ *   Per delivered pair that is h heralds, h BINDs, h - 1 TRACKs and h
+ *   DELIVERs on an h-hop path (Documentation/network.rst).
  * - Anything lost (a failed swap, a qubit past its cutoff or too poor to
  *   reach the target) ends the attempt: DISCARD goes to both ends, every
  *   node on the way drops what it holds of that attempt (epoch) and
@@ -221,11 +230,11 @@ void *qnet_circuit_msg(struct qnet_circuit *c, struct sk_buff_head *acts,
 	return mc;
 }
 
+/* DISCARD or DELIVER (struct qnet_msg_swap) of the attempt, out of @side. */
 static void qnet_circuit_send_swap(struct qnet_circuit *c,
 				   struct sk_buff_head *acts,
 				   unsigned int side, u8 type, u64 time_ns,
-				   u64 ent_id, u8 ok, u8 frame, u8 cause,
-				   int error)
+				   u64 ent_id, u8 frame, u8 cause, int error)
 {
 	struct qnet_msg_swap *m;
 
@@ -236,7 +245,6 @@ static void qnet_circuit_send_swap(struct qnet_circuit *c,
 	m->request_id = cpu_to_be64(c->req.id);
 	m->epoch = htonl(c->epoch);
 	m->error = htonl(error);
-	m->ok = ok;
 	m->frame = frame;
 	m->cause = cause;
 }
@@ -743,7 +751,8 @@ static void qnet_record_init(struct qnet_pair *rec, const struct qnet_circuit *c
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->request_id = c->req.id;
-	rec->hops = c->hops;
+	rec->hops = min_t(u16, c->hops, U8_MAX);
+	rec->hops16 = c->hops;
 }
 
 /*
@@ -826,8 +835,10 @@ static void __qnet_circuit_hand_over(struct qnet_circuit_net *cn,
 	__qnet_ent_state(e, q, t, t, &s);
 	rec.pair_id = e->id;
 	rec.create_ns = e->create_ns;
-	rec.swaps = e->swaps;
-	rec.purifications = e->purifications;
+	rec.swaps = min_t(u16, e->swaps, U8_MAX);
+	rec.purifications = min_t(u16, e->purifications, U8_MAX);
+	rec.swaps16 = e->swaps;
+	rec.purifications16 = e->purifications;
 	spin_unlock_bh(&qnet_ent_lock);
 
 	rec.bell_state = bell;
@@ -952,8 +963,10 @@ void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
 	c->used[QNET_UP] = false;
 	c->used[QNET_DOWN] = false;
 	c->epoch = epoch;
-	c->swaps_seen = 0;
+	c->swapped = false;
+	c->tracked = false;
 	c->frame = QNET_BELL_PHI_PLUS;
+	c->frame_tail = QNET_BELL_PHI_PLUS;
 	c->verdict = false;
 }
 
@@ -968,19 +981,20 @@ static void __qnet_circuit_discard(struct qnet_circuit_net *cn,
 
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
 		qnet_circuit_send_swap(c, acts, side, QNET_MSG_DISCARD, now, 0,
-				       0, 0, cause, 0);
+				       0, cause, 0);
 	__qnet_circuit_new_epoch(cn, c, c->epoch + 1, cause);
 	__qnet_circuit_want(cn, c, now);
 }
 
 /*
- * Has this end heard of every swap of the attempt? Then its qubit is
- * entangled end to end: each SWAP is sent after its swap happened, and
- * an attempt with any loss ends in a DISCARD instead.
+ * Has the head heard of every swap of the attempt? Then its qubit is
+ * entangled end to end: the TRACK leaves each repeater after its swap,
+ * carrying those below it (checked on arrival), and an attempt with any
+ * loss ends in a DISCARD instead.
  */
 static bool qnet_circuit_complete(const struct qnet_circuit *c)
 {
-	return c->swaps_seen == c->hops - 1U;
+	return c->hops <= 1 || c->tracked;
 }
 
 static bool qnet_deadline_passed(const struct qnet_req *r, u64 t)
@@ -1003,7 +1017,7 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 		return;
 	if (qnet_deadline_passed(&c->req, now)) {
 		qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_DELIVER,
-				       now, 0, 0, 0, QNET_EXPIRE_DEADLINE,
+				       now, 0, 0, QNET_EXPIRE_DEADLINE,
 				       ETIMEDOUT);
 		__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
 					 QNET_EXPIRE_DEADLINE);
@@ -1023,7 +1037,7 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 	if (bell != s.bell) {
 		/*
 		 * The frames composed do not name the pair's Bell state: a
-		 * SWAP (or BIND) of this attempt was forged. The pair is
+		 * TRACK (or BIND) of this attempt was forged. The pair is
 		 * no use to anyone who cannot tell its state: lose it.
 		 */
 		qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
@@ -1034,9 +1048,10 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 	if (qprob_to_ppm(s.c[bell]) < c->req.min_fid_ppm)
 		err = EAGAIN;
 
+	/* the tail's frame goes with the verdict: all the tail needs */
 	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_DELIVER, now,
-			       ent_id, 0, 0, err ? QNET_EXPIRE_FIDELITY : 0,
-			       err);
+			       ent_id, c->frame_tail,
+			       err ? QNET_EXPIRE_FIDELITY : 0, err);
 	if (err) {
 		__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
 					 QNET_EXPIRE_FIDELITY);
@@ -1051,7 +1066,11 @@ static void __qnet_circuit_head_check(struct qnet_circuit_net *cn,
 		__qnet_circuit_want(cn, c, now);
 }
 
-/* Tail: deliver once the qubit, every swap and the verdict are here. */
+/*
+ * Tail: deliver once the qubit and the verdict are here. The verdict
+ * left the head after every swap's outcome had reached it, and carries
+ * the tail's frame.
+ */
 static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 				      struct qnet_circuit *c,
 				      struct sk_buff_head *acts, u64 now)
@@ -1060,7 +1079,7 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 	u64 ent_id;
 	u8 bell;
 
-	if (!c->verdict || !q || !qnet_circuit_complete(c))
+	if (!c->verdict || !q)
 		return;
 	spin_lock_bh(&qnet_ent_lock);
 	ent_id = q->ent->id;
@@ -1070,9 +1089,9 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 		return;
 	if (qstate_bell_compose(q->bell, c->frame) != bell) {
 		/*
-		 * A forged SWAP or BIND (see the head's check): the head
-		 * has delivered its half, this end cannot tell the pair's
-		 * state. Lose it, say so, and count it as delivered so as
+		 * A forged TRACK, DELIVER or BIND (see the head's check):
+		 * the head has delivered its half, this end cannot tell the
+		 * pair's state. Lose it, say so, and count it as delivered so as
 		 * to stay in step with the head.
 		 */
 		qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
@@ -1113,6 +1132,39 @@ static u8 qnet_qubit_unfit(const struct qnet_circuit *c, struct qnet_qubit *q,
 	if (qprob_to_ppm(qstate_fidelity(&s)) < c->req.min_fid_ppm)
 		return QNET_EXPIRE_FIDELITY;
 	return 0;
+}
+
+/*
+ * Repeater: send the attempt's TRACK up once this node has swapped and,
+ * unless it is the last repeater (next to the tail), has the TRACK from
+ * below: those outcomes and its own. At @now, the circuit's clock: the
+ * later of the two, so the head hears the last outcome exactly when a
+ * message sent straight from its repeater would have reached it.
+ */
+void __qnet_circuit_track_up(struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now)
+{
+	bool last = c->pos + 1U >= c->hops;
+	struct qnet_msg_swap *m;
+	u16 swaps = 1;
+	u8 f = c->swap_frame, ft = c->swap_frame_tail;
+
+	if (!c->swapped || (!last && !c->tracked))
+		return;
+	if (!last) {
+		swaps += c->track_swaps;
+		f = qstate_bell_compose(c->frame, f);
+		ft = qstate_bell_compose(c->frame_tail, ft);
+	}
+	m = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_TRACK, sizeof(*m), now);
+	if (!m)
+		return;
+	m->ent_id = cpu_to_be64(c->swap_ent);
+	m->request_id = cpu_to_be64(c->req.id);
+	m->epoch = htonl(c->epoch);
+	m->swaps = htons(swaps);
+	m->frame = f;
+	m->frame_tail = ft;
 }
 
 /* Repeater: swap the two qubits it holds. Caller holds cn->lock. */
@@ -1213,14 +1265,16 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	}
 
 	/*
-	 * Frames: towards the head the outcome with the Bell state of our
-	 * down link, towards the tail with that of our up link, so each end
-	 * composes every link's Bell state and every outcome once.
+	 * Our share of the frames: for the head the outcome with the Bell
+	 * state of our down link, for the tail with that of our up link, so
+	 * each end composes every link's Bell state and every outcome once.
+	 * It goes up in the TRACK, now or when the TRACK from below comes.
 	 */
-	qnet_circuit_send_swap(c, acts, QNET_UP, QNET_MSG_SWAP, now, ne_id, 1,
-			       qstate_bell_compose(outcome, r->bell), 0, 0);
-	qnet_circuit_send_swap(c, acts, QNET_DOWN, QNET_MSG_SWAP, now, ne_id,
-			       1, qstate_bell_compose(outcome, l->bell), 0, 0);
+	c->swapped = true;
+	c->swap_ent = ne_id;
+	c->swap_frame = qstate_bell_compose(outcome, r->bell);
+	c->swap_frame_tail = qstate_bell_compose(outcome, l->bell);
+	__qnet_circuit_track_up(c, acts, now);
 	c->slot[QNET_UP] = NULL;
 	c->slot[QNET_DOWN] = NULL;
 	qnet_qubit_free(l);

@@ -8,7 +8,7 @@
  *
  * Apart from circuit.c because this is where messages are parsed and
  * circuits installed, while circuit.c is the state machine the messages
- * drive: BIND goes on to circuit.c and PURIFY to circuit_purify.c; SWAP,
+ * drive: BIND goes on to circuit.c and PURIFY to circuit_purify.c; TRACK,
  * DISCARD and DELIVER update the attempt here (__qnet_circuit_rx_one())
  * and circuit.c acts on it (__qnet_circuit_progress() and friends).
  *
@@ -155,9 +155,16 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			return 0;	/* a CONNECT sent again was answered twice */
 		if (c->state != QNET_C_CONNECTING)
 			return -EINVAL;
+		/*
+		 * The path goes on past this node, so it has more links than
+		 * lie between the head and here: with fewer, a repeater
+		 * would take itself for the last one and send TRACK early.
+		 */
+		if (ntohs(a->hops) <= c->pos)
+			return -EINVAL;
 		c->state = QNET_C_UP;
 		__qnet_circuit_setup_cancel(cn, c);
-		c->hops = a->hops;
+		c->hops = ntohs(a->hops);
 		c->path_delay_ns = be64_to_cpu(a->delay_ns);
 		if (c->role == QNET_ROLE_HEAD)
 			qnet_act_sock(acts, c->sk, QNET_ACT_CONNECTED, 0);
@@ -191,7 +198,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (len != sizeof(struct qnet_msg_purify))
 			return -EINVAL;
 		return qnet_circuit_rx_purify(cn, c, side, dev, payload);
-	case QNET_MSG_SWAP:
+	case QNET_MSG_TRACK:
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
 		if (len != sizeof(*s))
@@ -201,29 +208,40 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		return -EINVAL;
 	}
 
-	/* SWAP, DISCARD, DELIVER: about attempt @epoch */
+	/* TRACK, DISCARD, DELIVER: about attempt @epoch */
 	if (ntohl(s->epoch) < c->epoch) {
+		/*
+		 * A TRACK of an attempt this node has left is no news to the
+		 * nodes above: the DISCARD or DELIVER that ended it here
+		 * reached or passed them too.
+		 */
+		if (type == QNET_MSG_TRACK)
+			return 0;
 		/* stale for this node, maybe not for the ones behind it */
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
 		return 0;
 	}
 
 	switch (type) {
-	case QNET_MSG_SWAP:
+	case QNET_MSG_TRACK:
+		/*
+		 * It comes up from the tail's side, and carries exactly the
+		 * repeaters below this node: any other count cannot be true,
+		 * nor can a second TRACK of the attempt, and either would
+		 * make the frames wrong or the attempt never complete.
+		 */
+		if (side != QNET_DOWN || c->role == QNET_ROLE_TAIL)
+			return -EINVAL;
+		if (c->tracked || ntohs(s->swaps) + c->pos + 1U != c->hops)
+			return qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
+		c->tracked = true;
+		c->track_swaps = ntohs(s->swaps);
+		c->frame = s->frame;
+		c->frame_tail = s->frame_tail;
 		if (c->role == QNET_ROLE_MID) {
-			qnet_circuit_forward(c, acts, out, type, payload, len,
-					     t);
+			__qnet_circuit_track_up(c, acts, t);
 			return 0;
 		}
-		/*
-		 * An end hears one SWAP per repeater: one more cannot be
-		 * true, and counting it would keep the attempt from ever
-		 * being complete.
-		 */
-		if (c->swaps_seen + 1 >= c->hops)
-			return qnet_rx_drop(cn, QNET_DROP_BAD_FRAME);
-		c->swaps_seen++;
-		c->frame = qstate_bell_compose(c->frame, s->frame);
 		break;
 	case QNET_MSG_DISCARD:
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
@@ -265,6 +283,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		c->verdict = true;
 		c->verdict_ent = be64_to_cpu(s->ent_id);
 		c->verdict_ns = t;
+		c->frame = s->frame;
 		break;
 	}
 	__qnet_circuit_progress(cn, c, acts, t);
@@ -277,7 +296,7 @@ static u32 qnet_msg_epoch(u8 type, const void *payload)
 	switch (type) {
 	case QNET_MSG_BIND:
 		return ntohl(((const struct qnet_msg_bind *)payload)->epoch);
-	case QNET_MSG_SWAP:
+	case QNET_MSG_TRACK:
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
 		return ntohl(((const struct qnet_msg_swap *)payload)->epoch);
@@ -306,7 +325,7 @@ static bool qnet_msg_waits(const struct qnet_circuit *c, u8 type, u32 epoch)
 {
 	switch (type) {
 	case QNET_MSG_BIND:
-	case QNET_MSG_SWAP:
+	case QNET_MSG_TRACK:
 	case QNET_MSG_DISCARD:
 	case QNET_MSG_DELIVER:
 		if (epoch == c->epoch && c->role != QNET_ROLE_HEAD &&
@@ -435,7 +454,7 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 
 			memcpy(f + sizeof(fc->c), (const void *)m + sizeof(m->c),
 			       sizeof(*m) - sizeof(m->c));
-			fc->hops = c->hops + 1;
+			fc->hops = htons(c->hops + 1);
 			fc->delay_ns = cpu_to_be64(c->path_delay_ns +
 					qlink_delay_ns(c->dev[QNET_DOWN]));
 		}
@@ -446,7 +465,7 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 	/* up here: hops and delay are the whole path's since ACCEPT */
 	a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT, sizeof(*a), t);
 	if (a) {
-		a->hops = c->hops;
+		a->hops = htons(c->hops);
 		a->delay_ns = cpu_to_be64(c->path_delay_ns);
 	}
 	return 0;
@@ -533,7 +552,8 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 	c->head_node = head;
 	c->id = id;
 	/* links crossed and their delay, up to and including @dev's */
-	c->hops = m->hops;
+	c->hops = ntohs(m->hops);
+	c->pos = c->hops;
 	c->path_delay_ns = be64_to_cpu(m->delay_ns);
 	qnet_circuit_set_dev(c, QNET_UP, dev);
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, head, id));
@@ -571,12 +591,13 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		a = qnet_circuit_msg(c, acts, QNET_UP, QNET_MSG_ACCEPT,
 				     sizeof(*a), t);
 		if (a) {
-			a->hops = c->hops;
+			a->hops = htons(c->hops);
 			a->delay_ns = cpu_to_be64(c->path_delay_ns);
 		}
 		return 0;
 	}
 
+	/* what keeps a CONNECT from circling a routing loop for ever */
 	if (c->hops + 1 > QNET_MAX_HOPS) {
 		err = -EHOSTUNREACH;
 		goto refuse;
@@ -596,7 +617,7 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		if (f) {
 			memcpy((void *)f + sizeof(f->c), (void *)m + sizeof(m->c),
 			       sizeof(*f) - sizeof(f->c));
-			f->hops = c->hops + 1;
+			f->hops = htons(c->hops + 1);
 			f->delay_ns = cpu_to_be64(c->path_delay_ns +
 						  qlink_delay_ns(out));
 		}
@@ -627,7 +648,7 @@ static const size_t qnet_msg_len[] = {
 	[QNET_MSG_CLOSE]	= sizeof(struct qnet_msg_answer),
 	[QNET_MSG_REQUEST]	= sizeof(struct qnet_msg_request),
 	[QNET_MSG_BIND]		= sizeof(struct qnet_msg_bind),
-	[QNET_MSG_SWAP]		= sizeof(struct qnet_msg_swap),
+	[QNET_MSG_TRACK]	= sizeof(struct qnet_msg_swap),
 	[QNET_MSG_DISCARD]	= sizeof(struct qnet_msg_swap),
 	[QNET_MSG_DELIVER]	= sizeof(struct qnet_msg_swap),
 	[QNET_MSG_PURIFY]	= sizeof(struct qnet_msg_purify),
@@ -665,11 +686,11 @@ static int qnet_msg_check(u8 type, const void *payload)
 	switch (type) {
 	case QNET_MSG_CONNECT:
 		/* the links crossed, the one to here included */
-		if (!cm->hops || cm->hops > QNET_MAX_HOPS)
+		if (!cm->hops || ntohs(cm->hops) > QNET_MAX_HOPS)
 			return QNET_DROP_MALFORMED;
 		break;
 	case QNET_MSG_ACCEPT:
-		if (!a->hops || a->hops > QNET_MAX_HOPS)
+		if (!a->hops || ntohs(a->hops) > QNET_MAX_HOPS)
 			return QNET_DROP_MALFORMED;
 		break;
 	case QNET_MSG_REFUSE:
@@ -695,14 +716,23 @@ static int qnet_msg_check(u8 type, const void *payload)
 		if (b->bell_state > QNET_BELL_PHI_MINUS)
 			return QNET_DROP_BAD_BELL;
 		break;
-	case QNET_MSG_SWAP:
-		/* a failed swap travels as DISCARD, never as SWAP */
-		if (s->ok != 1 || s->frame > QNET_BELL_PHI_MINUS)
+	case QNET_MSG_TRACK:
+		/*
+		 * Up only, from at least one repeater of a path of at most
+		 * QNET_MAX_HOPS links; the frames index Bell states.
+		 */
+		if (s->c.dir != QNET_DIR_UP)
+			return QNET_DROP_MALFORMED;
+		if (!s->swaps || ntohs(s->swaps) >= QNET_MAX_HOPS ||
+		    s->frame > QNET_BELL_PHI_MINUS ||
+		    s->frame_tail > QNET_BELL_PHI_MINUS)
 			return QNET_DROP_BAD_FRAME;
 		break;
 	case QNET_MSG_DELIVER:
 		if (!qnet_wire_errno_ok(s->error, true))
 			return QNET_DROP_BAD_ERRNO;
+		if (s->frame > QNET_BELL_PHI_MINUS)
+			return QNET_DROP_BAD_FRAME;
 		fallthrough;
 	case QNET_MSG_DISCARD:
 		if (s->cause >= __QNET_EXPIRE_MAX)
@@ -853,7 +883,7 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 	m->dst_node = htonl(c->peer_node);
 	m->src_port = htons(c->local_port);
 	m->dst_port = htons(c->peer_port);
-	m->hops = 1;
+	m->hops = htons(1);
 	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
 }
 

@@ -240,6 +240,10 @@ void __qnet_circuit_new_epoch(struct qnet_circuit_net *cn,
 			      struct qnet_circuit *c, u32 epoch,
 			      u8 cause);
 
+/* Repeater: send TRACK up if it has swapped and has the one from below. */
+void __qnet_circuit_track_up(struct qnet_circuit *c,
+			     struct sk_buff_head *acts, u64 now);
+
 /* Act on what the node now holds: swap, or judge and deliver. */
 void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 			     struct qnet_circuit *c,

@@ -224,7 +224,7 @@ static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
 
 	if (!dev || !c->req.min_fid_ppm)
 		return 0;
-	target = qnet_link_target_ppm(c->req.min_fid_ppm, max_t(u8, c->hops, 1));
+	target = qnet_link_target_ppm(c->req.min_fid_ppm, max_t(u16, c->hops, 1));
 	slots = qlink_mem_slots(dev);
 	qlink_model_state(dev, &s);
 	while (n < QNET_PURIFY_MAX_ROUNDS && n + 1U < slots &&

@@ -15,8 +15,10 @@
 #include "engine.h"
 #include "qstate.h"
 
-/* Links on a circuit's path; CONNECT beyond this is refused. */
-#define QNET_MAX_HOPS		64
+/*
+ * Links on a circuit's path: QNET_MAX_HOPS (uapi), CONNECT beyond it is
+ * refused. No frame carries per-hop data, so nothing grows with it.
+ */
 /*
  * Messages of a later attempt than a node's, held until the message that
  * ends the node's attempt arrives: a qlink hands frames to the peer's
@@ -97,8 +99,8 @@ struct qnet_ent {
 	u64			t0[2];
 	u64			create_ns;	/* first herald it is made of */
 	struct qnet_qubit	*holder[2];	/* qnet_ent_lock */
-	u8			swaps;
-	u8			purifications;
+	u16			swaps;
+	u16			purifications;
 	/* the first measurement of one qubit, for the second */
 	bool			measured;
 	u8			m_basis;
@@ -163,7 +165,8 @@ struct qnet_circuit {
 	u32			id;
 	u8			role;
 	u8			state;
-	u8			hops;
+	u16			hops;
+	u16			pos;		/* links between head and here */
 	u64			path_delay_ns;
 
 	/* [QNET_UP] towards the head, [QNET_DOWN] towards the tail */
@@ -195,10 +198,23 @@ struct qnet_circuit {
 
 	/* attempts: an epoch ends with a delivery or a discard */
 	u32			epoch;
-	unsigned int		swaps_seen;	/* SWAP ok in this epoch */
 	struct list_head	deferred;	/* in arrival order */
 	unsigned int		ndeferred;
-	u8			frame;		/* composed from SWAP frames */
+	/*
+	 * The attempt's swap outcomes (QNET_MSG_TRACK). Repeater: its own
+	 * swap's share once it has swapped (@swapped), and the TRACK from
+	 * below once it has come (@tracked); it sends TRACK up when it has
+	 * both. Head: @tracked and @frame from the TRACK. Tail: @frame from
+	 * DELIVER.
+	 */
+	bool			swapped;
+	bool			tracked;
+	u16			track_swaps;	/* in the TRACK from below */
+	u8			frame;		/* the head's, or the end's own */
+	u8			frame_tail;
+	u8			swap_frame;	/* repeater: its share, head's */
+	u8			swap_frame_tail;	/* and tail's */
+	u64			swap_ent;	/* the pair its swap made */
 	bool			verdict;	/* tail: DELIVER received */
 	int			verdict_err;
 	u64			verdict_ent;

@@ -396,12 +396,13 @@ static void bad_physics(struct attacker *a, uint32_t head, uint32_t id)
 
 		memset(&s, 0, sizeof(s));
 		circ(&s.c, head, id, v & 1 ? QNET_DIR_UP : QNET_DIR_DOWN);
-		s.ok = v & 3;
+		s.swaps = htons(v * 5);
 		s.frame = v;
+		s.frame_tail = v >> 1;
 		s.cause = v;
 		s.error = htonl(v * 1000);
 		s.epoch = htonl(v & 1 ? 0 : 0xffffffffU - v);
-		msg(a, QNET_MSG_SWAP, &s, sizeof(s));
+		msg(a, QNET_MSG_TRACK, &s, sizeof(s));
 		msg(a, QNET_MSG_DISCARD, &s, sizeof(s));
 		msg(a, QNET_MSG_DELIVER, &s, sizeof(s));
 
@@ -427,9 +428,9 @@ static void bad_frames(struct attacker *a, uint32_t head, uint32_t id)
 	unsigned int i, type;
 
 	circ(&s.c, head, id, QNET_DIR_DOWN);
-	s.ok = 1;
+	s.swaps = htons(1);
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-		frame(a, QNET_MSG_SWAP, &s, sizeof(s), sizeof(s), times[i]);
+		frame(a, QNET_MSG_TRACK, &s, sizeof(s), sizeof(s), times[i]);
 		frame(a, QNET_MSG_HERALD, &s, 9, 9, times[i]);
 		connect_msg(a, head, id, 1, 1, 1);
 	}

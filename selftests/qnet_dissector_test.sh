@@ -101,8 +101,8 @@ checks = [
     ("every BIND binds a heralded link pair",
      len(by(21)) >= n and {m["qnet.bind.pair_id"] for m in by(21)} <=
      {m["qnet.pair.id"] for m in by(1)}),
-    ("every message version 1",
-     all(m["qnet.version"] == 1 for m in msgs)),
+    ("every message version 2 (QNET_WIRE_VERSION)",
+     all(m["qnet.version"] == 2 for m in msgs)),
     ("one circuit", len({(m["qnet.circuit.head_node"], m["qnet.circuit.id"])
                          for m in msgs if "qnet.circuit.id" in m}) == 1),
 ]

@@ -398,18 +398,21 @@ TEST_F(wire, bind_bad_bell_state)
 }
 
 /*
- * SWAP at the head of a one-link circuit, which has no repeater: a bad
- * outcome, a frame that is no Pauli frame, and a well-formed SWAP that
- * cannot be true. All dropped; the next pairs have consistent Bell
- * states (a forged frame composed in would reach the delivery check).
+ * TRACK at the head of a one-link circuit, which has no repeater: no
+ * repeater or more than a path can have, a frame that is no Pauli frame,
+ * and a well-formed TRACK that cannot be true (it carries one repeater).
+ * All dropped; the next pairs have consistent Bell states (a forged
+ * frame composed in would reach the delivery check). And a TRACK
+ * travelling down, which it never does.
  */
-TEST_F(wire, swap_bad_pauli_frame)
+TEST_F(wire, track_bad_pauli_frame)
 {
-	static const struct { uint8_t ok, frame; } bad[] = {
-		{ 1, 4 }, { 1, 255 }, { 0, 0 }, { 2, 1 }, { 1, 1 }, { 1, 3 },
+	static const struct { uint16_t swaps; uint8_t frame, frame_tail; } bad[] = {
+		{ 1, 4, 0 }, { 1, 255, 0 }, { 1, 0, 4 }, { 0, 0, 0 },
+		{ QNET_MAX_HOPS, 0, 0 }, { 1, 1, 0 }, { 1, 3, 2 },
 	};
 	struct qnet_msg_swap m = { 0 };
-	long long drops;
+	long long drops, malformed;
 	struct circ c, c2;
 	unsigned int i;
 	int fd, afd;
@@ -418,22 +421,95 @@ TEST_F(wire, swap_bad_pauli_frame)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, circuit_at(&self->topo, 1, &c));
 	drops = node_stat(&self->topo, 1, "rx_drops_bad_frame");
+	malformed = node_stat(&self->topo, 1, "rx_drops_malformed");
 	circ_hdr(&m.c, &c, QNET_DIR_UP);
 	m.epoch = htonl(c.epoch);
 	m.ent_id = htobe64(1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		m.ok = bad[i].ok;
+		m.swaps = htons(bad[i].swaps);
 		m.frame = bad[i].frame;
-		ASSERT_EQ(0, inject(&self->topo, 1, QNET_MSG_SWAP, &m,
+		m.frame_tail = bad[i].frame_tail;
+		ASSERT_EQ(0, inject(&self->topo, 1, QNET_MSG_TRACK, &m,
 				    sizeof(m)));
 	}
-	EXPECT_EQ(drops + 6, node_stat(&self->topo, 1, "rx_drops_bad_frame"));
+	EXPECT_EQ(drops + 7, node_stat(&self->topo, 1, "rx_drops_bad_frame"));
+	circ_hdr(&m.c, &c, QNET_DIR_DOWN);
+	m.swaps = htons(1);
+	m.frame = 0;
+	m.frame_tail = 0;
+	ASSERT_EQ(0, inject(&self->topo, 1, QNET_MSG_TRACK, &m, sizeof(m)));
+	EXPECT_EQ(malformed + 1,
+		  node_stat(&self->topo, 1, "rx_drops_malformed"));
 	ASSERT_EQ(0, circuit_at(&self->topo, 1, &c2));
 	EXPECT_EQ(c.epoch, c2.epoch);
 	EXPECT_EQ(0, pairs_work(fd, afd, 5));
-	EXPECT_EQ(drops + 6, node_stat(&self->topo, 1, "rx_drops_bad_frame"));
+	EXPECT_EQ(drops + 7, node_stat(&self->topo, 1, "rx_drops_bad_frame"));
 	close(afd);
 	close(fd);
+}
+
+/* Frames @dev of node @node has sent (/proc/self/net/dev), or -1. */
+static long long dev_tx(struct qnet_topo *t, int node, const char *dev)
+{
+	unsigned long long v[10];
+	char line[512], name[IFNAMSIZ + 1];
+	long long tx = -1;
+	FILE *f;
+
+	if (qnet_topo_enter(t, node))
+		return -1;
+	f = fopen("/proc/self/net/dev", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %16[^:]: %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			   &v[6], &v[7], &v[8], &v[9]) == 11 &&
+		    !strcmp(name, dev))
+			tx = v[9];
+	fclose(f);
+	return tx;
+}
+
+/*
+ * The hop limit, which is what ends a CONNECT caught in a routing loop:
+ * node 2 forwards a CONNECT that has crossed QNET_MAX_HOPS - 1 links
+ * towards node 3, refuses one that has crossed QNET_MAX_HOPS (REFUSE
+ * back, nothing on), and drops one claiming more as malformed. Each
+ * REFUSE reaches node 1, which has no such circuit.
+ */
+TEST_F(wire, connect_hop_limit)
+{
+	static const uint16_t hops[] = { QNET_MAX_HOPS - 1, QNET_MAX_HOPS,
+					 QNET_MAX_HOPS + 1 };
+	static const int down[] = { 1, 0, 0 }, up[] = { 1, 1, 0 };
+	struct qnet_msg_connect m = { 0 };
+	long long qr, ql, bad;
+	unsigned int i;
+	int tries;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++) {
+		qr = dev_tx(&self->topo, 2, "qr");
+		ql = dev_tx(&self->topo, 2, "ql");
+		bad = node_stat(&self->topo, 2, "rx_drops_malformed");
+		m.c.head_node = htonl(1);
+		m.c.circuit_id = htonl(0x70000 + i);
+		m.c.dir = QNET_DIR_DOWN;
+		m.dst_node = htonl(3);
+		m.src_port = htons(PORT);
+		m.dst_port = htons(PORT);
+		m.hops = htons(hops[i]);
+		ASSERT_EQ(0, inject(&self->topo, 2, QNET_MSG_CONNECT, &m,
+				    sizeof(m)));
+		/* node 3 refuses what it gets (no listener there) */
+		for (tries = 0; tries < 200 &&
+		     dev_tx(&self->topo, 2, "ql") < ql + up[i]; tries++)
+			usleep(10000);
+		EXPECT_EQ(qr + down[i], dev_tx(&self->topo, 2, "qr"));
+		EXPECT_EQ(ql + up[i], dev_tx(&self->topo, 2, "ql"));
+		EXPECT_EQ(bad + !up[i],
+			  node_stat(&self->topo, 2, "rx_drops_malformed"));
+	}
 }
 
 /* DISCARD and DELIVER with a cause or errno out of range. */

@@ -499,6 +499,23 @@ static void chain_node(struct chain *c, int i)
 		die("node set / route add", err);
 }
 
+/*
+ * No IPv6 on the devices made from now on in this netns: its router
+ * solicitations and MLD reports would cross the qlinks and count as
+ * frames of a request (selftests/qnet_topo.h does the same).
+ */
+static void no_ipv6(void)
+{
+	int fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6",
+		      O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("disable_ipv6");
+		close(fd);
+	}
+}
+
 static void chain_build(struct chain *c, int n)
 {
 	int i, tries;
@@ -515,6 +532,7 @@ static void chain_build(struct chain *c, int n)
 		c->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (c->ns[i] < 0)
 			die("open netns", errno);
+		no_ipv6();
 	}
 	for (i = 1; i <= n; i++) {
 		enter(c, i);
@@ -901,6 +919,10 @@ static void qnet_median(struct chain *c, int family, const struct qspec *sp,
 
 /* ---- output ---- */
 
+/* f): hops of the linearity line, on the chain of b) */
+#define NLIN	5
+static const int lin_hops[NLIN] = { 1, 2, 4, 8, 16 };
+
 struct results {
 	struct udp_result	u, u2;
 	struct qrow		b[4];	/* 1 hop x 1, 1 hop x big, 4 hops x 1, 4 x big */
@@ -909,6 +931,7 @@ struct results {
 	struct qrow		d[MAX_ROWS];
 	int			nd;
 	struct qrow		e;	/* paced */
+	struct qrow		f[NLIN];	/* the linearity line */
 	bool			has_e;
 	uint64_t		e_late, e_lag_ns;
 	int			built;
@@ -931,6 +954,63 @@ static const char *row_result(const struct qrow *r)
 	if (r->q.err)
 		return strerrorname_np(r->q.err) ?: "?";
 	return r->ok ? "ok" : "ERRORS";
+}
+
+/*
+ * Frames per pair the protocol costs on @h hops for a request of @n pairs
+ * that loses no attempt: 4h - 1 per pair (h heralds, BINDs and DELIVERs,
+ * h - 1 TRACKs; Documentation/network.rst, "Frames per pair"), and for
+ * the request h REQUEST frames and the h of the tail's CLOSE, which
+ * bench_qnet() counts too (it reads the counters once the tail is gone).
+ */
+static double lin_frames_expected(int h, int n)
+{
+	return 4.0 * h - 1 + 2.0 * h / n;
+}
+
+static const char *met(bool ok)
+{
+	return ok ? "met" : "missed";
+}
+
+static void print_lin(const struct results *R, double ucpu)
+{
+	const struct qrow *one = &R->f[0];
+	int i;
+
+	printf("f) the linearity line: one request of %d pairs over 1, 2, 4, 8 and 16 hops, links of b)\n",
+	       opt_big);
+	printf("%5s %7s %12s %12s %11s %12s %9s  %s\n", "hops", "pairs",
+	       "frames/pair", "protocol", "CPU us/pair", "CPU/pair/udp",
+	       "CPU/1 hop", "result");
+	for (i = 0; i < NLIN; i++) {
+		const struct qrow *r = &R->f[i];
+
+		printf("%5d %7d %12.3f %12.3f %11.1f %12.3f %9.2f  %s\n",
+		       lin_hops[i], r->q.ok, frames_per_pair(r),
+		       lin_frames_expected(lin_hops[i], opt_big),
+		       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu,
+		       r->cpu_us_per_pair / one->cpu_us_per_pair,
+		       row_result(r));
+	}
+	for (i = 0; i < NLIN; i++) {
+		int h = lin_hops[i];
+		double fp = frames_per_pair(&R->f[i]);
+
+		printf("   %2d hops: frames/pair %.3f, the protocol's 4h - 1 + 2h/n %.3f: %s; the issue's 2h + 2 = %d: %s\n",
+		       h, fp, lin_frames_expected(h, opt_big),
+		       /* exact: within half a frame of the request's count */
+		       met(fabs(fp - lin_frames_expected(h, opt_big)) * opt_big < 0.5),
+		       2 * h + 2, met(fp <= 2 * h + 2));
+	}
+	printf("   CPU per pair / UDP round trip: 1 hop %.3f (target at most 0.2: %s), 4 hops %.3f (target at most 1: %s)\n",
+	       one->cpu_us_per_pair / ucpu,
+	       met(one->cpu_us_per_pair / ucpu <= 0.2),
+	       R->f[2].cpu_us_per_pair / ucpu,
+	       met(R->f[2].cpu_us_per_pair / ucpu <= 1));
+	printf("   CPU per pair, 4 hops / 1 hop: %.2f (target at most 4.5: %s)\n\n",
+	       R->f[2].cpu_us_per_pair / one->cpu_us_per_pair,
+	       met(R->f[2].cpu_us_per_pair / one->cpu_us_per_pair <= 4.5));
 }
 
 static void print_table(const struct results *R)
@@ -982,6 +1062,8 @@ static void print_table(const struct results *R)
 	printf("   frames per pair, 4 hops / 1 hop: 1-pair requests %.2f, %d-pair requests %.2f\n\n",
 	       frames_per_pair(&R->b[2]) / frames_per_pair(&R->b[0]), opt_big,
 	       frames_per_pair(&R->b[3]) / frames_per_pair(&R->b[1]));
+
+	print_lin(R, ucpu);
 
 	printf("c) success probability: 1 hop, direct %d m, one request of %d pairs, detector efficiency %d vs %d ppm\n",
 	       BENCH_LEN_M, opt_pbig, P1_DET_EFF, P6_DET_EFF);
@@ -1168,6 +1250,19 @@ static void print_json(const struct results *R)
 	jnum("request_big", "%.4f",
 	     R->b[3].cpu_us_per_pair / R->b[1].cpu_us_per_pair);
 	jsonw_end_object(&jw);
+	jarr("linearity");
+	for (i = 0; i < NLIN; i++) {
+		jobj(NULL);
+		jnum("frames_per_pair", "%.4f", frames_per_pair(&R->f[i]));
+		jnum("protocol_frames_per_pair", "%.4f",
+		     lin_frames_expected(lin_hops[i], opt_big));
+		jint("issue_target_frames_per_pair", 2 * lin_hops[i] + 2);
+		jnum("cpu_to_1_hop", "%.4f",
+		     R->f[i].cpu_us_per_pair / R->f[0].cpu_us_per_pair);
+		json_row("run", &R->f[i], ucpu);
+		jsonw_end_object(&jw);
+	}
+	jsonw_end_array(&jw);
 	jarr("probability");
 	for (i = 0; i < 2; i++) {
 		jobj(NULL);
@@ -1236,7 +1331,7 @@ int main(int argc, char **argv)
 	static struct results R;
 	struct qspec sp = { 0 };
 	struct chain c;
-	int opt, i, family, err, max = 5;
+	int opt, i, family, err, max = 17;
 	double t0;
 	char *tok;
 
@@ -1312,6 +1407,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qnet-bench: b) %d hops, %d requests of %d\n",
 			sp.nodes - 1, sp.reqs, sp.pairs);
 		qnet_median(&c, family, &sp, opt_repeat, &R.b[i]);
+	}
+
+	/* f) the linearity line, on b)'s links before c) changes one */
+	for (i = 0; i < NLIN; i++) {
+		sp = (struct qspec){
+			.nodes = lin_hops[i] + 1, .pairs = opt_big, .reqs = 1,
+		};
+		fprintf(stderr, "qnet-bench: f) %d hops, a request of %d\n",
+			lin_hops[i], opt_big);
+		qnet_median(&c, family, &sp, opt_repeat, &R.f[i]);
 	}
 
 	/* c) 1 hop at p = 1e-1 and about 1e-6 */

@@ -20,10 +20,13 @@
  *   announced with BIND, which reaches node k + 1 a link delay later;
  * - swap-asap (__qnet_circuit_swap): a repeater holding a qubit on both
  *   sides checks both (cutoff, minimum fidelity), swaps with
- *   qstate_swap_sample() and sends SWAP both ways; a failure or an unfit
- *   qubit sends DISCARD both ways and restarts the attempt;
+ *   qstate_swap_sample(); a failure or an unfit qubit sends DISCARD both
+ *   ways and restarts the attempt. The outcomes go up in one TRACK
+ *   (__qnet_circuit_track_up): the repeater next to the tail sends it
+ *   when it has swapped, each other one when it has swapped and has the
+ *   TRACK from below;
  * - delivery (__qnet_circuit_head_check, _tail_check): the head, once it
- *   holds its qubit and has heard every SWAP, judges the pair at its time
+ *   holds its qubit and has the TRACK, judges the pair at its time
  *   plus the path's delay, delivers (or rejects) and sends DELIVER down;
  *   repeaters start the next attempt when DELIVER passes them; the tail
  *   delivers at the verdict's arrival. Each end measures at its delivery,
@@ -117,7 +120,7 @@ struct qsim_qubit {
 
 enum qsim_ev_kind { QSIM_EV_HERALD, QSIM_EV_MSG };
 enum qsim_msg {
-	QSIM_REQUEST, QSIM_BIND, QSIM_SWAP, QSIM_DISCARD, QSIM_DELIVER
+	QSIM_REQUEST, QSIM_BIND, QSIM_TRACK, QSIM_DISCARD, QSIM_DELIVER
 };
 
 struct qsim_ev {
@@ -145,7 +148,7 @@ struct qsim_node {
 	u32 epoch;
 	struct qsim_qubit *slot[2];
 	bool used[2], wanting[2];
-	u32 swaps_seen;
+	bool swapped, tracked;	/* this attempt's swap, TRACK from below */
 	bool verdict;
 	u64 verdict_ns, verdict_ent;
 	u64 clock;
@@ -391,7 +394,8 @@ static void qsim_new_epoch(struct qsim_node *c)
 		c->used[side] = false;
 	}
 	c->epoch++;
-	c->swaps_seen = 0;
+	c->swapped = false;
+	c->tracked = false;
 	c->verdict = false;
 }
 
@@ -436,7 +440,7 @@ static void qsim_head_check(struct qsim *s, u64 now)
 	double f;
 	int err;
 
-	if (!c->active || !q || c->swaps_seen != s->nlinks - 1)
+	if (!c->active || !q || (s->nlinks > 1 && !c->tracked))
 		return;
 	/* judged at the time the tail hears the verdict */
 	t_judge = now + s->path_delay;
@@ -473,8 +477,7 @@ static void qsim_tail_check(struct qsim *s, u64 now)
 	double f;
 	u64 t;
 
-	if (!c->verdict || !q || c->swaps_seen != s->nlinks - 1 ||
-	    q->e->id != c->verdict_ent)
+	if (!c->verdict || !q || q->e->id != c->verdict_ent)
 		return;
 	t = now > c->verdict_ns ? now : c->verdict_ns;
 	c->slot[QSIM_UP] = NULL;
@@ -497,6 +500,16 @@ static bool qsim_unfit(const struct qsim *s, const struct qsim_qubit *q,
 		return true;
 	qsim_ent_state(q->e, q, t, t, &st);
 	return qsim_fid_ppm(&st) < s->req->min_fid_ppm;
+}
+
+/* __qnet_circuit_track_up() at repeater @k */
+static void qsim_track_up(struct qsim *s, unsigned int k, u64 now)
+{
+	struct qsim_node *c = &s->node[k];
+
+	if (!c->swapped || (k + 1 < s->nlinks && !c->tracked))
+		return;
+	qsim_send(s, k, QSIM_UP, QSIM_TRACK, now, c->epoch, 0, 0, NULL);
 }
 
 /* __qnet_circuit_swap() at repeater @k */
@@ -538,8 +551,8 @@ static void qsim_swap(struct qsim *s, unsigned int k, u64 now)
 	rfar->e = ne;
 	le->refs--;
 	re->refs--;
-	qsim_send(s, k, QSIM_UP, QSIM_SWAP, now, c->epoch, 0, ne->id, NULL);
-	qsim_send(s, k, QSIM_DOWN, QSIM_SWAP, now, c->epoch, 0, ne->id, NULL);
+	c->swapped = true;
+	qsim_track_up(s, k, now);
 	c->slot[QSIM_UP] = NULL;
 	c->slot[QSIM_DOWN] = NULL;
 	qsim_qubit_free(l);
@@ -757,20 +770,21 @@ static void qsim_rx_one(struct qsim *s, unsigned int k,
 		return;
 	}
 
-	/* SWAP, DISCARD, DELIVER */
+	/* TRACK, DISCARD, DELIVER; a stale TRACK is no news above */
 	if (ev->epoch < c->epoch) {
-		qsim_forward(s, k, ev, t);
+		if (ev->type != QSIM_TRACK)
+			qsim_forward(s, k, ev, t);
 		return;
 	}
 	switch (ev->type) {
-	case QSIM_SWAP:
+	case QSIM_TRACK:
+		if (c->tracked)
+			return;
+		c->tracked = true;
 		if (c->role == QSIM_MID) {
-			qsim_forward(s, k, ev, t);
+			qsim_track_up(s, k, t);
 			return;
 		}
-		if (c->swaps_seen + 1 >= s->nlinks)
-			return;
-		c->swaps_seen++;
 		break;
 	case QSIM_DISCARD:
 		qsim_forward(s, k, ev, t);
@@ -863,7 +877,8 @@ static void qsim_reset(struct qsim *s)
 		memset(c->used, 0, sizeof(c->used));
 		memset(c->wanting, 0, sizeof(c->wanting));
 		c->epoch = 0;
-		c->swaps_seen = 0;
+		c->swapped = false;
+		c->tracked = false;
 		c->verdict = false;
 		c->clock = 0;
 		c->active = false;

@@ -28,7 +28,7 @@ python3 - "$tmp/expected.json" "$tmp/decoded.json" <<'PY'
 import json, sys
 
 names = {1: "HERALD", 2: "EXPIRE", 16: "CONNECT", 17: "ACCEPT", 18: "REFUSE",
-         19: "CLOSE", 20: "REQUEST", 21: "BIND", 22: "SWAP", 23: "DISCARD",
+         19: "CLOSE", 20: "REQUEST", 21: "BIND", 22: "TRACK", 23: "DISCARD",
          24: "DELIVER", 25: "PURIFY"}
 expected = json.load(open(sys.argv[1]))
 decoded = json.load(open(sys.argv[2]))

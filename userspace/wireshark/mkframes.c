@@ -107,7 +107,7 @@ static void connect_msg(void)
 {
 	struct qnet_msg_connect m = {
 		.dst_node = htonl(0x21222324), .src_port = htons(0x3132),
-		.dst_port = htons(0x4142), .hops = 5,
+		.dst_port = htons(0x4142), .hops = htons(1000),
 		.delay_ns = htobe64(0x5152535455565758ULL),
 	};
 
@@ -118,7 +118,7 @@ static void connect_msg(void)
 	expect("qnet.connect.dst_node", 0x21222324);
 	expect("qnet.connect.src_port", 0x3132);
 	expect("qnet.connect.dst_port", 0x4142);
-	expect("qnet.connect.hops", 5);
+	expect("qnet.connect.hops", 1000);
 	expect("qnet.connect.delay_ns", 0x5152535455565758ULL);
 	end();
 }
@@ -136,7 +136,7 @@ static void answer_msgs(void)
 
 	for (i = 0; i < 3; i++) {
 		struct qnet_msg_answer m = {
-			.error = htonl(100 + i), .hops = 6 + i,
+			.error = htonl(100 + i), .hops = htons(1021 + i),
 			.delay_ns = htobe64(0x0a0b0c0d0e0f1011ULL + i),
 			.epoch = htonl(0x1a1b1c1d + i),
 		};
@@ -145,7 +145,7 @@ static void answer_msgs(void)
 		m.c = circuit(7, 8 + i, QNET_DIR_UP);
 		PATCH(m);
 		expect("qnet.answer.error", 100 + i);
-		expect("qnet.answer.hops", 6 + i);
+		expect("qnet.answer.hops", 1021 + i);
 		expect("qnet.answer.delay_ns", 0x0a0b0c0d0e0f1011ULL + i);
 		expect("qnet.answer.epoch", 0x1a1b1c1d + i);
 		end();
@@ -201,7 +201,7 @@ static void bind_msg(void)
 
 static void swap_msgs(void)
 {
-	uint8_t types[] = { QNET_MSG_SWAP, QNET_MSG_DISCARD, QNET_MSG_DELIVER };
+	uint8_t types[] = { QNET_MSG_TRACK, QNET_MSG_DISCARD, QNET_MSG_DELIVER };
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
@@ -209,7 +209,8 @@ static void swap_msgs(void)
 			.ent_id = htobe64(0x0807060504030201ULL + i),
 			.request_id = htobe64(0x1817161514131211ULL + i),
 			.epoch = htonl(0x28272625 + i), .error = htonl(110 + i),
-			.ok = 1, .frame = 1 + i, .cause = 4 + i,
+			.swaps = htons(1020 + i), .frame = 1 + i,
+			.frame_tail = 3 - i, .cause = 4 + i,
 		};
 
 		frame(types[i], 7, T0 + 8 + i, &m, sizeof(m));
@@ -219,8 +220,9 @@ static void swap_msgs(void)
 		expect("qnet.swap.request_id", 0x1817161514131211ULL + i);
 		expect("qnet.swap.epoch", 0x28272625 + i);
 		expect("qnet.swap.error", 110 + i);
-		expect("qnet.swap.ok", 1);
+		expect("qnet.swap.swaps", 1020 + i);
 		expect("qnet.swap.frame", 1 + i);
+		expect("qnet.swap.frame_tail", 3 - i);
 		expect("qnet.swap.cause", 4 + i);
 		end();
 	}

@@ -22,7 +22,7 @@ local qnet = Proto("qnet", "qnet quantum network control")
 local msg_types = {
 	[1] = "HERALD", [2] = "EXPIRE",
 	[16] = "CONNECT", [17] = "ACCEPT", [18] = "REFUSE", [19] = "CLOSE",
-	[20] = "REQUEST", [21] = "BIND", [22] = "SWAP", [23] = "DISCARD",
+	[20] = "REQUEST", [21] = "BIND", [22] = "TRACK", [23] = "DISCARD",
 	[24] = "DELIVER", [25] = "PURIFY",
 }
 local bell_states = {
@@ -62,12 +62,12 @@ local f = {
 	conn_dst = F.uint32("qnet.connect.dst_node", "Destination node", base.DEC),
 	conn_sport = F.uint16("qnet.connect.src_port", "Source port", base.DEC),
 	conn_dport = F.uint16("qnet.connect.dst_port", "Destination port", base.DEC),
-	conn_hops = F.uint8("qnet.connect.hops", "Hops so far", base.DEC),
+	conn_hops = F.uint16("qnet.connect.hops", "Hops so far", base.DEC),
 	conn_delay = F.uint64("qnet.connect.delay_ns", "Delay so far (ns)", base.DEC),
 
 	-- struct qnet_msg_answer: ACCEPT, REFUSE, CLOSE
 	ans_error = F.uint32("qnet.answer.error", "Error (errno)", base.DEC),
-	ans_hops = F.uint8("qnet.answer.hops", "Hops", base.DEC),
+	ans_hops = F.uint16("qnet.answer.hops", "Hops", base.DEC),
 	ans_delay = F.uint64("qnet.answer.delay_ns", "One-way delay (ns)", base.DEC),
 	ans_epoch = F.uint32("qnet.answer.epoch", "Epoch", base.DEC),
 
@@ -91,13 +91,14 @@ local f = {
 	bind_epoch = F.uint32("qnet.bind.epoch", "Epoch", base.DEC),
 	bind_bell = F.uint8("qnet.bind.bell_state", "Bell state", base.DEC, bell_states),
 
-	-- struct qnet_msg_swap: SWAP, DISCARD, DELIVER
+	-- struct qnet_msg_swap: TRACK, DISCARD, DELIVER
 	swap_ent = F.uint64("qnet.swap.ent_id", "Entangled pair id", base.DEC),
 	swap_req = F.uint64("qnet.swap.request_id", "Request id", base.DEC),
 	swap_epoch = F.uint32("qnet.swap.epoch", "Epoch", base.DEC),
 	swap_error = F.uint32("qnet.swap.error", "Error (errno)", base.DEC),
-	swap_ok = F.uint8("qnet.swap.ok", "Swap succeeded", base.DEC),
+	swap_swaps = F.uint16("qnet.swap.swaps", "Repeaters tracked", base.DEC),
 	swap_frame = F.uint8("qnet.swap.frame", "Pauli frame", base.DEC, bell_states),
+	swap_frame_tail = F.uint8("qnet.swap.frame_tail", "Pauli frame for the tail", base.DEC, bell_states),
 	swap_cause = F.uint8("qnet.swap.cause", "Discard cause", base.DEC, causes),
 
 	-- struct qnet_msg_purify
@@ -127,9 +128,9 @@ local layouts = {
 	[2] = { size = 16, { 0, 8, f.pair_id }, { 8, 1, f.pair_bell },
 		{ 9, 1, f.pair_cause } },
 	connect = { size = 40, { 12, 4, f.conn_dst }, { 16, 2, f.conn_sport },
-		    { 18, 2, f.conn_dport }, { 20, 1, f.conn_hops },
+		    { 18, 2, f.conn_dport }, { 20, 2, f.conn_hops },
 		    { 32, 8, f.conn_delay } },
-	answer = { size = 40, { 12, 4, f.ans_error }, { 16, 1, f.ans_hops },
+	answer = { size = 40, { 12, 4, f.ans_error }, { 16, 2, f.ans_hops },
 		   { 24, 8, f.ans_delay }, { 32, 4, f.ans_epoch } },
 	request = { size = 56, { 16, 8, f.req_id }, { 24, 8, f.req_start },
 		    { 32, 8, f.req_max_time }, { 40, 4, f.req_num },
@@ -141,8 +142,8 @@ local layouts = {
 		 { 32, 4, f.bind_epoch }, { 36, 1, f.bind_bell } },
 	swap = { size = 48, { 16, 8, f.swap_ent }, { 24, 8, f.swap_req },
 		 { 32, 4, f.swap_epoch }, { 36, 4, f.swap_error },
-		 { 40, 1, f.swap_ok }, { 41, 1, f.swap_frame },
-		 { 42, 1, f.swap_cause } },
+		 { 40, 2, f.swap_swaps }, { 42, 1, f.swap_frame },
+		 { 43, 1, f.swap_frame_tail }, { 44, 1, f.swap_cause } },
 	purify = { size = 40, { 16, 8, f.pur_kept }, { 24, 8, f.pur_measured },
 		   { 32, 1, f.pur_ok }, { 33, 1, f.pur_round },
 		   { 34, 1, f.pur_proto }, { 35, 1, f.pur_cause } },
@@ -183,9 +184,9 @@ local function summary(t, body)
 	elseif t == 21 then
 		s = s .. string.format(" link pair %s -> pair %s", g(16, 8), g(24, 8))
 	elseif t == 22 then
-		s = s .. string.format(" pair %s %s", g(16, 8), g(40, 1) ~= 0 and "ok" or "failed")
+		s = s .. string.format(" pair %s, %d repeaters", g(16, 8), g(40, 2))
 	elseif t == 23 then
-		s = s .. string.format(" pair %s (%s)", g(16, 8), causes[g(42, 1)] or "?")
+		s = s .. string.format(" pair %s (%s)", g(16, 8), causes[g(44, 1)] or "?")
 	elseif t == 24 then
 		s = s .. string.format(" pair %s", g(16, 8))
 		if g(36, 4) ~= 0 then s = s .. " error " .. g(36, 4) end
@@ -206,7 +207,7 @@ function qnet.dissector(tvb, pinfo, tree)
 			      "qnet " .. name)
 
 	local v = root:add(f.version, tvb(0, 1))
-	if tvb(0, 1):uint() ~= 1 then v:add_proto_expert_info(ef_version) end
+	if tvb(0, 1):uint() ~= 2 then v:add_proto_expert_info(ef_version) end
 	root:add(f.type, tvb(1, 1))
 	root:add(f.len, tvb(2, 2))
 	root:add(f.src_node, tvb(4, 4))

@@ -111,12 +111,18 @@ struct qnet_pair {
 	__u32	qubit;			/* QNET_REQ_KEEP: handle, else 0 */
 	__s32	error;			/* 0, or an errno (ETIMEDOUT, ...) */
 	__u8	bell_state;		/* enum qnet_bell_state */
-	__u8	hops;
+	__u8	hops;			/* saturate at 255: see hops16 */
 	__u8	swaps;
 	__u8	purifications;
 	__u8	basis;			/* QNET_REQ_MEASURE */
 	__u8	outcome;		/* QNET_REQ_MEASURE: 0 or 1 */
-	__u8	pad[6];
+	/*
+	 * The same counts in full: a circuit has up to 1024 hops
+	 * (QNET_MAX_HOPS), more than the u8 fields above can say.
+	 */
+	__u16	hops16;
+	__u16	swaps16;
+	__u16	purifications16;
 };
 
 /* QNET_SO_MEASURE: in qubit and basis, out outcome and time. */
@@ -374,7 +380,10 @@ enum {
  * ethertype 1) over a qlink, with this header in network byte order.
  */
 #define ETH_P_QNET		0x88B5
-#define QNET_WIRE_VERSION	1
+#define QNET_WIRE_VERSION	2
+
+/* Links a circuit's path may have; a CONNECT beyond it is refused. */
+#define QNET_MAX_HOPS		1024
 
 enum qnet_msg_type {
 	QNET_MSG_HERALD = 1,	/* a pair was heralded on this link */
@@ -387,7 +396,7 @@ enum qnet_msg_type {
 	QNET_MSG_CLOSE,		/* tear the circuit down, either way */
 	QNET_MSG_REQUEST,	/* a request, head to tail */
 	QNET_MSG_BIND,		/* this link pair belongs to this circuit */
-	QNET_MSG_SWAP,		/* a repeater's Bell-state measurement */
+	QNET_MSG_TRACK,		/* swap outcomes gathered, tail to head */
 	QNET_MSG_DISCARD,	/* pairs were lost: cutoff, failed swap, ... */
 	QNET_MSG_DELIVER,	/* an end delivered, or gave up on, a pair */
 	QNET_MSG_PURIFY,	/* link pairs used in a purification round */
@@ -425,8 +434,8 @@ struct qnet_msg_connect {
 	__be32	dst_node;
 	__be16	src_port;
 	__be16	dst_port;
-	__u8	hops;		/* links crossed so far */
-	__u8	pad[7];
+	__be16	hops;		/* links crossed so far, 1 .. 1024 */
+	__u8	pad[6];
 	__be64	delay_ns;	/* propagation delay accumulated so far */
 };
 
@@ -434,8 +443,8 @@ struct qnet_msg_connect {
 struct qnet_msg_answer {
 	struct qnet_msg_circuit	c;
 	__be32	error;		/* positive errno; 0 for ACCEPT */
-	__u8	hops;		/* ACCEPT: links on the path */
-	__u8	pad[3];
+	__be16	hops;		/* ACCEPT: links on the path, 1 .. 1024 */
+	__u8	pad[2];
 	__be64	delay_ns;	/* ACCEPT: one-way delay head to tail */
 	__be32	epoch;		/* CLOSE: the sender's attempt; a node still
 				 * on an earlier one closes once it has
@@ -477,26 +486,34 @@ struct qnet_msg_bind {
 };
 
 /*
- * QNET_MSG_SWAP: a repeater joined two pairs into @ent_id (ok) or lost
- * both (failed); travels to both ends. @frame is the outcome composed with
- * the Bell state of the link on the far side, so that an end composing
- * its own link's Bell state with every @frame it receives knows the Bell
- * state of the end-to-end pair. QNET_MSG_DISCARD: attempt @epoch lost a
- * pair (enum qnet_expire_cause in @cause); travels to both ends, and every
- * node on the way drops what it holds of that attempt.
+ * QNET_MSG_TRACK: the swap outcomes of an attempt, gathered on the way
+ * from the last repeater (next to the tail) to the head. Each repeater,
+ * once it has swapped and has the TRACK from below (the last one: at
+ * once), adds its own outcome and sends it up: @swaps counts the
+ * repeaters it carries, so a repeater with r repeaters below it expects
+ * exactly r. @frame is every outcome composed with the Bell state of the
+ * swapping repeater's link towards the tail, for the head; @frame_tail
+ * with that of its link towards the head, for the tail (the head passes
+ * it on in DELIVER). An end composing its own link's Bell state with its
+ * frame knows the Bell state of the end-to-end pair @ent_id (the pair
+ * the sender's swap made).
+ * QNET_MSG_DISCARD: attempt @epoch lost a pair (enum qnet_expire_cause
+ * in @cause); travels to both ends, and every node on the way drops what
+ * it holds of that attempt.
  * QNET_MSG_DELIVER: the head's verdict on end-to-end pair @ent_id, head
- * to tail: @error 0 (deliver), or why not.
+ * to tail: @error 0 (deliver, with the tail's @frame), or why not.
  */
 struct qnet_msg_swap {
 	struct qnet_msg_circuit	c;
-	__be64	ent_id;		/* pair made (SWAP), lost, or delivered */
+	__be64	ent_id;		/* pair made (TRACK), or delivered */
 	__be64	request_id;
 	__be32	epoch;		/* the circuit's attempt number */
 	__be32	error;		/* DELIVER: positive errno or 0 */
-	__u8	ok;		/* SWAP: the Bell-state measurement worked */
-	__u8	frame;		/* SWAP: Pauli frame for the receiving end */
-	__u8	cause;		/* DISCARD: enum qnet_expire_cause */
-	__u8	pad[5];
+	__be16	swaps;		/* TRACK: repeaters, 1 .. 1023 */
+	__u8	frame;		/* TRACK: the head's; DELIVER: the tail's */
+	__u8	frame_tail;	/* TRACK: the tail's */
+	__u8	cause;		/* DISCARD, DELIVER: enum qnet_expire_cause */
+	__u8	pad[3];
 };
 
 /*
