@@ -207,10 +207,15 @@ static void qnet_circuit_ready_run(struct qnet_event *ev)
 			list_del_init(&q->node);
 			__qnet_purify_from(cn, c, &acts, q->side, q, q->round,
 					   now);
+			/* closed meanwhile: the list (and tmp) is gone */
+			if (c->state == QNET_C_CLOSED)
+				break;
 		}
-		if (c->slot[QNET_UP] || c->slot[QNET_DOWN])
+		if (c->state != QNET_C_CLOSED &&
+		    (c->slot[QNET_UP] || c->slot[QNET_DOWN]))
 			__qnet_circuit_progress(cn, c, &acts, now);
-		next = qnet_circuit_next_ready(c, now);
+		next = c->state == QNET_C_CLOSED ? 0 :
+		       qnet_circuit_next_ready(c, now);
 		if (next)
 			__qnet_circuit_arm(cn, c, next);
 	}
