@@ -459,6 +459,7 @@ struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	INIT_LIST_HEAD(&c->kept);
 	INIT_LIST_HEAD(&c->staged);
 	INIT_LIST_HEAD(&c->deferred);
+	qnet_circuit_ready_init(qnet_cn(net), c);
 	c->next_handle = 1;
 	c->next_req_id = 1;
 	return c;
@@ -656,6 +657,8 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 			netdev_put(c->dev[side], &c->dev_tracker[side]);
 		c->dev[side] = NULL;
 	}
+	__qnet_circuit_ready_stop(cn, c, err == -ENETDOWN ?
+				  QNET_EXPIRE_LINK_DOWN : QNET_CAUSE_NONE);
 	list_for_each_entry_safe(q, tmp, &c->kept, node) {
 		list_del(&q->node);
 		qnet_qubit_free(q);
@@ -1291,10 +1294,13 @@ void __qnet_circuit_progress(struct qnet_circuit_net *cn,
 
 	lockdep_assert_held(&cn->lock);
 
-	/* a purified qubit is usable once its node heard the outcome */
+	/*
+	 * A purified qubit is usable once its node heard the outcome: its
+	 * ready event (circuit_purify.c) comes back here then.
+	 */
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
-		if (c->slot[side])
-			now = max(now, c->slot[side]->ready_ns);
+		if (c->slot[side] && c->slot[side]->ready_ns > now)
+			return;
 
 	switch (c->role) {
 	case QNET_ROLE_MID:
@@ -1798,6 +1804,8 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 	spin_lock_bh(&cn->lock);
 	cn->dying = true;
 	spin_unlock_bh(&cn->lock);
+	/* a ready event of a circuit just closed may still be running */
+	qnet_circuit_ready_purge(cn);
 	mem_cgroup_put(cn->memcg);
 	cn->memcg = NULL;
 }

@@ -274,6 +274,15 @@ void __qnet_circuit_purify(struct qnet_circuit_net *cn,
 /* A request became active here: plan the links this node binds. */
 void qnet_circuit_plan(struct qnet_circuit *c);
 
+/* @c's ready event (a round's outcome heard), set up at its creation. */
+void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c);
+/* @c closes: free what still ripens (counted for @cause), cancel. */
+void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
+			       struct qnet_circuit *c, u8 cause);
+/* The node goes: no ready event of its circuits runs after this. */
+void qnet_circuit_ready_purge(struct qnet_circuit_net *cn);
+
 /* PURIFY: take out the link pairs a round at the binding end used. */
 int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 			   struct qnet_circuit *c, unsigned int side,

@@ -7,12 +7,15 @@
  * of its round, two are purified into one of the next round, and the
  * pair that has all its rounds is published with BIND like an unpurified
  * one. PURIFY tells the other end of the link which of its link pairs a
- * round used up.
+ * round used up. The binding end hears a round's outcome a round trip
+ * after it: an event then (the circuit's ready event) lets the survivor
+ * go on; nothing acts ahead of the engine's clock.
  *
  * Apart from circuit.c because an attempt only meets its result: it gets
  * its link pairs through __qnet_circuit_publish() either way (with no
  * rounds planned a pair goes straight through), and uses a purified one
- * from its ready_ns on. Locking: circuit_net.h.
+ * from its ready event on (__qnet_circuit_progress() waits for it).
+ * Locking: circuit_net.h.
  */
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -124,21 +127,173 @@ static bool qnet_purify_pairs(struct qnet_circuit_net *cn,
 	return ok;
 }
 
+/* ---- the round's outcome, an event at the binding end ---- */
+
 /*
- * A fresh pair @q (with its far half in q->far) on @side enters round
- * @round: it waits for a partner of the same round, or is purified with
- * the one waiting and the survivor goes on to the next round, until it
- * has the rounds the request needs and is published. Each round costs a
- * round trip on the link: the two ends exchange their parity outcomes.
- * Caller holds cn->lock.
+ * Have @c's ready event run at @at, or earlier if it is armed for
+ * later. Armed, the event holds a reference on @c. Caller holds cn->lock.
  */
-void __qnet_circuit_purify(struct qnet_circuit_net *cn,
-			   struct qnet_circuit *c,
-			   struct sk_buff_head *acts, unsigned int side,
-			   struct qnet_qubit *q, u64 t)
+static void __qnet_circuit_arm(struct qnet_circuit_net *cn,
+			       struct qnet_circuit *c, u64 at)
+{
+	lockdep_assert_held(&cn->lock);
+
+	if (c->ready_armed) {
+		if (c->ready_ev.time_ns <= at)
+			return;
+		/*
+		 * Not queued: it is about to run, and re-arms itself from
+		 * what is still ripening when it does.
+		 */
+		if (!qnet_event_cancel(cn->dm, &c->ready_ev))
+			return;
+	} else {
+		qnet_circuit_get(c);
+		c->ready_armed = true;
+	}
+	qnet_event_schedule(cn->dm, &c->ready_ev, at);
+}
+
+/*
+ * The earliest time after @now something of @c becomes usable here: a
+ * survivor that may enter its next round, or a purified qubit in a slot.
+ * 0 if none. Caller holds cn->lock.
+ */
+static u64 qnet_circuit_next_ready(const struct qnet_circuit *c, u64 now)
+{
+	const struct qnet_qubit *q;
+	unsigned int side;
+	u64 next = 0;
+
+	list_for_each_entry(q, &c->ripening, node)
+		if (!next || q->ready_ns < next)
+			next = q->ready_ns;
+	for (side = QNET_UP; side <= QNET_DOWN; side++) {
+		q = c->slot[side];
+		if (q && q->ready_ns > now && (!next || q->ready_ns < next))
+			next = q->ready_ns;
+	}
+	return next;
+}
+
+static void __qnet_purify_from(struct qnet_circuit_net *cn,
+			       struct qnet_circuit *c,
+			       struct sk_buff_head *acts, unsigned int side,
+			       struct qnet_qubit *q, unsigned int round, u64 t);
+
+/*
+ * The outcome of a round reaches the binding end, a round trip after the
+ * round: its survivor goes on to its next round, or the purified qubit
+ * in a slot becomes usable (a swap, a delivery).
+ */
+static void qnet_circuit_ready_run(struct qnet_event *ev)
+{
+	struct qnet_circuit *c = container_of(ev, struct qnet_circuit,
+					      ready_ev);
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct qnet_qubit *q, *tmp;
+	struct sk_buff_head acts;
+	u64 now = ev->time_ns, next;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	c->ready_armed = false;
+	if (c->state != QNET_C_CLOSED) {
+		now = qnet_circuit_clock(c, now);
+		/* what ripens now goes on; new survivors ripen later */
+		list_for_each_entry_safe(q, tmp, &c->ripening, node) {
+			if (q->ready_ns > now)
+				continue;
+			list_del_init(&q->node);
+			__qnet_purify_from(cn, c, &acts, q->side, q, q->round,
+					   now);
+			/* closed meanwhile: the list (and tmp) is gone */
+			if (c->state == QNET_C_CLOSED)
+				break;
+		}
+		if (c->state != QNET_C_CLOSED &&
+		    (c->slot[QNET_UP] || c->slot[QNET_DOWN]))
+			__qnet_circuit_progress(cn, c, &acts, now);
+		next = c->state == QNET_C_CLOSED ? 0 :
+		       qnet_circuit_next_ready(c, now);
+		if (next)
+			__qnet_circuit_arm(cn, c, next);
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);	/* the armed event's */
+}
+
+/* Purged with the node (qnet_circuit_ready_stop()): give back its ref. */
+static void qnet_circuit_ready_drop(struct qnet_event *ev)
+{
+	struct qnet_circuit *c = container_of(ev, struct qnet_circuit,
+					      ready_ev);
+
+	c->ready_armed = false;
+	qnet_circuit_put(c);
+}
+
+void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
+			     struct qnet_circuit *c)
+{
+	INIT_LIST_HEAD(&c->ripening);
+	qnet_event_init(&c->ready_ev, qnet_circuit_ready_run,
+			qnet_circuit_ready_drop, cn);
+}
+
+/*
+ * @c is closing: free its survivors still ripening, counted for @cause,
+ * and take its event off the queue. An event that already left the
+ * queue finds @c closed and only drops its reference. Caller holds
+ * cn->lock.
+ */
+void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
+			       struct qnet_circuit *c, u8 cause)
+{
+	struct qnet_qubit *q, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+
+	list_for_each_entry_safe(q, tmp, &c->ripening, node) {
+		list_del_init(&q->node);
+		if (cause != QNET_CAUSE_NONE)
+			qnet_count_discard(cn, q->dev, cause);
+		qnet_qubit_free(q);
+	}
+	if (c->ready_armed && qnet_event_cancel(cn->dm, &c->ready_ev)) {
+		c->ready_armed = false;
+		qnet_circuit_put(c);	/* not the last: the caller has one */
+	}
+}
+
+/*
+ * The node is going away: wait for a ready event that runs now and drop
+ * any still queued (its circuits are closed, so none should be).
+ * Process context, outside any event.
+ */
+void qnet_circuit_ready_purge(struct qnet_circuit_net *cn)
+{
+	qnet_domain_purge(cn->dm, cn);
+}
+
+/*
+ * Pair @q (with its far half in q->far) on @side, having survived
+ * @round rounds and usable here from now (@t, the event's time), enters
+ * its next round: it waits for a partner of the same round, or is
+ * purified with the one waiting. A survivor is usable only once this
+ * node has heard the round's outcome, a round trip later: it enters its
+ * next round then, from its ready event; or, after its last round, it
+ * is announced at once (the far end knows the outcome when the round's
+ * PURIFY reaches it, with the BIND) and attached to the attempt, usable
+ * here from its ready event on. Caller holds cn->lock.
+ */
+static void __qnet_purify_from(struct qnet_circuit_net *cn,
+			       struct qnet_circuit *c,
+			       struct sk_buff_head *acts, unsigned int side,
+			       struct qnet_qubit *q, unsigned int round, u64 t)
 {
 	u64 rtt = 2 * qlink_delay_ns(c->dev[side]);
-	unsigned int round = 0;
 	struct qnet_qubit *held;
 	bool ok;
 
@@ -150,7 +305,6 @@ void __qnet_circuit_purify(struct qnet_circuit_net *cn,
 		if (!held)
 			return;
 		c->purify[side][round] = NULL;
-		t = max3(t, held->ready_ns, q->ready_ns);
 		if (held->cutoff_ns && t - held->herald_ns > held->cutoff_ns) {
 			/* waited too long for a partner: q takes its place */
 			qnet_circuit_send_purify(c, acts, side, t,
@@ -178,12 +332,36 @@ void __qnet_circuit_purify(struct qnet_circuit_net *cn,
 			return;
 		}
 		cn->stats.purify_ok++;
-		held->ready_ns = t + rtt;
 		q = held;
+		q->ready_ns = t + rtt;
 		round++;
+		if (round < c->purify_rounds[side]) {
+			q->round = round;
+			q->side = side;
+			list_add_tail(&q->node, &c->ripening);
+			__qnet_circuit_arm(cn, c, q->ready_ns);
+			return;
+		}
 	}
-	__qnet_circuit_publish(cn, c, acts, side, q, q->far,
-			       round ? t : q->ready_ns);
+	if (q->ready_ns > t)
+		__qnet_circuit_arm(cn, c, q->ready_ns);
+	__qnet_circuit_publish(cn, c, acts, side, q, q->far, t);
+}
+
+/*
+ * A fresh pair @q (with its far half in q->far) on @side, heralded now
+ * (@t), enters purification; it is published when it has the rounds the
+ * request needs (at once if none). Each round costs a round trip on the
+ * link: the two ends exchange their parity outcomes. Caller holds
+ * cn->lock.
+ */
+void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+			   struct qnet_circuit *c,
+			   struct sk_buff_head *acts, unsigned int side,
+			   struct qnet_qubit *q, u64 t)
+{
+	q->ready_ns = t;
+	__qnet_purify_from(cn, c, acts, side, q, 0, t);
 }
 
 /*

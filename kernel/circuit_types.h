@@ -129,6 +129,9 @@ struct qnet_qubit {
 	u64			known_ns;	/* when its node learned of it */
 	/* binding end: when its node knows the last purification worked */
 	u64			ready_ns;
+	/* binding end, on the circuit's ripening list: rounds survived */
+	u8			round;
+	u8			side;
 	u64			link_id;	/* the link layer's pair id */
 	/* qlink_link_id() of its link: a BIND from any other is foreign */
 	u64			link;
@@ -182,6 +185,15 @@ struct qnet_circuit {
 	u16			passed_over[2];	/* pairs gone to others */
 	u8			purify_rounds[2];
 	struct qnet_qubit	*purify[2][QNET_PURIFY_MAX_ROUNDS];
+	/*
+	 * Survivors of a round whose outcome this node has not heard yet
+	 * (their ready_ns is ahead), and the event that runs when the
+	 * earliest of them, or a slot's purified qubit, becomes usable.
+	 * The event holds a reference on the circuit while armed.
+	 */
+	struct list_head	ripening;
+	struct qnet_event	ready_ev;
+	bool			ready_armed;
 
 	/* ends: the socket (a reference) and the far end's address */
 	struct sock		*sk;

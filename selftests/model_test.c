@@ -17,9 +17,12 @@
  *
  * The bound: |emulator - model| <= 3 sigma, with sigma^2 the emulator
  * sample's variance plus the model's own Monte Carlo variance: for the
- * rate the Poisson error of n counts, rate / sqrt(n) (the delivery
- * process is no more irregular than Poisson: each delivery waits for
- * geometric runs of attempts), for a mean fidelity the per-pair standard
+ * rate the spread of one run's rate, which the model predicts
+ * (rate * time_sd / time, the delta method on the time to n pairs): not
+ * the Poisson error of the emulator's own count, which is too small
+ * when attempts are rejected (each delivery then costs a geometric
+ * number of attempts) and smallest on exactly the runs that came out
+ * slow; for a mean fidelity the per-pair standard
  * deviation / sqrt(n); plus 1e-6 for the records' ppm rounding (with no
  * memory decay every pair has one fidelity, which must then agree to
  * the ppm). The runs are deterministic (fixed seeds everywhere), so the
@@ -334,6 +337,7 @@ TEST_F_TIMEOUT(model, emulator_within_3_sigma, 120)
 	static char out[16384];
 	char cmd[1024], tool[512], t2[32], why[128];
 	double m_rate, m_rate_se, m_fid, m_fid_se, m_tail, m_tail_se;
+	double m_time, m_time_sd;
 	double e_rate, s_rate, s_fid, s_tail;
 	struct model_stat e_fid, e_tail;
 	int n = variant->pairs, i;
@@ -417,13 +421,19 @@ TEST_F_TIMEOUT(model, emulator_within_3_sigma, 120)
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "rate_hz", &m_rate));
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "rate_se_hz",
 			      &m_rate_se));
+	ASSERT_EQ(0, json_num(out, "\"prediction\"", "time_ns", &m_time));
+	ASSERT_EQ(0, json_num(out, "\"prediction\"", "time_sd_ns",
+			      &m_time_sd));
+	ASSERT_LT(0, m_time);
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "fidelity", &m_fid));
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "fidelity_se", &m_fid_se));
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "fidelity_tail", &m_tail));
 	ASSERT_EQ(0, json_num(out, "\"prediction\"", "fidelity_tail_se",
 			      &m_tail_se));
 
-	s_rate = sqrt(pow(e_rate / sqrt(n), 2) + pow(m_rate_se, 2));
+	/* one run's rate spreads as the model's time to n pairs does */
+	s_rate = sqrt(pow(m_rate * m_time_sd / m_time, 2) +
+		      pow(m_rate_se, 2));
 	s_fid = sqrt(pow(e_fid.sd / sqrt(n), 2) + pow(m_fid_se, 2)) +
 		MODEL_PPM_FLOOR;
 	s_tail = sqrt(pow(e_tail.sd / sqrt(n), 2) + pow(m_tail_se, 2)) +

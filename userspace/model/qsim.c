@@ -15,9 +15,12 @@
  *   the end of this one's last attempt. End 0 takes the pair out of the
  *   link's memory at once (binding), so the memory never blocks;
  * - binding and purification (kernel/circuit.c __qnet_circuit_bind,
- *   circuit_purify.c): node k binds link k; its planned recurrence rounds
- *   run there, each survivor usable a round trip later; the pair is
- *   announced with BIND, which reaches node k + 1 a link delay later;
+ *   circuit_purify.c __qnet_purify_from, qnet_circuit_ready_run): node k
+ *   binds link k; its planned recurrence rounds run there; a survivor is
+ *   usable a round trip later, when a READY event brings the outcome
+ *   (it then enters its next round, or its slot becomes usable); the
+ *   pair is announced with BIND after its last round, which reaches node
+ *   k + 1 a link delay later;
  * - swap-asap (__qnet_circuit_swap): a repeater holding a qubit on both
  *   sides checks both (cutoff, minimum fidelity), swaps with
  *   qstate_swap_sample(); a failure or an unfit qubit sends DISCARD both
@@ -118,7 +121,7 @@ struct qsim_qubit {
 	u64 t1_ns, t2_ns, cutoff_ns;
 };
 
-enum qsim_ev_kind { QSIM_EV_HERALD, QSIM_EV_MSG };
+enum qsim_ev_kind { QSIM_EV_HERALD, QSIM_EV_MSG, QSIM_EV_READY };
 enum qsim_msg {
 	QSIM_REQUEST, QSIM_BIND, QSIM_TRACK, QSIM_DISCARD, QSIM_DELIVER
 };
@@ -131,7 +134,8 @@ struct qsim_ev {
 	u32 epoch;
 	int err;
 	u64 ent_id;
-	struct qsim_qubit *q;	/* BIND: the far half */
+	struct qsim_qubit *q;	/* BIND: the far half; READY: the survivor */
+	u8 round;		/* READY: rounds @q survived */
 };
 
 struct qsim_lnk {
@@ -566,10 +570,11 @@ static void qsim_progress(struct qsim *s, unsigned int k, u64 now)
 	struct qsim_node *c = &s->node[k];
 	unsigned int side;
 
-	/* a purified qubit is usable once its node heard the outcome */
+	/* a purified qubit is usable once its node heard the outcome: its
+	 * READY event comes back here then */
 	for (side = QSIM_UP; side <= QSIM_DOWN; side++)
 		if (c->slot[side] && c->slot[side]->ready_ns > now)
-			now = c->slot[side]->ready_ns;
+			return;
 	switch (c->role) {
 	case QSIM_MID:
 		if (c->slot[QSIM_UP] && c->slot[QSIM_DOWN])
@@ -630,13 +635,31 @@ static bool qsim_purify_pairs(struct qsim *s, struct qsim_node *c,
 	return true;
 }
 
-/* __qnet_circuit_purify(): fresh pair @q of link k through its rounds */
-static void qsim_purify(struct qsim *s, unsigned int k, struct qsim_qubit *q,
-			u64 t)
+/*
+ * The round's outcome reaches node @k at @t (kernel/circuit_purify.c
+ * qnet_circuit_ready_run): a survivor of @round rounds (@q) goes on to
+ * its next round, or (@q NULL) a purified qubit in a slot is usable.
+ */
+static void qsim_ready(struct qsim *s, unsigned int k, u64 t,
+		       struct qsim_qubit *q, u8 round)
+{
+	qsim_schedule(s, (struct qsim_ev) {
+		.t = t, .kind = QSIM_EV_READY, .node = k, .q = q,
+		.round = round,
+	});
+}
+
+/*
+ * __qnet_purify_from(): pair @q of link k, with @round rounds and usable
+ * now (@t), through its next rounds; a survivor enters the next round a
+ * round trip later (its READY event), the last one is published at once
+ * and usable here a round trip later.
+ */
+static void qsim_purify_from(struct qsim *s, unsigned int k,
+			     struct qsim_qubit *q, unsigned int round, u64 t)
 {
 	struct qsim_node *c = &s->node[k];
 	u64 rtt = 2 * s->lnk[k].m.delay_ns;
-	unsigned int round = 0;
 	struct qsim_qubit *held;
 
 	while (round < s->rounds[k]) {
@@ -645,10 +668,6 @@ static void qsim_purify(struct qsim *s, unsigned int k, struct qsim_qubit *q,
 		if (!held)
 			return;
 		c->purify[round] = NULL;
-		if (held->ready_ns > t)
-			t = held->ready_ns;
-		if (q->ready_ns > t)
-			t = q->ready_ns;
 		if (held->cutoff_ns && t - held->herald_ns > held->cutoff_ns) {
 			/* waited too long for a partner: q takes its place */
 			qsim_qubit_free(held);
@@ -663,11 +682,25 @@ static void qsim_purify(struct qsim *s, unsigned int k, struct qsim_qubit *q,
 		}
 		s->purify_ok++;
 		qsim_qubit_free(q);
-		held->ready_ns = t + rtt;
 		q = held;
+		q->ready_ns = t + rtt;
 		round++;
+		if (round < s->rounds[k]) {
+			qsim_ready(s, k, q->ready_ns, q, round);
+			return;
+		}
 	}
-	qsim_publish(s, k, q, round ? t : q->ready_ns);
+	if (q->ready_ns > t)
+		qsim_ready(s, k, q->ready_ns, NULL, 0);
+	qsim_publish(s, k, q, t);
+}
+
+/* __qnet_circuit_purify(): a fresh pair @q of link k, heralded at @t */
+static void qsim_purify(struct qsim *s, unsigned int k, struct qsim_qubit *q,
+			u64 t)
+{
+	q->ready_ns = t;
+	qsim_purify_from(s, k, q, 0, t);
 }
 
 /* A herald of link @i at end 0 (node i), which binds it. */
@@ -922,10 +955,17 @@ static int qsim_run(struct qsim *s, const char **err)
 		ev = qsim_pop(s);
 		s->now = ev.t;
 		s->events++;
-		if (ev.kind == QSIM_EV_HERALD)
+		if (ev.kind == QSIM_EV_HERALD) {
 			qsim_herald(s, ev.node, ev.t);
-		else
+		} else if (ev.kind == QSIM_EV_READY) {
+			qsim_clock(&s->node[ev.node], ev.t);
+			if (ev.q)
+				qsim_purify_from(s, ev.node, ev.q, ev.round,
+						 ev.t);
+			qsim_progress(s, ev.node, ev.t);
+		} else {
 			qsim_rx(s, &ev);
+		}
 	}
 	s->runs++;
 	qsim_welford(&s->tmean, &s->tm2, s->runs, (double)s->t_last);
