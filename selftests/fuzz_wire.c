@@ -194,7 +194,7 @@ struct victim {
 	int			family, lfd;
 	volatile int		stop;
 	unsigned long		records, error_records, conns, ends;
-	unsigned long		accept_fails;
+	unsigned long		accept_fails, stalls;
 	double			connect_s;
 	unsigned long		bad;	/* errno out of 1..4095, or a bad size */
 	int			last_bad;
@@ -358,6 +358,34 @@ static void note_errno(struct victim *v, int err)
 	v->seen_errno[err / 32] |= 1U << (err % 32);
 }
 
+static unsigned long sock_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* A stalled victim: its socket and node 1's circuits, from its thread. */
+static void show_self(int fd)
+{
+	static const char *const files[] = {
+		"/proc/thread-self/net/qnet", "/proc/thread-self/net/qnet_circuit",
+	};
+	char line[256];
+	unsigned int k;
+	FILE *f;
+
+	printf("# stalled victim (socket inode %lu):\n", sock_ino(fd));
+	for (k = 0; k < 2; k++) {
+		f = fopen(files[k], "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			printf("# stalled victim: %s", line);
+		fclose(f);
+	}
+}
+
 /*
  * The victim's thread: connect, ask for many pairs, read both ends until
  * the connection ends (a forged but well-formed CLOSE may end it: the
@@ -371,7 +399,7 @@ static void *victim_run(void *arg)
 	struct victim *v = arg;
 	struct qnet_pair rec;
 	int fd, afd, err;
-	double t0;
+	double t0, last;
 	ssize_t n;
 
 	while (!v->stop) {
@@ -400,9 +428,11 @@ static void *victim_run(void *arg)
 		v->conns++;
 		if (send(fd, &req, sizeof(req), 0) != sizeof(req))
 			note_errno(v, errno);
+		last = now_s();
 		while (!v->stop) {
 			n = recv(fd, &rec, sizeof(rec), 0);
 			if (n == sizeof(rec)) {
+				last = now_s();
 				v->records++;
 				if (rec.error) {
 					v->error_records++;
@@ -410,6 +440,8 @@ static void *victim_run(void *arg)
 				}
 			} else if (n < 0 && errno == EAGAIN) {
 				/* nothing in 200 ms: fine while fuzzed */
+				if (now_s() - last > 5 && !v->stalls++)
+					show_self(fd);
 			} else if (n < 0) {
 				note_errno(v, errno);
 				break;
@@ -902,8 +934,9 @@ TEST_F_TIMEOUT(fuzz, wire, 86400)
 	for (t = 0; t < 256; t++)
 		if (tcount[t])
 			printf(" %u:%llu", t, tcount[t]);
-	printf("\n# victim: %lu connections (%.1f s in connect(), %lu not found by accept()), %lu ended, %lu records (%lu errors); errnos seen:",
+	printf("\n# victim: %lu connections (%.1f s in connect(), %lu not found by accept(), %lu stalls > 5 s), %lu ended, %lu records (%lu errors); errnos seen:",
 	       self->v.conns, self->v.connect_s, self->v.accept_fails,
+	       self->v.stalls,
 	       self->v.ends, self->v.records, self->v.error_records);
 	for (e = 1; e < 4096; e++)
 		if (self->v.seen_errno[e / 32] & (1U << (e % 32)))
