@@ -102,8 +102,8 @@ echo "# debug suite: ${#progs[@]} programs; left to make check:" \
 # (Documentation/testing.rst, "Fuzzers and storms"); QNET_DEBUG_* to change.
 fuzz_env=(QNET_FUZZ_FRAMES="${QNET_DEBUG_FUZZ_FRAMES:-10000}"
 	  QNET_FUZZ_MSGS="${QNET_DEBUG_FUZZ_MSGS:-5000}"
-	  QNET_STORM_FLAPS="${QNET_DEBUG_STORM_FLAPS:-100}"
-	  QNET_STORM_ROUNDS="${QNET_DEBUG_STORM_ROUNDS:-2}")
+	  QNET_STORM_FLAPS="${QNET_DEBUG_STORM_FLAPS:-20}"
+	  QNET_STORM_ROUNDS="${QNET_DEBUG_STORM_ROUNDS:-1}")
 tools/vm-run --kernel "$kernel" --ko "$dm/kernel/qnet.ko" --timeout "$vm_timeout" -- \
 	env "${fuzz_env[@]}" \
 	selftests/run.sh --timeout "$prog_timeout" --kmemleak "${progs[@]}" 2>&1 |
