@@ -478,10 +478,14 @@ struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c)
 	return c;
 }
 
-/* A far half nobody will take from qnet_pending any more: free it. */
+/*
+ * A far half nobody will take from qnet_pending any more: free it. Also
+ * called in process context (a socket's release puts its circuit), where
+ * the lock must keep softirqs out: they take it under cn->lock.
+ */
 void qnet_pending_free(u64 ent_id)
 {
-	struct qnet_qubit *q = xa_erase(&qnet_pending, ent_id);
+	struct qnet_qubit *q = xa_erase_bh(&qnet_pending, ent_id);
 
 	if (q)
 		qnet_qubit_free(q);
@@ -1848,7 +1852,7 @@ void qnet_circuit_exit(void)
 	/* closes what is left in every namespace, releasing its devices */
 	unregister_pernet_subsys(&qnet_circuit_net_ops);
 	xa_for_each(&qnet_pending, id, q) {
-		xa_erase(&qnet_pending, id);
+		xa_erase_bh(&qnet_pending, id);
 		qnet_qubit_free(q);
 	}
 }

@@ -801,7 +801,14 @@ static int qnet_getname(struct socket *sock, struct sockaddr *addr, int peer)
 
 	lock_sock(sk);
 	if (peer) {
-		if (sk->sk_state != TCP_ESTABLISHED) {
+		/*
+		 * accept() asks with peer == 2 and fails with ECONNABORTED,
+		 * losing the connection, if this fails: a child whose peer
+		 * closed while it was queued keeps its peer's address, as
+		 * TCP's does (Documentation/sockets.rst, "accept()").
+		 */
+		if (sk->sk_state != TCP_ESTABLISHED &&
+		    (peer != 2 || qs->peer_node == QNET_ADDR_ANY)) {
 			release_sock(sk);
 			return -ENOTCONN;
 		}

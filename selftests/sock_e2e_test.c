@@ -481,6 +481,49 @@ TEST_F(e2e, close_listener_with_children_queued)
 }
 
 /*
+ * A connection whose peer closed while it waited in the accept queue is
+ * still accepted, with the peer's address, and reads end of file
+ * (Documentation/sockets.rst, "accept()"). fuzz_wire found accept() with
+ * an address failing with ECONNABORTED there, the connection lost.
+ */
+TEST_F(e2e, accept_after_peer_closed_gives_address)
+{
+	struct sockaddr_qnet me, from;
+	socklen_t flen = sizeof(from);
+	char line[256];
+	int fd, afd, i, n = -1;
+	struct qnet_pair rec;
+	FILE *f;
+
+	fd = qsocket(self->family);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qconnect(fd, self->family, 2, E2E_PORT));
+	me = qname(fd, 0);
+	close(fd);
+	/* until the CLOSE has reached node 2: its circuit is gone */
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 2));
+	for (i = 0; i < 500 && n; i++) {
+		f = fopen("/proc/net/qnet_circuit", "re");
+		ASSERT_NE(NULL, f);
+		for (n = -1; fgets(line, sizeof(line), f); n++)
+			;
+		fclose(f);
+		if (n)
+			usleep(10000);
+	}
+	ASSERT_EQ(0, n);
+	ASSERT_EQ(0, set_timeo(self->lfd, SO_RCVTIMEO, 5000));
+	afd = accept(self->lfd, SA(&from), &flen);
+	ASSERT_LE(0, afd) TH_LOG("accept: %s", strerror(errno));
+	EXPECT_EQ(sizeof(from), flen);
+	EXPECT_EQ(me.sq_node, from.sq_node);
+	EXPECT_EQ(me.sq_port, from.sq_port);
+	ASSERT_EQ(0, set_timeo(afd, SO_RCVTIMEO, 5000));
+	EXPECT_EQ(0, recv(afd, &rec, sizeof(rec), 0));
+	close(afd);
+}
+
+/*
  * The first CONNECT is lost (the black hole), then the path heals: the
  * head sends CONNECT again after 1 s and 2 s more, like a SYN, and the
  * blocking connect() succeeds well inside its 10 s. The hole is lifted

@@ -20,7 +20,9 @@ self-test. The last line of output is "N passed, N failed".
   --vm-timeout SECS  timeout of the VM suite boot (default: 3600)
   -h, --help         this text
 
-Environment: QNET_TEST_TIMEOUT (per test program; default here 1200 s).
+Environment: QNET_TEST_TIMEOUT (per test program; default here 1200 s);
+QNET_DEBUG_FUZZ_FRAMES, QNET_DEBUG_FUZZ_MSGS, QNET_DEBUG_STORM_FLAPS,
+QNET_DEBUG_STORM_ROUNDS (sizes of fuzz_wire, fuzz_genl and storm_test).
 EOF
 }
 
@@ -96,7 +98,14 @@ rc=0
 mapfile -t progs < <(make -s -C selftests print-debug-progs)
 echo "# debug suite: ${#progs[@]} programs; left to make check:" \
 	"$(make -s -C selftests -p 2>/dev/null | sed -n 's/^DEBUG_SKIP := //p')"
+# The fuzzers and storm_test at sizes that fit the debug suite's budget
+# (Documentation/testing.rst, "Fuzzers and storms"); QNET_DEBUG_* to change.
+fuzz_env=(QNET_FUZZ_FRAMES="${QNET_DEBUG_FUZZ_FRAMES:-10000}"
+	  QNET_FUZZ_MSGS="${QNET_DEBUG_FUZZ_MSGS:-5000}"
+	  QNET_STORM_FLAPS="${QNET_DEBUG_STORM_FLAPS:-20}"
+	  QNET_STORM_ROUNDS="${QNET_DEBUG_STORM_ROUNDS:-1}")
 tools/vm-run --kernel "$kernel" --ko "$dm/kernel/qnet.ko" --timeout "$vm_timeout" -- \
+	env "${fuzz_env[@]}" \
 	selftests/run.sh --timeout "$prog_timeout" --kmemleak "${progs[@]}" 2>&1 |
 	tee "$tmp/vm.tap" || rc=${PIPESTATUS[0]}
 tap_count "$tmp/vm.tap"
