@@ -471,7 +471,7 @@ TEST_F_TIMEOUT(fuzz, genl, 86400)
 	static char buf[QNET_NL_BUFSZ];
 	bool state_moved = false;
 	struct snap before, after;
-	struct qnet_topo topo;
+	struct qnet_topo topo = {};
 	uint32_t ifindex;
 	struct qnet_nl q;
 	struct fmsg m;

@@ -131,8 +131,9 @@ static const struct field f_swap[] = {
 	F(struct qnet_msg_swap, request_id, K_ID64),
 	F(struct qnet_msg_swap, epoch, K_EPOCH),
 	F(struct qnet_msg_swap, error, K_ERRNO),
-	F(struct qnet_msg_swap, ok, K_ENUM),
+	F(struct qnet_msg_swap, swaps, K_COUNT),
 	F(struct qnet_msg_swap, frame, K_ENUM),
+	F(struct qnet_msg_swap, frame_tail, K_ENUM),
 	F(struct qnet_msg_swap, cause, K_ENUM),
 	{ 0 }
 };
@@ -167,7 +168,7 @@ static const struct {
 	[QNET_MSG_CLOSE]	= { f_answer, sizeof(struct qnet_msg_answer) },
 	[QNET_MSG_REQUEST]	= { f_request, sizeof(struct qnet_msg_request) },
 	[QNET_MSG_BIND]		= { f_bind, sizeof(struct qnet_msg_bind) },
-	[QNET_MSG_SWAP]		= { f_swap, sizeof(struct qnet_msg_swap) },
+	[QNET_MSG_TRACK]	= { f_swap, sizeof(struct qnet_msg_swap) },
 	[QNET_MSG_DISCARD]	= { f_swap, sizeof(struct qnet_msg_swap) },
 	[QNET_MSG_DELIVER]	= { f_swap, sizeof(struct qnet_msg_swap) },
 	[QNET_MSG_PURIFY]	= { f_purify, sizeof(struct qnet_msg_purify) },
@@ -178,7 +179,7 @@ static const char *const type_name[__QNET_MSG_MAX] = {
 	[QNET_MSG_CONNECT] = "CONNECT", [QNET_MSG_ACCEPT] = "ACCEPT",
 	[QNET_MSG_REFUSE] = "REFUSE", [QNET_MSG_CLOSE] = "CLOSE",
 	[QNET_MSG_REQUEST] = "REQUEST", [QNET_MSG_BIND] = "BIND",
-	[QNET_MSG_SWAP] = "SWAP", [QNET_MSG_DISCARD] = "DISCARD",
+	[QNET_MSG_TRACK] = "TRACK", [QNET_MSG_DISCARD] = "DISCARD",
 	[QNET_MSG_DELIVER] = "DELIVER", [QNET_MSG_PURIFY] = "PURIFY",
 };
 
@@ -848,7 +849,7 @@ TEST_F_TIMEOUT(fuzz, wire, 86400)
 	EXPECT_TRUE(have[QNET_MSG_REQUEST]);
 	EXPECT_TRUE(have[QNET_MSG_HERALD]);
 	EXPECT_TRUE(have[QNET_MSG_BIND]);
-	EXPECT_TRUE(have[QNET_MSG_SWAP]);
+	EXPECT_TRUE(have[QNET_MSG_TRACK]);
 	EXPECT_TRUE(have[QNET_MSG_DELIVER]);
 	EXPECT_TRUE(have[QNET_MSG_CLOSE]);
 	printf("# captured %u frames:", ncap);

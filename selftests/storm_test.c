@@ -345,7 +345,7 @@ TEST_F_TIMEOUT(storm, link_flaps, 86400)
 	static const char *const dev[4] = { "qr", "ql", "qr", "ql" };
 	unsigned long flaps = fuzz_env("QNET_STORM_FLAPS", 1000), i;
 	struct flow flows[2];
-	struct qnet_topo topo;
+	struct qnet_topo topo = {};
 	volatile int stop = 0;
 	struct qnet_nl rt[3];
 	pthread_t thr[2];
