@@ -83,7 +83,8 @@ static const char *const ctl_attr_names[QNET_A_MAX + 1] = {
 	NAME(QNET_A_ROUTE_METRIC), NAME(QNET_A_OPER_UP), NAME(QNET_A_PAIR_ID),
 	NAME(QNET_A_TIME_NS), NAME(QNET_A_FIDELITY_PPM),
 	NAME(QNET_A_BELL_STATE), NAME(QNET_A_EXPIRE_CAUSE),
-	NAME(QNET_A_NET_STATS),
+	NAME(QNET_A_NET_STATS), NAME(QNET_A_NODE_PARAMS),
+	NAME(QNET_A_ROUTE_DST_LAST), NAME(QNET_A_ROUTE_REPLACE),
 };
 
 static const char *const ctl_link_attr_names[QNET_LINK_A_MAX + 1] = {
@@ -165,6 +166,7 @@ static struct nla_policy ctl_policy[QNET_A_MAX + 1] = {
 	[QNET_A_NET_STATS]	= { .type = NLA_NESTED },
 	[QNET_A_ROUTE_DST]	= { .type = NLA_U32 },
 	[QNET_A_ROUTE_METRIC]	= { .type = NLA_U32 },
+	[QNET_A_ROUTE_DST_LAST]	= { .type = NLA_U32 },
 	[QNET_A_OPER_UP]	= { .type = NLA_U8 },
 };
 
