@@ -626,6 +626,71 @@ TEST_F(lib, routes_add_del_list)
 	free(r);
 }
 
+/* 1.2: a default route, a range, metrics, replace, lookup. */
+TEST_F(lib, route_ranges)
+{
+	struct qnet_route_range *r = NULL, g;
+	struct qnet_link_info qa0, qx0;
+	size_t n = 99;
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qa0", &qa0));
+	ASSERT_EQ(0, qnet_ctl_link_get(self->ca, "qx0", &qx0));
+
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 0, UINT32_MAX, "qa0",
+					      10, 0));
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 0, UINT32_MAX, "qx0",
+					      20, 0));
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 8, 15, "qx0", 30, 0));
+	ASSERT_EQ(0, qnet_ctl_route_list_range(self->ca, &r, &n));
+	ASSERT_EQ(3U, n);
+	EXPECT_EQ(0U, r[0].dst);
+	EXPECT_EQ(UINT32_MAX, r[0].dst_last);
+	EXPECT_EQ(10U, r[0].metric);
+	EXPECT_STREQ("qa0", r[0].ifname);
+	EXPECT_EQ(20U, r[1].metric);
+	EXPECT_EQ(8U, r[2].dst);
+	EXPECT_EQ(15U, r[2].dst_last);
+	EXPECT_EQ(qx0.ifindex, r[2].ifindex);
+	free(r);
+
+	/* the narrowest range, then the lowest metric */
+	ASSERT_EQ(0, qnet_ctl_route_get(self->ca, 9, &g));
+	EXPECT_EQ(8U, g.dst);
+	EXPECT_EQ(qx0.ifindex, g.ifindex);
+	ASSERT_EQ(0, qnet_ctl_route_get(self->ca, 99, &g));
+	EXPECT_EQ(0U, g.dst);
+	EXPECT_EQ(10U, g.metric);
+	EXPECT_EQ(qa0.ifindex, g.ifindex);
+
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_add_range(self->ca, 8, 15, "qa0", 30, 0),
+		       EEXIST,
+		       "qnet: a route to this destination exists: QNET_A_ROUTE_DST");
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 8, 15, "qa0", 30,
+					      QNET_CTL_ROUTE_REPLACE));
+	ASSERT_EQ(0, qnet_ctl_route_get(self->ca, 9, &g));
+	EXPECT_EQ(qa0.ifindex, g.ifindex);
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_add_range(self->ca, 9, 8, "qa0", 0, 0),
+		       EINVAL, "libqnet: invalid argument");
+
+	/* del: the lowest metric without one */
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 0, UINT32_MAX, NULL,
+					      -1));
+	ASSERT_EQ(0, qnet_ctl_route_get(self->ca, 99, &g));
+	EXPECT_EQ(20U, g.metric);
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_del_range(self->ca, 8, 15, "qx0", -1),
+		       ENOENT,
+		       "qnet: the route to this destination uses another device: QNET_A_ROUTE_DST");
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 8, 15, "qa0", 30));
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 0, UINT32_MAX, "qx0",
+					      20));
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_get(self->ca, 99, &g), ENOENT,
+		       "qnet: no route to this destination: QNET_A_ROUTE_DST");
+}
+
 TEST_F(lib, many_routes_dump_in_parts)
 {
 	struct qnet_route *r = NULL;

@@ -112,17 +112,19 @@ test_grid2x2() {
 	torn_down "$T/grid2x2.json" nw ne sw se $?
 }
 
-# a generated 6-node chain: two routes per node (one at the ends), and
-# pairs end to end over 5 hops, both ways
+# a generated 6-node chain: two routes per node (one at the ends), the
+# default towards the side with more nodes, and pairs end to end over 5
+# hops, both ways
 test_gen_chain() {
-	local n r=()
 	"$QTOPO" gen chain 6 length 1km scheme direct time-scale 0 >"$tmp/c6" || return 1
-	for n in 2 3 4 5; do
-		r+=("n$n default q-n$((n + 1))" "n$n 1$([ "$n" -gt 2 ] && echo "-$((n - 1))") q-n$((n - 1))")
-	done
-	r+=("n1 default q-n2" "n6 default q-n5")
 	topo_up "$tmp/c6" || return 1
-	check_routes "$tmp/c6" "${r[@]}" &&
+	check_routes "$tmp/c6" \
+		"n1 default q-n2" \
+		"n2 default q-n3" "n2 1 q-n1" \
+		"n3 default q-n4" "n3 1-2 q-n2" \
+		"n4 default q-n3" "n4 5-6 q-n5" \
+		"n5 default q-n4" "n5 6 q-n6" \
+		"n6 default q-n5" &&
 		ping_across n1 n6 6 5 &&
 		ping_across n6 n1 1 5
 	torn_down "$tmp/c6" n1 n2 n3 n4 n5 n6 $?

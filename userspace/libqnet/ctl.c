@@ -1013,6 +1013,125 @@ LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,
 	return 0;
 }
 
+/* ---- routes to ranges (1.2) ---- */
+
+LIBQNET_API int qnet_ctl_route_add_range(struct qnet_ctl *ctl, uint32_t dst,
+					 uint32_t dst_last, const char *ifname,
+					 uint32_t metric, unsigned int flags)
+{
+	struct nl_msg *msg;
+	int ifindex;
+
+	if (!ctl || dst_last < dst || (flags & ~QNET_CTL_ROUTE_REPLACE))
+		return ctl_einval(ctl);
+	ifindex = ctl_ifindex(ctl, ifname);
+	if (ifindex < 0)
+		return ifindex;
+	msg = ctl_msg(ctl, QNET_CMD_ROUTE_ADD, 0);
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst) ||
+	    (dst_last != dst &&
+	     nla_put_u32(msg, QNET_A_ROUTE_DST_LAST, dst_last)) ||
+	    nla_put_u32(msg, QNET_A_IFINDEX, ifindex) ||
+	    nla_put_u32(msg, QNET_A_ROUTE_METRIC, metric) ||
+	    ((flags & QNET_CTL_ROUTE_REPLACE) &&
+	     nla_put_flag(msg, QNET_A_ROUTE_REPLACE))) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	return ctl_exchange(ctl, msg, NULL, NULL);
+}
+
+LIBQNET_API int qnet_ctl_route_del_range(struct qnet_ctl *ctl, uint32_t dst,
+					 uint32_t dst_last, const char *ifname,
+					 int64_t metric)
+{
+	struct nl_msg *msg;
+	int ifindex = 0;
+
+	if (!ctl || dst_last < dst || metric > UINT32_MAX)
+		return ctl_einval(ctl);
+	if (ifname) {
+		ifindex = ctl_ifindex(ctl, ifname);
+		if (ifindex < 0)
+			return ifindex;
+	}
+	msg = ctl_msg(ctl, QNET_CMD_ROUTE_DEL, 0);
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst) ||
+	    (dst_last != dst &&
+	     nla_put_u32(msg, QNET_A_ROUTE_DST_LAST, dst_last)) ||
+	    (ifindex && nla_put_u32(msg, QNET_A_IFINDEX, ifindex)) ||
+	    (metric >= 0 &&
+	     nla_put_u32(msg, QNET_A_ROUTE_METRIC, (uint32_t)metric))) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	return ctl_exchange(ctl, msg, NULL, NULL);
+}
+
+static int ctl_parse_route_range(struct nlattr **tb,
+				 struct qnet_route_range *r)
+{
+	if (!tb[QNET_A_ROUTE_DST] || !tb[QNET_A_IFINDEX])
+		return -EBADMSG;
+	memset(r, 0, sizeof(*r));
+	r->dst = nla_get_u32(tb[QNET_A_ROUTE_DST]);
+	r->dst_last = tb[QNET_A_ROUTE_DST_LAST] ?
+		nla_get_u32(tb[QNET_A_ROUTE_DST_LAST]) : r->dst;
+	r->ifindex = nla_get_u32(tb[QNET_A_IFINDEX]);
+	if (tb[QNET_A_IFNAME])
+		nla_strlcpy(r->ifname, tb[QNET_A_IFNAME], sizeof(r->ifname));
+	if (tb[QNET_A_ROUTE_METRIC])
+		r->metric = nla_get_u32(tb[QNET_A_ROUTE_METRIC]);
+	return 0;
+}
+
+static int ctl_parse_route_range_one(struct nlattr **tb, void *arg)
+{
+	return ctl_parse_route_range(tb, arg);
+}
+
+static int ctl_parse_route_range_entry(struct nlattr **tb, void *arg)
+{
+	struct qnet_route_range *r = ctl_array_add(arg);
+
+	return r ? ctl_parse_route_range(tb, r) : -ENOMEM;
+}
+
+LIBQNET_API int qnet_ctl_route_get(struct qnet_ctl *ctl, uint32_t dst,
+				   struct qnet_route_range *r)
+{
+	struct nl_msg *msg;
+
+	if (!ctl || !r)
+		return ctl_einval(ctl);
+	msg = ctl_msg(ctl, QNET_CMD_ROUTE_GET, 0);
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst)) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	return ctl_exchange(ctl, msg, ctl_parse_route_range_one, r);
+}
+
+LIBQNET_API int qnet_ctl_route_list_range(struct qnet_ctl *ctl,
+					  struct qnet_route_range **routes,
+					  size_t *n)
+{
+	struct ctl_array a = { .size = sizeof(**routes) };
+	int err;
+
+	if (!ctl || !routes || !n)
+		return ctl_einval(ctl);
+	err = ctl_dump(ctl, QNET_CMD_ROUTE_GET, ctl_parse_route_range_entry,
+		       &a, ctl_array_reset);
+	if (err) {
+		free(a.v);
+		return err;
+	}
+	*routes = a.v;
+	*n = a.n;
+	return 0;
+}
+
 /* ---- LIBQNET_1.0: the counters without the 1.1 fields ---- */
 
 int qnet_ctl_stats_get_1_1(struct qnet_ctl *ctl, const char *ifname,

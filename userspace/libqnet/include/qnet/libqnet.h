@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBQNET_VERSION_MAJOR	1
-#define LIBQNET_VERSION_MINOR	1
+#define LIBQNET_VERSION_MINOR	2
 
 /* ---- sockets ---- */
 
@@ -198,9 +198,46 @@ int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
 int qnet_ctl_route_add(struct qnet_ctl *ctl, uint32_t dst, const char *ifname,
 		       uint32_t metric);
 int qnet_ctl_route_del(struct qnet_ctl *ctl, uint32_t dst);
-/* Every route of the node; *@routes is malloc'ed, free() it. */
+/*
+ * Every route of the node; *@routes is malloc'ed, free() it. A route to
+ * a range of nodes shows as its first address: see
+ * qnet_ctl_route_list_range().
+ */
 int qnet_ctl_route_list(struct qnet_ctl *ctl, struct qnet_route **routes,
 			size_t *n);
+
+/*
+ * Since 1.2: routes to ranges of nodes [dst, dst_last] (one node when the
+ * two are equal, every address for the default route: 0, UINT32_MAX).
+ * Traffic takes the narrowest range that holds its destination, then the
+ * lowest metric (Documentation/network.rst, "Routing").
+ */
+struct qnet_route_range {
+	uint32_t dst;
+	uint32_t dst_last;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	uint32_t metric;
+};
+
+#define QNET_CTL_ROUTE_DEFAULT_LAST	UINT32_MAX
+/* qnet_ctl_route_add_range() @flags: replace the route with the same
+ * range and metric (or add it), as ip route replace. */
+#define QNET_CTL_ROUTE_REPLACE		0x1
+
+int qnet_ctl_route_add_range(struct qnet_ctl *ctl, uint32_t dst,
+			     uint32_t dst_last, const char *ifname,
+			     uint32_t metric, unsigned int flags);
+/* @ifname NULL: any device; @metric negative: the lowest. */
+int qnet_ctl_route_del_range(struct qnet_ctl *ctl, uint32_t dst,
+			     uint32_t dst_last, const char *ifname,
+			     int64_t metric);
+/* The route traffic to node @dst takes (ENOENT if none). */
+int qnet_ctl_route_get(struct qnet_ctl *ctl, uint32_t dst,
+		       struct qnet_route_range *r);
+/* Every route, in (dst, dst_last, metric) order; free() *@routes. */
+int qnet_ctl_route_list_range(struct qnet_ctl *ctl,
+			      struct qnet_route_range **routes, size_t *n);
 
 /* A link's counters, or the node's totals if @ifname is NULL. */
 int qnet_ctl_stats_get(struct qnet_ctl *ctl, const char *ifname,
