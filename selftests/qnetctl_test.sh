@@ -308,8 +308,8 @@ default dev ql0 metric 10
 16/28 dev ql0 metric 20
 40-49 dev ql0 metric 0" ] || fail "text route show: '$out'" || return 1
 	run qa -j route show || return 1
-	jcheck "$out" '[(r["dst"], r["dst_last"], r["metric"]) for r in j] ==
-		[(0, 4294967295, 5), (0, 4294967295, 10), (16, 31, 20), (40, 49, 0)]' ||
+	jcheck "$out" '([(r["dst"], r["dst_last"], r["metric"]) for r in j] ==
+		[(0, 4294967295, 5), (0, 4294967295, 10), (16, 31, 20), (40, 49, 0)])' ||
 		return 1
 	run qa route get 17 || return 1
 	[ "$out" = "16/28 dev ql0 metric 20" ] || fail "route get 17: '$out'" || return 1
