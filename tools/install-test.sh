@@ -10,7 +10,8 @@
 #  - install into a temporary DESTDIR with PREFIX=/opt/qnet, then with the
 #    default PREFIX; the file lists are exact
 #  - libqnet: soname, symlinks, every exported function in a version
-#    node libqnet.map names it in (qnet_ctl_net_stats_get in LIBQNET_1.1;
+#    node libqnet.map names it in (qnet_ctl_net_stats_get in LIBQNET_1.1,
+#    the route range calls in LIBQNET_1.2;
 #    the functions that fill struct qnet_stats in 1.1 and, for programs
 #    built against 1.0, in 1.0; the rest in 1.0), generated libqnet.pc
 #  - a program built against the installed header and library through
@@ -128,7 +129,9 @@ check_links() {	# libdir
 		    qnet_ctl_stats_get@@LIBQNET_1.1 qnet_ctl_stats_get@LIBQNET_1.0 \
 		    qnet_ctl_link_get@@LIBQNET_1.1 qnet_ctl_link_get@LIBQNET_1.0 \
 		    qnet_ctl_link_list@@LIBQNET_1.1 qnet_ctl_link_list@LIBQNET_1.0 \
-		    qnet_ctl_open@@LIBQNET_1.0 qnet_ctl_route_list@@LIBQNET_1.0; do
+		    qnet_ctl_open@@LIBQNET_1.0 qnet_ctl_route_list@@LIBQNET_1.0 \
+		    qnet_ctl_route_add_range@@LIBQNET_1.2 \
+		    qnet_ctl_route_list_range@@LIBQNET_1.2; do
 		printf '%s\n' "$syms" | grep -qxF "$want" ||
 			{ echo "$want is not exported"; return 1; }
 	done
