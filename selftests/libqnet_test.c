@@ -588,7 +588,8 @@ TEST_F(lib, routes_add_del_list)
 	EXPECT_EQ(0xffffffffU, r[2].metric);
 	free(r);
 
-	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 2, "qx0", 0),
+	/* the same destination and metric (another metric is another route) */
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 2, "qx0", 7),
 		       EEXIST,
 		       "qnet: a route to this destination exists: QNET_A_ROUTE_DST");
 	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 1, "qx0", 0),
