@@ -130,14 +130,21 @@ static const struct nla_policy qnet_nl_route_get_policy[QNET_A_MAX + 1] = {
 
 static const struct nla_policy qnet_nl_route_add_policy[QNET_A_MAX + 1] = {
 	[QNET_A_ROUTE_DST] = { .type = NLA_U32 },
+	[QNET_A_ROUTE_DST_LAST] = { .type = NLA_U32 },
 	[QNET_A_IFINDEX] = { .type = NLA_U32 },
 	[QNET_A_ROUTE_METRIC] = { .type = NLA_U32 },
+	[QNET_A_ROUTE_REPLACE] = { .type = NLA_FLAG },
 };
 
-/* ROUTE_DEL: QNET_A_IFINDEX, if present, must be the route's device. */
+/*
+ * ROUTE_DEL: the route to [DST, DST_LAST]; QNET_A_ROUTE_METRIC and
+ * QNET_A_IFINDEX, if present, must be the route's.
+ */
 static const struct nla_policy qnet_nl_route_del_policy[QNET_A_MAX + 1] = {
 	[QNET_A_ROUTE_DST] = { .type = NLA_U32 },
+	[QNET_A_ROUTE_DST_LAST] = { .type = NLA_U32 },
 	[QNET_A_IFINDEX] = { .type = NLA_U32 },
+	[QNET_A_ROUTE_METRIC] = { .type = NLA_U32 },
 };
 
 /* NODE_GET takes no attributes. */
@@ -769,6 +776,7 @@ static int qnet_nl_fill_route(struct sk_buff *skb, const struct qnet_route *r,
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, QNET_A_ROUTE_DST, r->dst) ||
+	    nla_put_u32(skb, QNET_A_ROUTE_DST_LAST, r->dst_last) ||
 	    nla_put_u32(skb, QNET_A_IFINDEX, r->dev->ifindex) ||
 	    nla_put_string(skb, QNET_A_IFNAME, r->dev->name) ||
 	    nla_put_u32(skb, QNET_A_ROUTE_METRIC, r->metric)) {
@@ -779,6 +787,7 @@ static int qnet_nl_fill_route(struct sk_buff *skb, const struct qnet_route *r,
 	return 0;
 }
 
+/* Do: the route that traffic to QNET_A_ROUTE_DST takes (ip route get). */
 static int qnet_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
@@ -812,12 +821,26 @@ static int qnet_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->ctx of a route dump: where to resume. */
+/* cb->ctx of a route dump: the key of the last route sent. */
 struct qnet_nl_route_dump_ctx {
-	u32	next_dst;	/* lowest destination not sent yet */
+	u32	dst;
+	u32	dst_last;
+	u32	metric;
 	bool	started;
-	bool	done;		/* next_dst wrapped past U32_MAX */
+	bool	sent;		/* the key above is valid */
 };
+
+static bool qnet_nl_route_after(const struct qnet_route *r,
+				const struct qnet_nl_route_dump_ctx *ctx)
+{
+	if (!ctx->sent)
+		return true;
+	if (r->dst != ctx->dst)
+		return r->dst > ctx->dst;
+	if (r->dst_last != ctx->dst_last)
+		return r->dst_last > ctx->dst_last;
+	return r->metric > ctx->metric;
+}
 
 static int qnet_nl_route_get_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
@@ -826,7 +849,6 @@ static int qnet_nl_route_get_dumpit(struct sk_buff *skb,
 	struct net *net = sock_net(skb->sk);
 	struct qnet_route_table *t = &qnet_pernet(net)->routes;
 	struct qnet_route *r;
-	unsigned long dst;
 	int err = 0;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
@@ -840,18 +862,24 @@ static int qnet_nl_route_get_dumpit(struct sk_buff *skb,
 
 	/* Read before the walk: a change during it shows in the next part. */
 	cb->seq = qnet_route_gen(net);
-	if (ctx->done)
-		return 0;
 
+	/*
+	 * The list is in key order: skip what was sent. A part re-walks the
+	 * routes before its cursor, which for a table of thousands of routes
+	 * is thousands of compares per part, against the copying it does.
+	 */
 	rcu_read_lock();
-	xa_for_each_start(&t->routes, dst, r, ctx->next_dst) {
+	list_for_each_entry_rcu(r, &t->all, list) {
+		if (!qnet_nl_route_after(r, ctx))
+			continue;
 		err = qnet_nl_fill_route(skb, r, NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (err)
 			break;
-		if (r->dst == U32_MAX)
-			ctx->done = true;
-		ctx->next_dst = r->dst + 1;
+		ctx->dst = r->dst;
+		ctx->dst_last = r->dst_last;
+		ctx->metric = r->metric;
+		ctx->sent = true;
 	}
 	rcu_read_unlock();
 
@@ -863,13 +891,23 @@ static int qnet_nl_route_get_dumpit(struct sk_buff *skb,
 static int qnet_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
+	struct nlattr *last = info->attrs[QNET_A_ROUTE_DST_LAST];
 	struct nlattr *metric = info->attrs[QNET_A_ROUTE_METRIC];
+	u32 dst;
 	int err;
 
 	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
 		return -EINVAL;
-	err = qnet_route_add(genl_info_net(info), nla_get_u32(attr),
-			     info->user_ptr[0], metric ? nla_get_u32(metric) : 0,
+	dst = nla_get_u32(attr);
+	if (last && nla_get_u32(last) < dst) {
+		QNET_NL_ERR_ATTR(info->extack, last,
+				 "route range ends before it starts");
+		return -EINVAL;
+	}
+	err = qnet_route_add(genl_info_net(info), dst,
+			     last ? nla_get_u32(last) : dst, info->user_ptr[0],
+			     metric ? nla_get_u32(metric) : 0,
+			     nla_get_flag(info->attrs[QNET_A_ROUTE_REPLACE]),
 			     info->extack);
 	if (err)
 		NL_SET_BAD_ATTR(info->extack, attr);
@@ -879,12 +917,29 @@ static int qnet_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info)
 static int qnet_nl_route_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
+	struct nlattr *last = info->attrs[QNET_A_ROUTE_DST_LAST];
+	struct nlattr *metric = info->attrs[QNET_A_ROUTE_METRIC];
+	u32 dst, m;
 	int err;
 
 	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
 		return -EINVAL;
-	err = qnet_route_del(genl_info_net(info), nla_get_u32(attr),
+	dst = nla_get_u32(attr);
+	if (last && nla_get_u32(last) < dst) {
+		QNET_NL_ERR_ATTR(info->extack, last,
+				 "route range ends before it starts");
+		return -EINVAL;
+	}
+	if (metric)
+		m = nla_get_u32(metric);
+	err = qnet_route_del(genl_info_net(info), dst,
+			     last ? nla_get_u32(last) : dst, metric ? &m : NULL,
 			     info->user_ptr[0], info->extack);
+	/* -ESRCH: the range has routes, none with that metric. */
+	if (err == -ESRCH) {
+		NL_SET_BAD_ATTR(info->extack, metric);
+		return -ENOENT;
+	}
 	if (err)
 		NL_SET_BAD_ATTR(info->extack, attr);
 	return err;

@@ -4,13 +4,30 @@
  *
  * Implementation notes
  *
- * - A node has at most one route per destination; the table is an
- *   xarray indexed by destination address. Lookups (the network layer's,
- *   per request) are an RCU xa_load(); dumps walk it in address order,
- *   which is also their resume cursor.
+ * - A route covers a range of destination addresses [dst, dst_last]: one
+ *   node, a prefix (qnetctl turns ADDR/LEN into its range) or everything
+ *   (the default route, [0, U32_MAX]). Ranges may overlap; the narrowest
+ *   range holding a destination wins, so a range inside another is an
+ *   exception to it, and for prefixes this is the longest match. Among
+ *   routes to the same range the lowest metric wins. A chain needs two
+ *   routes per node (a default one way, the range of the nodes behind it
+ *   the other), a grid four.
+ * - Three views of the same routes, all changed under the table lock and
+ *   read under RCU:
+ *     all     every route, sorted by its key (dst, dst_last, metric); the
+ *             key is unique, and dumps resume from it;
+ *     exact   xarray, dst -> the lowest-metric route to dst alone: the
+ *             common lookup is one xa_load();
+ *     ranges  the other routes, sorted by preference: width, metric, dst.
+ *             A lookup that misses in exact takes the first range holding
+ *             the destination. A table has a handful of ranges (a default
+ *             and its exceptions); thousands of them make lookups linear,
+ *             which costs once per circuit set-up, not per pair.
  * - Writers hold qnet_route_table.lock (a mutex: insertion allocates).
- *   The same lock covers qnet_net.node_addr, so that no route can point at
- *   the node's own address, whatever order the two are configured in.
+ *   The same lock covers qnet_net.node_addr, so that no route to one node
+ *   can name the node's own address, whatever order the two are
+ *   configured in. Ranges may hold the node's address (a default route
+ *   does): a frame for this node never looks up a route.
  * - Lock order: RTNL, then the table lock. Adding a route holds RTNL from
  *   the device lookup to the insertion, and the NETDEV_UNREGISTER notifier
  *   runs under RTNL, so a route is never added to a device whose
@@ -55,21 +72,117 @@ u32 qnet_route_gen(struct net *net)
 	return READ_ONCE(qnet_route_table(net)->gen);
 }
 
+/* Key order of qnet_route_table.all: <0 if @a sorts before (dst, last, metric). */
+static int qnet_route_key_cmp(const struct qnet_route *a, u32 dst, u32 last,
+			      u32 metric)
+{
+	if (a->dst != dst)
+		return a->dst < dst ? -1 : 1;
+	if (a->dst_last != last)
+		return a->dst_last < last ? -1 : 1;
+	if (a->metric != metric)
+		return a->metric < metric ? -1 : 1;
+	return 0;
+}
+
+/* Preference order of qnet_route_table.ranges: does @a go before @b? */
+static bool qnet_route_prefer(const struct qnet_route *a,
+			      const struct qnet_route *b)
+{
+	u32 wa = a->dst_last - a->dst, wb = b->dst_last - b->dst;
+
+	if (wa != wb)
+		return wa < wb;
+	if (a->metric != b->metric)
+		return a->metric < b->metric;
+	return a->dst < b->dst;
+}
+
+/*
+ * The preferred route to exactly @dst other than @skip, or NULL. The
+ * routes with one key prefix are adjacent in key order, lowest metric
+ * first.
+ */
+static struct qnet_route *qnet_route_best_exact(struct qnet_route_table *t,
+						u32 dst,
+						const struct qnet_route *skip)
+	__must_hold(&t->lock)
+{
+	struct qnet_route *r;
+
+	lockdep_assert_held(&t->lock);
+	list_for_each_entry(r, &t->all, list) {
+		if (r->dst > dst)
+			break;
+		if (r->dst == dst && r->dst_last == dst && r != skip)
+			return r;
+	}
+	return NULL;
+}
+
+/* First route of @t with a key after (dst, last, metric), or the head. */
+static struct list_head *qnet_route_key_pos(struct qnet_route_table *t,
+					    u32 dst, u32 last, u32 metric)
+	__must_hold(&t->lock)
+{
+	struct qnet_route *r;
+
+	list_for_each_entry(r, &t->all, list)
+		if (qnet_route_key_cmp(r, dst, last, metric) > 0)
+			return &r->list;
+	return &t->all;
+}
+
+/* Put @r, a new range, into t->ranges in preference order. */
+static void qnet_route_link_range(struct qnet_route_table *t,
+				  struct qnet_route *r)
+	__must_hold(&t->lock)
+{
+	struct qnet_route *pos;
+
+	list_for_each_entry(pos, &t->ranges, match)
+		if (qnet_route_prefer(r, pos))
+			break;
+	/* Before @pos, or at the tail if none is preferred less. */
+	list_add_tail_rcu(&r->match, &pos->match);
+}
+
 /* Remove @r from @t and free it once readers are done. */
 static void qnet_route_remove(struct qnet_route_table *t,
 			      struct qnet_route *r)
 	__must_hold(&t->lock)
 {
 	lockdep_assert_held(&t->lock);
-	xa_erase(&t->routes, r->dst);
+	if (qnet_route_is_range(r)) {
+		list_del_rcu(&r->match);
+	} else if (xa_load(&t->exact, r->dst) == r) {
+		struct qnet_route *next = qnet_route_best_exact(t, r->dst, r);
+
+		/* Replacing a present entry allocates nothing. */
+		if (next)
+			xa_store(&t->exact, r->dst, next, GFP_KERNEL);
+		else
+			xa_erase(&t->exact, r->dst);
+	}
+	list_del_rcu(&r->list);
+	t->count--;
 	netdev_put(r->dev, &r->dev_tracker);
 	kfree_rcu(r, rcu);
 }
 
 struct qnet_route *qnet_route_find_rcu(struct net *net, u32 dst)
 {
+	struct qnet_route_table *t = qnet_route_table(net);
+	struct qnet_route *r;
+
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "route table read outside RCU");
-	return xa_load(&qnet_route_table(net)->routes, dst);
+	r = xa_load(&t->exact, dst);
+	if (r)
+		return r;
+	list_for_each_entry_rcu(r, &t->ranges, match)
+		if (r->dst <= dst && dst <= r->dst_last)
+			return r;
+	return NULL;
 }
 
 struct net_device *qnet_route_lookup(struct net *net, u32 dst)
@@ -87,15 +200,21 @@ struct net_device *qnet_route_lookup(struct net *net, u32 dst)
 	return dev;
 }
 
-int qnet_route_add(struct net *net, u32 dst, struct net_device *dev,
-		   u32 metric, struct netlink_ext_ack *extack)
+int qnet_route_add(struct net *net, u32 dst, u32 dst_last,
+		   struct net_device *dev, u32 metric, bool replace,
+		   struct netlink_ext_ack *extack)
 {
 	struct qnet_route_table *t = qnet_route_table(net);
-	struct qnet_route *r;
+	struct qnet_route *r, *old = NULL, *best;
+	struct list_head *pos;
 	int err;
 
 	ASSERT_RTNL();
-	if (dst == QNET_ADDR_ANY) {
+	if (dst > dst_last) {
+		NL_SET_ERR_MSG_MOD(extack, "route range ends before it starts");
+		return -EINVAL;
+	}
+	if (dst == dst_last && dst == QNET_ADDR_ANY) {
 		NL_SET_ERR_MSG_MOD(extack, "route destination 0 is reserved (any)");
 		return -EINVAL;
 	}
@@ -108,26 +227,60 @@ int qnet_route_add(struct net *net, u32 dst, struct net_device *dev,
 	if (!r)
 		return -ENOMEM;
 	r->dst = dst;
+	r->dst_last = dst_last;
 	r->metric = metric;
 	r->dev = dev;
 
 	mutex_lock(&t->lock);
-	if (dst == qnet_pernet(net)->node_addr) {
+	if (!qnet_route_is_range(r) && dst == qnet_pernet(net)->node_addr) {
 		NL_SET_ERR_MSG_MOD(extack, "route to this node's own address");
 		err = -EINVAL;
 		goto err_unlock;
 	}
-	/* Publishes r to readers: take the device reference first. */
-	netdev_hold(dev, &r->dev_tracker, GFP_KERNEL);
-	err = xa_insert(&t->routes, dst, r, GFP_KERNEL);
-	if (err) {
-		netdev_put(dev, &r->dev_tracker);
-		if (err == -EBUSY) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "a route to this destination exists");
-			err = -EEXIST;
-		}
+	pos = qnet_route_key_pos(t, dst, dst_last, metric);
+	if (pos->prev != &t->all) {
+		old = list_entry(pos->prev, struct qnet_route, list);
+		if (qnet_route_key_cmp(old, dst, dst_last, metric))
+			old = NULL;
+	}
+	if (old && !replace) {
+		NL_SET_ERR_MSG_MOD(extack, "a route to this destination exists");
+		err = -EEXIST;
 		goto err_unlock;
+	}
+
+	/* What follows publishes r to readers: take the reference first. */
+	netdev_hold(dev, &r->dev_tracker, GFP_KERNEL);
+	/*
+	 * A new route to one node that beats the present one (or is the
+	 * first) goes into the xarray first: inserting there may fail.
+	 */
+	if (!old && !qnet_route_is_range(r)) {
+		best = xa_load(&t->exact, dst);
+		if (!best) {
+			err = xa_insert(&t->exact, dst, r, GFP_KERNEL);
+			if (err) {
+				netdev_put(dev, &r->dev_tracker);
+				goto err_unlock;
+			}
+		} else if (metric < best->metric) {
+			xa_store(&t->exact, dst, r, GFP_KERNEL);
+		}
+	}
+
+	if (old) {
+		list_replace_rcu(&old->list, &r->list);
+		if (qnet_route_is_range(r))
+			list_replace_rcu(&old->match, &r->match);
+		else if (xa_load(&t->exact, dst) == old)
+			xa_store(&t->exact, dst, r, GFP_KERNEL);
+		netdev_put(old->dev, &old->dev_tracker);
+		kfree_rcu(old, rcu);
+	} else {
+		list_add_tail_rcu(&r->list, pos);
+		if (qnet_route_is_range(r))
+			qnet_route_link_range(t, r);
+		t->count++;
 	}
 	qnet_route_gen_bump(t);
 	mutex_unlock(&t->lock);
@@ -139,28 +292,47 @@ err_unlock:
 	return err;
 }
 
-int qnet_route_del(struct net *net, u32 dst, const struct net_device *dev,
+int qnet_route_del(struct net *net, u32 dst, u32 dst_last,
+		   const u32 *metric, const struct net_device *dev,
 		   struct netlink_ext_ack *extack)
 {
 	struct qnet_route_table *t = qnet_route_table(net);
-	struct qnet_route *r;
-	int err = 0;
+	struct qnet_route *r, *found = NULL;
+	bool range_seen = false, other_dev = false;
 
 	mutex_lock(&t->lock);
-	r = xa_load(&t->routes, dst);
-	if (!r) {
-		NL_SET_ERR_MSG_MOD(extack, "no route to this destination");
-		err = -ENOENT;
-	} else if (dev && r->dev != dev) {
+	list_for_each_entry(r, &t->all, list) {
+		if (r->dst > dst)
+			break;
+		if (r->dst != dst || r->dst_last != dst_last)
+			continue;
+		range_seen = true;
+		if (metric && r->metric != *metric)
+			continue;
+		if (dev && r->dev != dev) {
+			other_dev = true;
+			continue;
+		}
+		/* Lowest metric first: the first match is the one. */
+		found = r;
+		break;
+	}
+	if (found) {
+		qnet_route_remove(t, found);
+		qnet_route_gen_bump(t);
+	} else if (other_dev) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the route to this destination uses another device");
-		err = -ENOENT;
+	} else if (range_seen) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "no route to this destination with this metric");
 	} else {
-		qnet_route_remove(t, r);
-		qnet_route_gen_bump(t);
+		NL_SET_ERR_MSG_MOD(extack, "no route to this destination");
 	}
 	mutex_unlock(&t->lock);
-	return err;
+	if (found)
+		return 0;
+	return range_seen && !other_dev ? -ESRCH : -ENOENT;
 }
 
 int qnet_node_addr_set(struct net *net, u32 addr,
@@ -175,7 +347,7 @@ int qnet_node_addr_set(struct net *net, u32 addr,
 	}
 
 	mutex_lock(&t->lock);
-	if (xa_load(&t->routes, addr)) {
+	if (xa_load(&t->exact, addr)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "a route points at this address; delete it first");
 		err = -EEXIST;
@@ -190,12 +362,11 @@ int qnet_node_addr_set(struct net *net, u32 addr,
 static void qnet_route_flush(struct qnet_route_table *t,
 			     const struct net_device *dev)
 {
-	struct qnet_route *r;
-	unsigned long dst;
+	struct qnet_route *r, *tmp;
 	bool changed = false;
 
 	mutex_lock(&t->lock);
-	xa_for_each(&t->routes, dst, r) {
+	list_for_each_entry_safe(r, tmp, &t->all, list) {
 		if (dev && r->dev != dev)
 			continue;
 		qnet_route_remove(t, r);
@@ -225,9 +396,12 @@ static struct notifier_block qnet_route_netdev_nb = {
 
 void qnet_route_net_init(struct qnet_route_table *t)
 {
-	xa_init(&t->routes);
+	INIT_LIST_HEAD(&t->all);
+	xa_init(&t->exact);
+	INIT_LIST_HEAD(&t->ranges);
 	mutex_init(&t->lock);
 	t->gen = 1;
+	t->count = 0;
 }
 
 /*
@@ -237,7 +411,8 @@ void qnet_route_net_init(struct qnet_route_table *t)
 void qnet_route_net_exit(struct qnet_route_table *t)
 {
 	qnet_route_flush(t, NULL);
-	xa_destroy(&t->routes);
+	WARN_ON_ONCE(!list_empty(&t->all));
+	xa_destroy(&t->exact);
 	mutex_destroy(&t->lock);
 }
 

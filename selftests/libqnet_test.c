@@ -213,7 +213,7 @@ struct tlink {
 };
 
 struct troute {
-	uint32_t dst;
+	uint32_t dst, dst_last;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	uint32_t metric;
@@ -414,6 +414,7 @@ static int t_route_list(struct qnet_ctl *ctl, struct troute **r, size_t *n)
 		const struct qnet_route *e = qnet_route_list_get(list, i);
 
 		(*r)[i].dst = qnet_route_get_dst(e);
+		(*r)[i].dst_last = qnet_route_get_dst_last(e);
 		(*r)[i].ifindex = qnet_route_get_ifindex(e);
 		snprintf((*r)[i].ifname, sizeof((*r)[i].ifname), "%s",
 			 qnet_route_get_ifname(e));
@@ -421,6 +422,22 @@ static int t_route_list(struct qnet_ctl *ctl, struct troute **r, size_t *n)
 	}
 	qnet_route_list_free(list);
 	return *r ? 0 : -ENOMEM;
+}
+
+static int t_route_get(struct qnet_ctl *ctl, uint32_t dst, struct troute *t)
+{
+	struct qnet_route *e = NULL;
+	int err = qnet_ctl_route_get(ctl, dst, &e);
+
+	if (err)
+		return err;
+	t->dst = qnet_route_get_dst(e);
+	t->dst_last = qnet_route_get_dst_last(e);
+	t->ifindex = qnet_route_get_ifindex(e);
+	snprintf(t->ifname, sizeof(t->ifname), "%s", qnet_route_get_ifname(e));
+	t->metric = qnet_route_get_metric(e);
+	qnet_route_free(e);
+	return 0;
 }
 
 static int t_stats_get(struct qnet_ctl *ctl, const char *ifname,
@@ -947,7 +964,8 @@ TEST_F(lib, routes_add_del_list)
 	EXPECT_EQ(0xffffffffU, r[2].metric);
 	free(r);
 
-	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 2, "qx0", 0),
+	/* the same destination and metric (another metric is another route) */
+	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 2, "qx0", 7),
 		       EEXIST,
 		       "qnet: a route to this destination exists: QNET_A_ROUTE_DST");
 	EXPECT_CTL_ERR(self->ca, qnet_ctl_route_add(self->ca, 1, "qx0", 0),
@@ -983,6 +1001,71 @@ TEST_F(lib, routes_add_del_list)
 	ASSERT_EQ(1U, n);
 	EXPECT_EQ(0xfffffffeU, r[0].dst);
 	free(r);
+}
+
+/* A default route, a range, metrics, replace, lookup. */
+TEST_F(lib, route_ranges)
+{
+	struct troute *r = NULL, g;
+	struct tlink qa0, qx0;
+	size_t n = 99;
+
+	ASSERT_EQ(0, qnet_ctl_node_set(self->ca, 1));
+	ASSERT_EQ(0, t_link_get(self->ca, "qa0", &qa0));
+	ASSERT_EQ(0, t_link_get(self->ca, "qx0", &qx0));
+
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 0, UINT32_MAX, "qa0",
+					      10, 0));
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 0, UINT32_MAX, "qx0",
+					      20, 0));
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 8, 15, "qx0", 30, 0));
+	ASSERT_EQ(0, t_route_list(self->ca, &r, &n));
+	ASSERT_EQ(3U, n);
+	EXPECT_EQ(0U, r[0].dst);
+	EXPECT_EQ(UINT32_MAX, r[0].dst_last);
+	EXPECT_EQ(10U, r[0].metric);
+	EXPECT_STREQ("qa0", r[0].ifname);
+	EXPECT_EQ(20U, r[1].metric);
+	EXPECT_EQ(8U, r[2].dst);
+	EXPECT_EQ(15U, r[2].dst_last);
+	EXPECT_EQ(qx0.ifindex, r[2].ifindex);
+	free(r);
+
+	/* the narrowest range, then the lowest metric */
+	ASSERT_EQ(0, t_route_get(self->ca, 9, &g));
+	EXPECT_EQ(8U, g.dst);
+	EXPECT_EQ(qx0.ifindex, g.ifindex);
+	ASSERT_EQ(0, t_route_get(self->ca, 99, &g));
+	EXPECT_EQ(0U, g.dst);
+	EXPECT_EQ(10U, g.metric);
+	EXPECT_EQ(qa0.ifindex, g.ifindex);
+
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_add_range(self->ca, 8, 15, "qa0", 30, 0),
+		       EEXIST,
+		       "qnet: a route to this destination exists: QNET_A_ROUTE_DST");
+	ASSERT_EQ(0, qnet_ctl_route_add_range(self->ca, 8, 15, "qa0", 30,
+					      QNET_CTL_ROUTE_REPLACE));
+	ASSERT_EQ(0, t_route_get(self->ca, 9, &g));
+	EXPECT_EQ(qa0.ifindex, g.ifindex);
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_add_range(self->ca, 9, 8, "qa0", 0, 0),
+		       EINVAL, "libqnet: invalid argument");
+
+	/* del: the lowest metric without one */
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 0, UINT32_MAX, NULL,
+					      -1));
+	ASSERT_EQ(0, t_route_get(self->ca, 99, &g));
+	EXPECT_EQ(20U, g.metric);
+	EXPECT_CTL_ERR(self->ca,
+		       qnet_ctl_route_del_range(self->ca, 8, 15, "qx0", -1),
+		       ENOENT,
+		       "qnet: the route to this destination uses another device: QNET_A_ROUTE_DST");
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 8, 15, "qa0", 30));
+	ASSERT_EQ(0, qnet_ctl_route_del_range(self->ca, 0, UINT32_MAX, "qx0",
+					      20));
+	EXPECT_CTL_ERR(self->ca, t_route_get(self->ca, 99, &g), ENOENT,
+		       "qnet: no route to this destination: QNET_A_ROUTE_DST");
 }
 
 TEST_F(lib, many_routes_dump_in_parts)

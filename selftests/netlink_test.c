@@ -39,6 +39,8 @@
 #define MSG_NO_ROUTE		"qnet: no route to this destination"
 #define MSG_ROUTE_OTHER_DEV	"qnet: the route to this destination uses another device"
 #define MSG_DUMP_ATTR		"qnet: attribute not supported in a dump"
+#define MSG_RANGE_BACKWARDS	"qnet: route range ends before it starts"
+#define MSG_NO_METRIC		"qnet: no route to this destination with this metric"
 /* ... and those of the netlink core's policy validation. */
 #define MSG_RANGE		"integer out of range"
 #define MSG_UNSUPPORTED		"Unsupported attribute"
@@ -272,11 +274,15 @@ struct route_seen {
 	uint32_t	max;		/* seen[] covers 0..max */
 	uint8_t		*seen;		/* times each dst was dumped */
 	uint32_t	last_dst;
+	uint64_t	last_key;	/* dst << 32 | dst_last */
+	uint32_t	last_metric;
 	bool		unordered;
 	uint32_t	bad;		/* malformed */
 	uint32_t	beyond;		/* dst beyond max (in dsts[] only) */
 	uint32_t	ndsts;		/* every dst, in dump order */
 	uint32_t	dsts[4096];
+	uint32_t	lasts[4096];	/* their QNET_A_ROUTE_DST_LAST */
+	uint32_t	metrics[4096];
 	uint32_t	ifindex[NROUTES + 2];
 	uint32_t	metric[NROUTES + 2];
 	/* called after the first message, if set */
@@ -288,7 +294,8 @@ static int route_seen_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[QNET_A_MAX + 1];
 	struct route_seen *rs = data;
-	uint32_t dst;
+	uint32_t dst, metric;
+	uint64_t key;
 
 	if (qnet_nl_parse(nlh, tb, QNET_A_MAX) || !tb[QNET_A_ROUTE_DST] ||
 	    !tb[QNET_A_IFINDEX] || !tb[QNET_A_ROUTE_METRIC] ||
@@ -297,11 +304,24 @@ static int route_seen_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	dst = mnl_attr_get_u32(tb[QNET_A_ROUTE_DST]);
-	if (rs->n && dst <= rs->last_dst)
+	/* Key order: (dst, dst_last, metric), each key once. */
+	key = (uint64_t)dst << 32;
+	if (tb[QNET_A_ROUTE_DST_LAST])
+		key |= mnl_attr_get_u32(tb[QNET_A_ROUTE_DST_LAST]);
+	else
+		rs->bad++;
+	metric = mnl_attr_get_u32(tb[QNET_A_ROUTE_METRIC]);
+	if (rs->n && (key < rs->last_key ||
+		      (key == rs->last_key && metric <= rs->last_metric)))
 		rs->unordered = true;
 	rs->last_dst = dst;
-	if (rs->ndsts < ARRAY_SIZE(rs->dsts))
+	rs->last_key = key;
+	rs->last_metric = metric;
+	if (rs->ndsts < ARRAY_SIZE(rs->dsts)) {
+		rs->lasts[rs->ndsts] = (uint32_t)key;
+		rs->metrics[rs->ndsts] = metric;
 		rs->dsts[rs->ndsts++] = dst;
+	}
 	if (dst > rs->max) {
 		rs->beyond++;
 	} else {
@@ -1306,11 +1326,12 @@ TEST_F(nl, route_bad_input)
 	EXPECT_NL_ERR(&self->q, ret, EINVAL, MSG_DST_ZERO);
 	EXPECT_EQ(attr_off(nlh, a), self->q.ext.bad_off);
 
-	/* Twice, even through another device. */
+	/* Twice with the same metric, even through another device. */
 	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_ADD, 0);
 	a = mnl_nlmsg_get_payload_tail(nlh);
 	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 6);
 	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifb);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, 1);
 	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
 	EXPECT_NL_ERR(&self->q, ret, EEXIST, MSG_ROUTE_EXISTS);
 	EXPECT_EQ(attr_off(nlh, a), self->q.ext.bad_off);
@@ -1367,6 +1388,249 @@ TEST_F(nl, route_bad_input)
 	EXPECT_EQ(ifa, rs->ifindex[6]);
 	EXPECT_EQ(0U, rs->bad);
 	route_seen_free(rs);
+}
+
+/* ---- default routes, ranges and metrics ---- */
+
+#define ALL	UINT32_MAX	/* last address of the default route */
+
+/* ROUTE_ADD of [first, last] (one node if equal); @replace sets the flag. */
+static int route_add_range(struct qnet_nl *q, uint32_t first, uint32_t last,
+			   uint32_t ifindex, uint32_t metric, bool replace)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_ROUTE_ADD, 0);
+
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, first);
+	if (last != first)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, last);
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, metric);
+	if (replace)
+		mnl_attr_put(nlh, QNET_A_ROUTE_REPLACE, 0, NULL);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+/* ROUTE_DEL of [first, last]; @metric < 0: any. */
+static int route_del_range(struct qnet_nl *q, uint32_t first, uint32_t last,
+			   int64_t metric)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_ROUTE_DEL, 0);
+
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, first);
+	if (last != first)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, last);
+	if (metric >= 0)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, metric);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+struct route_key {
+	uint32_t	first, last, ifindex, metric;
+};
+
+/* ROUTE_GET do: the route traffic to @dst takes, or -errno. */
+static int route_lookup(struct qnet_nl *q, uint32_t dst, struct route_key *k)
+{
+	struct reply *r = calloc(1, sizeof(*r));
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_ROUTE_GET, 0);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
+	ret = qnet_nl_do(q, nlh, reply_cb, r);
+	if (!ret && (!r->tb[QNET_A_ROUTE_DST] || !r->tb[QNET_A_ROUTE_DST_LAST] ||
+		     !r->tb[QNET_A_IFINDEX] || !r->tb[QNET_A_ROUTE_METRIC]))
+		ret = -EBADMSG;
+	if (!ret) {
+		k->first = mnl_attr_get_u32(r->tb[QNET_A_ROUTE_DST]);
+		k->last = mnl_attr_get_u32(r->tb[QNET_A_ROUTE_DST_LAST]);
+		k->ifindex = mnl_attr_get_u32(r->tb[QNET_A_IFINDEX]);
+		k->metric = mnl_attr_get_u32(r->tb[QNET_A_ROUTE_METRIC]);
+	}
+	free(r);
+	return ret;
+}
+
+/* Which route each destination takes: one table, one loop. */
+struct route_case {
+	uint32_t	dst;
+	uint32_t	first, last, metric;
+	int		dev;		/* index into the test's devices */
+	const char	*why;
+};
+
+static void check_lookups(struct __test_metadata *_metadata,
+			  struct qnet_nl *q, const uint32_t *devs,
+			  const struct route_case *c, size_t n)
+{
+	struct route_key k;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&k, 0, sizeof(k));
+		EXPECT_EQ(0, route_lookup(q, c[i].dst, &k))
+			TH_LOG("dst %u: %s", c[i].dst, q->ext.msg);
+		EXPECT_EQ(c[i].first, k.first) TH_LOG("dst %u: %s", c[i].dst, c[i].why);
+		EXPECT_EQ(c[i].last, k.last) TH_LOG("dst %u: %s", c[i].dst, c[i].why);
+		EXPECT_EQ(c[i].metric, k.metric) TH_LOG("dst %u: %s", c[i].dst, c[i].why);
+		EXPECT_EQ(devs[c[i].dev], k.ifindex) TH_LOG("dst %u: %s", c[i].dst, c[i].why);
+	}
+}
+
+TEST_F(nl, route_default_ranges_metrics)
+{
+	enum { QA, QB, QC };
+	static const struct route_case before[] = {
+		{ 1, 0, ALL, 5, QB, "default: the lower of two metrics" },
+		{ 9, 0, ALL, 5, QB, "this node's address is in the default" },
+		{ ALL, 0, ALL, 5, QB, "the last address is in the default" },
+		{ 17, 16, 31, 100, QC, "a narrower range beats a lower metric" },
+		{ 20, 20, 20, 7, QB, "one node beats any range; lower metric" },
+		{ 120, 100, 199, 0, QA, "the range holding it" },
+		{ 150, 150, 159, 0, QB, "the narrower of two nested ranges" },
+		{ 307, 300, 309, 1, QA, "same width and metric: lower first address" },
+		{ 312, 305, 314, 1, QB, "only 305-314 holds it" },
+	};
+	static const struct route_case after[] = {
+		{ 1, 0, ALL, 10, QA, "default m5 deleted: m10 is left" },
+		{ 20, 20, 20, 50, QA, "route m7 deleted: m50 is left" },
+		{ 17, 0, ALL, 10, QA, "16/28 deleted: the default" },
+		{ 150, 150, 159, 0, QC, "replaced: same range and metric, new device" },
+	};
+	/* The dump's order: (first, last, metric). */
+	static const uint32_t order[] = { 0, 0, 16, 20, 20, 100, 150, 300, 305 };
+	struct route_seen *rs = route_seen_new(1000);
+	uint32_t devs[3];
+	struct route_key k;
+	uint32_t i;
+
+	ASSERT_NE(NULL, rs);
+	devs[QA] = QLINK_ADD("qa0", "qa1");
+	devs[QB] = QLINK_ADD("qb0", "qb1");
+	devs[QC] = QLINK_ADD("qc0", "qc1");
+	ASSERT_EQ(0, qnet_nl_node_set(&self->q, 9));
+
+	/* No route at all: no default either. */
+	EXPECT_NL_ERR(&self->q, route_lookup(&self->q, 1, &k), ENOENT,
+		      MSG_NO_ROUTE);
+
+	ASSERT_EQ(0, route_add_range(&self->q, 0, ALL, devs[QA], 10, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 0, ALL, devs[QB], 5, false))
+		TH_LOG("%s", self->q.ext.msg);
+	ASSERT_EQ(0, route_add_range(&self->q, 16, 31, devs[QC], 100, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 20, 20, devs[QA], 50, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 20, 20, devs[QB], 7, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 100, 199, devs[QA], 0, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 150, 159, devs[QB], 0, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 300, 309, devs[QA], 1, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 305, 314, devs[QB], 1, false));
+	check_lookups(_metadata, &self->q, devs, before, ARRAY_SIZE(before));
+
+	/* The dump: every route once, in (first, last, metric) order. */
+	ASSERT_EQ(0, route_dump(&self->q, rs));
+	EXPECT_EQ(9U, rs->n);
+	EXPECT_EQ(0U, rs->bad);
+	for (i = 0; i < ARRAY_SIZE(order) && i < rs->ndsts; i++)
+		EXPECT_EQ(order[i], rs->dsts[i]) TH_LOG("entry %u", i);
+
+	/* The same range and metric again: EEXIST, unless replacing. */
+	EXPECT_NL_ERR(&self->q,
+		      route_add_range(&self->q, 150, 159, devs[QC], 0, false),
+		      EEXIST, MSG_ROUTE_EXISTS);
+	EXPECT_EQ(0, route_add_range(&self->q, 150, 159, devs[QC], 0, true));
+	/* Replace adds when there is nothing to replace, as ip route does. */
+	EXPECT_EQ(0, route_add_range(&self->q, 400, 400, devs[QC], 3, true));
+	EXPECT_EQ(0, route_lookup(&self->q, 400, &k));
+	EXPECT_EQ(devs[QC], k.ifindex);
+
+	/* Without a metric, del takes the lowest; with one, that one. */
+	EXPECT_EQ(0, route_del_range(&self->q, 0, ALL, -1));
+	EXPECT_EQ(0, route_del_range(&self->q, 20, 20, 7));
+	EXPECT_EQ(0, route_del_range(&self->q, 16, 31, -1));
+	check_lookups(_metadata, &self->q, devs, after, ARRAY_SIZE(after));
+
+	/* The exact route left goes with its device; then the default. */
+	ASSERT_EQ(0, qnet_rtnl_link_del(&self->rt, "qa0"));
+	EXPECT_NL_ERR(&self->q, route_lookup(&self->q, 20, &k), ENOENT,
+		      MSG_NO_ROUTE);
+	EXPECT_NL_ERR(&self->q, route_lookup(&self->q, 1, &k), ENOENT,
+		      MSG_NO_ROUTE);
+	EXPECT_EQ(0, route_lookup(&self->q, 155, &k));
+	EXPECT_EQ(devs[QC], k.ifindex);
+	route_seen_free(rs);
+}
+
+TEST_F(nl, route_range_bad_input)
+{
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	uint32_t ifa;
+	int ret;
+
+	ifa = QLINK_ADD("qa0", "qa1");
+	ASSERT_EQ(0, qnet_nl_node_set(&self->q, 5));
+
+	/* A range that ends before it starts, in add and del. */
+	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_ADD, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 10);
+	a = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, 9);
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifa);
+	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
+	EXPECT_NL_ERR(&self->q, ret, EINVAL, MSG_RANGE_BACKWARDS);
+	EXPECT_EQ(attr_off(nlh, a), self->q.ext.bad_off);
+	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_DEL, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 10);
+	a = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, 9);
+	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
+	EXPECT_NL_ERR(&self->q, ret, EINVAL, MSG_RANGE_BACKWARDS);
+	EXPECT_EQ(attr_off(nlh, a), self->q.ext.bad_off);
+
+	/* REPLACE is a flag: a payload is a bad length. */
+	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_ADD, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 10);
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifa);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_REPLACE, 1);
+	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
+	EXPECT_EQ(-ERANGE, ret);
+	/* ... and ROUTE_DEL does not take it. */
+	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_DEL, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 10);
+	mnl_attr_put(nlh, QNET_A_ROUTE_REPLACE, 0, NULL);
+	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
+	EXPECT_NL_ERR(&self->q, ret, EINVAL, MSG_UNSUPPORTED);
+
+	/* Ranges may hold 0 and this node; one node may not be either. */
+	EXPECT_EQ(0, route_add_range(&self->q, 0, 7, ifa, 0, false))
+		TH_LOG("%s", self->q.ext.msg);
+	EXPECT_NL_ERR(&self->q, route_add_range(&self->q, 5, 5, ifa, 1, false),
+		      EINVAL, MSG_DST_SELF);
+	/* The node may move into a range, not onto a route to one node. */
+	EXPECT_EQ(0, qnet_nl_node_set(&self->q, 6));
+	EXPECT_EQ(0, route_add_range(&self->q, 5, 5, ifa, 1, false));
+	EXPECT_NL_ERR(&self->q, qnet_nl_node_set(&self->q, 5), EEXIST,
+		      MSG_ADDR_ROUTED);
+
+	/* Deleting a metric the range does not have names the metric. */
+	nlh = qnet_nl_req(&self->q, buf, QNET_CMD_ROUTE_DEL, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, 0);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, 7);
+	a = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, 4);
+	ret = qnet_nl_do(&self->q, nlh, NULL, NULL);
+	EXPECT_NL_ERR(&self->q, ret, ENOENT, MSG_NO_METRIC);
+	EXPECT_EQ(attr_off(nlh, a), self->q.ext.bad_off);
+	/* A range that is not a route's (0-6 is not 0-7). */
+	EXPECT_NL_ERR(&self->q, route_del_range(&self->q, 0, 6, -1), ENOENT,
+		      MSG_NO_ROUTE);
+	EXPECT_EQ(0, route_del_range(&self->q, 0, 7, 0));
+	EXPECT_EQ(0, route_del_range(&self->q, 5, 5, -1));
 }
 
 struct intr_hook {
@@ -1846,7 +2110,13 @@ TEST_F_TIMEOUT(nl, fuzz, 600)
 	EXPECT_FALSE(rs->unordered);
 	ASSERT_EQ(rs->n, rs->ndsts);
 	for (j = 0; j < (int)rs->ndsts; j++) {
-		/* Sorted and unique (unordered is false), never 0 or us. */
+		/*
+		 * Sorted and unique (unordered is false); a range in order,
+		 * a route to one node never to 0 or us.
+		 */
+		EXPECT_LE(rs->dsts[j], rs->lasts[j]);
+		if (rs->dsts[j] != rs->lasts[j])
+			continue;
 		EXPECT_NE(0U, rs->dsts[j]);
 		EXPECT_NE(node, rs->dsts[j]);
 	}
@@ -1862,7 +2132,8 @@ TEST_F_TIMEOUT(nl, fuzz, 600)
 		EXPECT_LE(250000U, li.param[QNET_LINK_A_SOURCE_FID_PPM]);
 	}
 	for (j = 0; j < (int)rs->ndsts; j++)
-		ASSERT_EQ(0, route_del(&self->q, rs->dsts[j], 0));
+		ASSERT_EQ(0, route_del_range(&self->q, rs->dsts[j],
+					     rs->lasts[j], rs->metrics[j]));
 	ASSERT_EQ(0, route_dump(&self->q, rs));
 	EXPECT_EQ(0U, rs->n);
 	ASSERT_EQ(0, qnet_nl_node_set(&self->q, 4242));

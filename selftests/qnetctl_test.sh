@@ -286,8 +286,8 @@ test_node_set_show() {
 test_route_add_show_del() {
 	run qa route add 2 dev ql0 metric 5 || return 1
 	run qa -j route show || return 1
-	jcheck "$out" 'j == [{"dst": 2, "dev": "ql0", "ifindex": j[0]["ifindex"],
-		"metric": 5}]' || return 1
+	jcheck "$out" 'j == [{"dst": 2, "dst_last": 2, "to": "2", "dev": "ql0",
+		"ifindex": j[0]["ifindex"], "metric": 5}]' || return 1
 	run qa route show 2 || return 1
 	[ "$out" = "2 dev ql0 metric 5" ] || fail "text route show: '$out'" ||
 		return 1
@@ -295,6 +295,47 @@ test_route_add_show_del() {
 	run qa -j route show || return 1
 	jcheck "$out" 'j == []' || return 1
 	refused '^Error: qnet: no route to this destination' qa route show 2
+}
+
+# default, prefixes, ranges, metrics: what show prints, what get picks
+test_route_default_metric() {
+	run qa route add default dev ql0 metric 10 || return 1
+	run qa route add 16/28 dev ql0 metric 20 || return 1
+	run qa route add 40-49 dev ql0 || return 1
+	run qa route add default dev ql0 metric 5 || return 1
+	run qa route show || return 1
+	[ "$out" = "default dev ql0 metric 5
+default dev ql0 metric 10
+16/28 dev ql0 metric 20
+40-49 dev ql0 metric 0" ] || fail "text route show: '$out'" || return 1
+	run qa -j route show || return 1
+	jcheck "$out" '([(r["dst"], r["dst_last"], r["metric"]) for r in j] ==
+		[(0, 4294967295, 5), (0, 4294967295, 10), (16, 31, 20), (40, 49, 0)])' ||
+		return 1
+	run qa route get 17 || return 1
+	[ "$out" = "16/28 dev ql0 metric 20" ] || fail "route get 17: '$out'" || return 1
+	run qa route get 99 || return 1
+	[ "$out" = "default dev ql0 metric 5" ] || fail "route get 99: '$out'" || return 1
+	refused '^Error: qnet: a route to this destination exists' \
+		qa route add default dev ql0 metric 5 || return 1
+	run qa route replace 40-49 dev ql0 metric 0 || return 1
+	# del without a metric takes the lowest
+	run qa route del default || return 1
+	run qa route get 99 || return 1
+	[ "$out" = "default dev ql0 metric 10" ] || fail "after del: '$out'" || return 1
+	refused '^Error: qnet: no route to this destination with this metric' \
+		qa route del 16/28 metric 1 || return 1
+	refused '^Error: prefix "3/28": address not aligned to /28' \
+		qa route add 3/28 dev ql0 || return 1
+	refused '^Error: route range "9-3" ends before it starts' \
+		qa route add 9-3 dev ql0 || return 1
+	refused '^Error: argument "1/33" is not a valid prefix' \
+		qa route add 1/33 dev ql0 || return 1
+	run qa route del default metric 10 || return 1
+	run qa route del 16/28 || return 1
+	run qa route del 40-49 || return 1
+	run qa -j route show || return 1
+	jcheck "$out" 'j == []'
 }
 
 test_stats() {
@@ -406,6 +447,17 @@ test_batch() {
 	jcheck "$out" 'j[0]["cutoff_ns"] == 10000000' || return 1
 	run qa -j route show 2 || return 1
 	jcheck "$out" 'j[0]["metric"] == 3' || return 1
+
+	# a line may name its netns; the next is back where the batch began
+	printf -- '-n %s route add 3 dev ql0\nnode show\n' "$A" >"$tmp/ns.batch"
+	run "$QNETCTL" -j -b "$tmp/ns.batch" || return 1
+	run qa -j route show 3 || return 1
+	jcheck "$out" 'j[0]["dev"] == "ql0"' || return 1
+	run qa route del 3 || return 1
+	# ... and ql0 is not in the batch's own netns
+	printf -- '-n %s node show\nroute add 3 dev ql0\n' "$A" >"$tmp/ns.batch"
+	refused '^Error: cannot find device "ql0"' \
+		"$QNETCTL" -b "$tmp/ns.batch" || return 1
 
 	printf 'route del 2\nroute del 2\nnode set addr 9\n' >"$tmp/bad.batch"
 	refused "^Command failed $tmp/bad.batch:2\$" \
@@ -523,6 +575,7 @@ tests=(
 	link_add_netns_from_init
 	node_set_show
 	route_add_show_del
+	route_default_metric
 	stats
 	kernel_errors
 	parse_errors

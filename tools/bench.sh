@@ -10,6 +10,7 @@ set -euo pipefail
 usage() {
 	cat <<EOF2
 Usage: tools/bench.sh [--no-build] [--timeout SECS] [-- QNET-BENCH-ARGS]
+       tools/bench.sh --scale [--no-build] [--timeout SECS] [-- QNET-SCALE-ARGS]
 
 Builds the module and tools/bench/qnet-bench (plain make), boots the VM
 once and runs qnet-bench there, every process on CPU 0: a UDP-over-loopback
@@ -22,6 +23,13 @@ single-click 25 km links, 10 emulated seconds each): pairs, fidelity, wall
 time, emulated seconds per wall second, peak memory. CPU figures are also
 given as ratios to the UDP round trip of the same run.
 
+With --scale it runs tools/bench/qnet-scale instead (a 4 GiB guest): a
+1,025-node chain and a 32 x 32 grid built with tools/qnet-topo (set-up
+seconds, memory per node and per link, routes per node), their idle cost
+(engine events and CPU with no circuit), requests over the longest paths a
+circuit may take, and 1,000 concurrent circuits over one link pair.
+
+  --scale         the scale rows (qnet-scale -h for its arguments)
   --no-build      use what is built
   --timeout SECS  VM timeout (default 600)
   -h, --help      this text
@@ -30,15 +38,19 @@ Examples:
   tools/bench.sh                 # the table
   tools/bench.sh -- -j           # JSON
   tools/bench.sh -- -r 1 -t 2 -n 2,5,33
+  tools/bench.sh --scale         # the scale rows (about 15 minutes)
+  tools/bench.sh --scale -- -j   # JSON
 EOF2
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=1
 timeout=600
+scale=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-build) build=0 ;;
+	--scale) scale=1 ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
@@ -51,6 +63,12 @@ cd "$top"
 if [ "$build" = 1 ]; then
 	make -s module >/dev/null
 	make -s -C tools/bench >/dev/null
+	[ "$scale" = 0 ] || make -s userspace >/dev/null
+fi
+if [ "$scale" = 1 ]; then
+	[ -x tools/bench/qnet-circuits ] ||
+		{ echo "bench: tools/bench/qnet-circuits not built" >&2; exit 1; }
+	exec tools/vm-run --mem 4G --timeout "$timeout" -- tools/bench/qnet-scale "$@"
 fi
 [ -x tools/bench/qnet-bench ] || { echo "bench: tools/bench/qnet-bench not built" >&2; exit 1; }
 exec tools/vm-run --timeout "$timeout" -- tools/bench/qnet-bench "$@"

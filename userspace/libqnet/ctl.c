@@ -126,7 +126,7 @@ struct qnet_link_list {
 };
 
 struct qnet_route {
-	uint32_t	dst;
+	uint32_t	dst, dst_last;	/* the range it covers */
 	int		ifindex;
 	char		ifname[IF_NAMESIZE];
 	uint32_t	metric;
@@ -1186,6 +1186,22 @@ static void ctl_route_list_reset(void *arg)
 	((struct qnet_route_list *)arg)->n = 0;
 }
 
+static int ctl_parse_route(struct nlattr **tb, struct qnet_route *r)
+{
+	if (!tb[QNET_A_ROUTE_DST] || !tb[QNET_A_IFINDEX])
+		return -EBADMSG;
+	memset(r, 0, sizeof(*r));
+	r->dst = nla_get_u32(tb[QNET_A_ROUTE_DST]);
+	r->dst_last = tb[QNET_A_ROUTE_DST_LAST] ?
+		      nla_get_u32(tb[QNET_A_ROUTE_DST_LAST]) : r->dst;
+	r->ifindex = nla_get_u32(tb[QNET_A_IFINDEX]);
+	if (tb[QNET_A_IFNAME])
+		nla_strlcpy(r->ifname, tb[QNET_A_IFNAME], sizeof(r->ifname));
+	if (tb[QNET_A_ROUTE_METRIC])
+		r->metric = nla_get_u32(tb[QNET_A_ROUTE_METRIC]);
+	return 0;
+}
+
 static int ctl_parse_route_entry(struct nlattr **tb, void *arg)
 {
 	struct qnet_route_list *l = arg;
@@ -1196,13 +1212,102 @@ static int ctl_parse_route_entry(struct nlattr **tb, void *arg)
 	r = ctl_array_add((void **)&l->v, &l->n, &l->cap, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->dst = nla_get_u32(tb[QNET_A_ROUTE_DST]);
-	r->ifindex = nla_get_u32(tb[QNET_A_IFINDEX]);
-	if (tb[QNET_A_IFNAME])
-		nla_strlcpy(r->ifname, tb[QNET_A_IFNAME], sizeof(r->ifname));
-	if (tb[QNET_A_ROUTE_METRIC])
-		r->metric = nla_get_u32(tb[QNET_A_ROUTE_METRIC]);
+	return ctl_parse_route(tb, r);
+}
+
+/* ---- routes to ranges of nodes: the default route, replace, lookup ---- */
+
+LIBQNET_API int qnet_ctl_route_add_range(struct qnet_ctl *ctl, uint32_t dst,
+					 uint32_t dst_last, const char *ifname,
+					 uint32_t metric, unsigned int flags)
+{
+	struct nl_msg *msg;
+	int ifindex;
+
+	if (!ctl || dst_last < dst || (flags & ~QNET_CTL_ROUTE_REPLACE))
+		return ctl_einval(ctl);
+	ifindex = ctl_ifindex(ctl, ifname);
+	if (ifindex < 0)
+		return ifindex;
+	msg = ctl_msg(ctl, QNET_CMD_ROUTE_ADD, 0);
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst) ||
+	    (dst_last != dst &&
+	     nla_put_u32(msg, QNET_A_ROUTE_DST_LAST, dst_last)) ||
+	    nla_put_u32(msg, QNET_A_IFINDEX, ifindex) ||
+	    nla_put_u32(msg, QNET_A_ROUTE_METRIC, metric) ||
+	    ((flags & QNET_CTL_ROUTE_REPLACE) &&
+	     nla_put_flag(msg, QNET_A_ROUTE_REPLACE))) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	return ctl_exchange(ctl, msg, NULL, NULL);
+}
+
+LIBQNET_API int qnet_ctl_route_del_range(struct qnet_ctl *ctl, uint32_t dst,
+					 uint32_t dst_last, const char *ifname,
+					 int64_t metric)
+{
+	struct nl_msg *msg;
+	int ifindex = 0;
+
+	if (!ctl || dst_last < dst || metric > UINT32_MAX)
+		return ctl_einval(ctl);
+	if (ifname) {
+		ifindex = ctl_ifindex(ctl, ifname);
+		if (ifindex < 0)
+			return ifindex;
+	}
+	msg = ctl_msg(ctl, QNET_CMD_ROUTE_DEL, 0);
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst) ||
+	    (dst_last != dst &&
+	     nla_put_u32(msg, QNET_A_ROUTE_DST_LAST, dst_last)) ||
+	    (ifindex && nla_put_u32(msg, QNET_A_IFINDEX, ifindex)) ||
+	    (metric >= 0 &&
+	     nla_put_u32(msg, QNET_A_ROUTE_METRIC, (uint32_t)metric))) {
+		nlmsg_free(msg);
+		return ctl_fail(-ENOMEM);
+	}
+	return ctl_exchange(ctl, msg, NULL, NULL);
+}
+
+static int ctl_parse_route_one(struct nlattr **tb, void *arg)
+{
+	return ctl_parse_route(tb, arg);
+}
+
+LIBQNET_API int qnet_ctl_route_get(struct qnet_ctl *ctl, uint32_t dst,
+				   struct qnet_route **route)
+{
+	struct qnet_route *r;
+	struct nl_msg *msg;
+	int err;
+
+	if (!ctl || !route)
+		return ctl_einval(ctl);
+	r = calloc(1, sizeof(*r));
+	msg = r ? ctl_msg(ctl, QNET_CMD_ROUTE_GET, 0) : NULL;
+	if (!msg || nla_put_u32(msg, QNET_A_ROUTE_DST, dst)) {
+		nlmsg_free(msg);
+		free(r);
+		return ctl_fail(-ENOMEM);
+	}
+	err = ctl_exchange(ctl, msg, ctl_parse_route_one, r);
+	if (err) {
+		free(r);
+		return err;
+	}
+	*route = r;
 	return 0;
+}
+
+LIBQNET_API void qnet_route_free(struct qnet_route *r)
+{
+	free(r);
+}
+
+LIBQNET_API uint32_t qnet_route_get_dst_last(const struct qnet_route *r)
+{
+	return r->dst_last;
 }
 
 LIBQNET_API int qnet_ctl_route_list(struct qnet_ctl *ctl,

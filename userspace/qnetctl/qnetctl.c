@@ -5,6 +5,7 @@
  *	qnetctl [ OPTIONS ] OBJECT { COMMAND | help }
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,40 @@ static int qn_run_cmd(struct qn *q)
 	return qn_exec_cmd(q, objects, NULL);
 }
 
+static bool qn_opt(const char *arg, const char *opt);
+static int qn_enter_netns(const char *name);
+
+/*
+ * A batch line "-n NAME COMMAND...": COMMAND in netns NAME, then back in
+ * @home, so that one qnetctl configures a whole network (qnet-topo); every
+ * exec costs under TCG. The genetlink socket belongs to the netns it was
+ * opened in: it is reopened after each switch.
+ */
+static int qn_batch_netns(struct qn *q, int home, const char *name)
+{
+	int err;
+
+	if (q->genl_open) {
+		qn_sock_close(&q->genl);
+		q->genl_open = false;
+	}
+	err = qn_enter_netns(name);
+	if (!err)
+		err = qn_run_cmd(q);
+	if (q->genl_open) {
+		qn_sock_close(&q->genl);
+		q->genl_open = false;
+	}
+	if (qn_netns_enter(home, "of the batch"))
+		err = err ?: -EINVAL;
+	return err;
+}
+
 /* Like ip -batch: one command per line, stop at the first failure. */
 static int qn_batch(struct qn *q, const char *name)
 {
 	char *line = NULL, *argv[MAX_BATCH_ARGS];
-	int lineno = 0, argc, err = 0;
+	int lineno = 0, argc, err = 0, home = -1;
 	size_t cap = 0;
 	FILE *f;
 
@@ -74,6 +104,18 @@ static int qn_batch(struct qn *q, const char *name)
 			err = qn_err("unterminated quote");
 		} else if (argc == QN_SPLIT_TOO_MANY) {
 			err = qn_err("more than %d words", MAX_BATCH_ARGS);
+		} else if (argc >= 2 && qn_opt(argv[0], "-netns")) {
+			if (home < 0)
+				home = open("/proc/self/ns/net",
+					    O_RDONLY | O_CLOEXEC);
+			if (home < 0) {
+				err = qn_err("cannot open this netns: %s",
+					     strerror(errno));
+			} else {
+				q->argc = argc - 2;
+				q->argv = argv + 2;
+				err = qn_batch_netns(q, home, argv[1]);
+			}
 		} else {
 			q->argc = argc;
 			q->argv = argv;
@@ -86,6 +128,8 @@ static int qn_batch(struct qn *q, const char *name)
 		}
 	}
 	free(line);
+	if (home >= 0)
+		close(home);
 	if (f != stdin)
 		fclose(f);
 	return err;

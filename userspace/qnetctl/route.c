@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qnetctl route: this node's routes, destination node -> qlink.
+ * qnetctl route: this node's routes, destination nodes -> qlink.
+ *
+ * A route covers a range of node addresses. On the command line it is
+ * written as iproute2 writes prefixes, plus ranges: "default" (every
+ * address), ADDR (one node), ADDR/LEN (the 2^(32-LEN) addresses from
+ * ADDR, which must be aligned) or ADDR-ADDR. The kernel only knows
+ * ranges; show prints a range in the first of those forms that fits.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <linux/genetlink.h>
 
@@ -13,24 +21,97 @@
 
 static int route_help(struct qn *q)
 {
-	printf("Usage: %s route add DST dev NAME [ metric N ]\n"
-	       "       %s route del DST\n"
-	       "       %s route show [ DST ]\n"
-	       "where  DST := node address { a decimal number | a dotted quad }\n",
-	       q->prog, q->prog, q->prog);
+	printf("Usage: %s route { add | replace } ROUTE dev NAME [ metric N ]\n"
+	       "       %s route del ROUTE [ dev NAME ] [ metric N ]\n"
+	       "       %s route show [ ADDR ]\n"
+	       "       %s route get ADDR\n"
+	       "where  ROUTE := { default | ADDR | ADDR/LEN | ADDR-ADDR }\n"
+	       "       ADDR := node address { a decimal number | a dotted quad }\n",
+	       q->prog, q->prog, q->prog, q->prog);
 	return 0;
 }
 
-static int route_print(struct qn *q, const struct nlattr **tb)
+/* "default", ADDR, ADDR/LEN or ADDR-ADDR -> [*first, *last]. */
+static int route_get_range(const char *arg, uint32_t *first, uint32_t *last)
 {
-	char ifname[IF_NAMESIZE];
-	const char *dev = NULL;
-	uint32_t ifindex;
-	(void)q;
+	char buf[64], *sep, *end;
+	unsigned long len;
+	uint64_t size;
 
-	if (tb[QNET_A_ROUTE_DST])
-		print_u64(PRINT_ANY, "dst", "%" PRIu64,
-			  mnl_attr_get_u32(tb[QNET_A_ROUTE_DST]));
+	if (!strcmp(arg, "default") || !strcmp(arg, "all")) {
+		*first = 0;
+		*last = UINT32_MAX;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof(buf))
+		return qn_err("argument \"%s\" is not a valid route", arg);
+	strcpy(buf, arg);
+	sep = strpbrk(buf, "/-");
+	if (!sep)
+		return qn_get_addr(buf, first) ?: (*last = *first, 0);
+	if (*sep == '-') {
+		*sep = '\0';
+		if (qn_get_addr(buf, first) || qn_get_addr(sep + 1, last))
+			return -EINVAL;
+		if (*last < *first)
+			return qn_err("route range \"%s\" ends before it starts",
+				      arg);
+		return 0;
+	}
+	*sep = '\0';
+	errno = 0;
+	len = strtoul(sep + 1, &end, 10);
+	if (errno || end == sep + 1 || *end || len > 32)
+		return qn_err("argument \"%s\" is not a valid prefix", arg);
+	if (qn_get_addr(buf, first))
+		return -EINVAL;
+	size = 1ULL << (32 - len);
+	if (*first & (size - 1))
+		return qn_err("prefix \"%s\": address not aligned to /%lu",
+			      arg, len);
+	*last = *first + (size - 1);
+	return 0;
+}
+
+/* The text form of [first, last], as route_get_range() reads it. */
+static void route_format(char *buf, size_t size, uint32_t first,
+			 uint32_t last)
+{
+	uint64_t n = (uint64_t)last - first + 1;
+
+	if (first == 0 && last == UINT32_MAX)
+		snprintf(buf, size, "default");
+	else if (n == 1)
+		snprintf(buf, size, "%" PRIu32, first);
+	else if (!(n & (n - 1)) && !(first & (n - 1)))
+		snprintf(buf, size, "%" PRIu32 "/%d", first,
+			 32 - __builtin_ctzll(n));
+	else
+		snprintf(buf, size, "%" PRIu32 "-%" PRIu32, first, last);
+}
+
+static int route_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[QNET_A_MAX + 1] = {};
+	char ifname[IF_NAMESIZE], to[32];
+	const char *dev = NULL;
+	uint32_t ifindex, dst = 0, last;
+	(void)data;
+
+	if (qn_parse_attrs(nlh, sizeof(struct genlmsghdr), qnet_attr_policy,
+			   QNET_A_MAX, tb))
+		return MNL_CB_ERROR;
+	open_json_object(NULL);
+	if (tb[QNET_A_ROUTE_DST]) {
+		dst = mnl_attr_get_u32(tb[QNET_A_ROUTE_DST]);
+		last = tb[QNET_A_ROUTE_DST_LAST] ?
+			mnl_attr_get_u32(tb[QNET_A_ROUTE_DST_LAST]) : dst;
+		route_format(to, sizeof(to), dst, last);
+		print_string(PRINT_FP, NULL, "%s", to);
+		print_u64(PRINT_JSON, "dst", NULL, dst);
+		print_u64(PRINT_JSON, "dst_last", NULL, last);
+		print_string(PRINT_JSON, "to", NULL, to);
+	}
 	if (tb[QNET_A_IFNAME]) {
 		dev = mnl_attr_get_str(tb[QNET_A_IFNAME]);
 	} else if (tb[QNET_A_IFINDEX]) {
@@ -45,46 +126,69 @@ static int route_print(struct qn *q, const struct nlattr **tb)
 	if (tb[QNET_A_ROUTE_METRIC])
 		print_u64(PRINT_ANY, "metric", " metric %" PRIu64,
 			  mnl_attr_get_u32(tb[QNET_A_ROUTE_METRIC]));
-	return 0;
+	print_nl(0);
+	close_json_object();
+	return MNL_CB_OK;
 }
 
-/* [ DST ]: one route, or all of them */
-static int route_show_parse(struct qn *q, struct qn_show_key *key)
+/* show [ADDR], get ADDR: every route, or the one traffic to ADDR takes. */
+static int route_show_or_get(struct qn *q, bool get)
 {
-	const char *arg;
+	const char *arg = NULL;
+	struct nlmsghdr *nlh;
+	struct qn_sock *s;
+	uint32_t dst = 0;
+	int err;
 
-	if (qn_no_arg(q))
-		return 0;
-	arg = qn_arg_value(q, "route show");
-	if (qn_get_addr(arg, &key->val))
-		return -EINVAL;
-	key->attr = QNET_A_ROUTE_DST;
-	return 0;
+	if (get || !qn_no_arg(q)) {
+		arg = qn_arg_value(q, get ? "route get" : "route show");
+		if (!arg || qn_get_addr(arg, &dst))
+			return -EINVAL;
+	}
+	err = qn_arg_end(q);
+	if (err)
+		return err;
+	s = qn_genl(q);
+	if (!s)
+		return -ENOENT;
+	nlh = qn_genl_prepare(s, QNET_CMD_ROUTE_GET, 0);
+	print_start(stdout, q->json, q->pretty);
+	open_json_array(NULL);
+	if (arg) {
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
+		err = qn_request(s, nlh, route_show_cb, q);
+	} else {
+		err = qn_dump(s, nlh, route_show_cb, q);
+	}
+	close_json_array();
+	print_end();
+	return err;
 }
-
-static const struct qn_show route_show_table = {
-	.cmd	= QNET_CMD_ROUTE_GET,
-	.list	= true,
-	.parse	= route_show_parse,
-	.print	= route_print,
-};
 
 static int route_show(struct qn *q)
 {
-	return qn_show(q, &route_show_table);
+	return route_show_or_get(q, false);
 }
 
-static int route_add(struct qn *q)
+static int route_get(struct qn *q)
 {
-	uint64_t metric = 0;
-	bool have_metric = false;
-	uint32_t dst, ifindex = 0;
-	struct nlmsghdr *nlh;
-	const char *arg;
-	struct qn_sock *s;
+	return route_show_or_get(q, true);
+}
 
-	arg = qn_arg_value(q, "route add");
-	if (!arg || qn_get_addr(arg, &dst))
+/* add, replace, del: ROUTE, then dev and metric in any order. */
+static int route_change(struct qn *q, uint8_t cmd, bool replace)
+{
+	const char *what = cmd == QNET_CMD_ROUTE_DEL ? "route del" :
+			   replace ? "route replace" : "route add";
+	uint32_t dst, last, ifindex = 0;
+	bool have_metric = false;
+	struct nlmsghdr *nlh;
+	uint64_t metric = 0;
+	struct qn_sock *s;
+	const char *arg;
+
+	arg = qn_arg_value(q, what);
+	if (!arg || route_get_range(arg, &dst, &last))
 		return -EINVAL;
 	while (!qn_no_arg(q)) {
 		if (qn_arg_is(q, "dev")) {
@@ -102,33 +206,37 @@ static int route_add(struct qn *q)
 				      qn_argv(q));
 		}
 	}
-	if (!ifindex)
-		return qn_err("route add needs \"dev NAME\"");
+	if (!ifindex && cmd == QNET_CMD_ROUTE_ADD)
+		return qn_err("%s needs \"dev NAME\"", what);
 	s = qn_genl(q);
 	if (!s)
 		return -ENOENT;
-	nlh = qn_genl_prepare(s, QNET_CMD_ROUTE_ADD, 0);
+	nlh = qn_genl_prepare(s, cmd, 0);
 	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, dst);
-	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	if (last != dst)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, last);
+	if (ifindex)
+		mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
 	if (have_metric)
 		mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, metric);
+	if (replace)
+		mnl_attr_put(nlh, QNET_A_ROUTE_REPLACE, 0, NULL);
 	return qn_request(s, nlh, NULL, NULL);
+}
+
+static int route_add(struct qn *q)
+{
+	return route_change(q, QNET_CMD_ROUTE_ADD, false);
+}
+
+static int route_replace(struct qn *q)
+{
+	return route_change(q, QNET_CMD_ROUTE_ADD, true);
 }
 
 static int route_del(struct qn *q)
 {
-	struct nlmsghdr *nlh;
-	const char *arg;
-	struct qn_sock *s;
-	uint32_t dst;
-	int err;
-
-	arg = qn_arg_value(q, "route del");
-	if (!arg || qn_get_addr(arg, &dst))
-		return -EINVAL;
-	err = qn_genl_begin(q, QNET_CMD_ROUTE_DEL, QNET_A_ROUTE_DST, dst, &s,
-			    &nlh);
-	return err ?: qn_request(s, nlh, NULL, NULL);
+	return route_change(q, QNET_CMD_ROUTE_DEL, false);
 }
 
 int cmd_route(struct qn *q)
@@ -137,7 +245,9 @@ int cmd_route(struct qn *q)
 		{ NULL,		route_show },
 		{ "show",	route_show },
 		{ "list",	route_show },
+		{ "get",	route_get },
 		{ "add",	route_add },
+		{ "replace",	route_replace },
 		{ "delete",	route_del },
 		{ "help",	route_help },
 		{ NULL,		NULL },

@@ -195,6 +195,8 @@ enum qnet_attr {
 	QNET_A_NET_STATS,	/* nest: enum qnet_stats_attr, network layer */
 	QNET_A_NODE_PARAMS,	/* nest: enum qnet_node_attr */
 	QNET_A_NODE_SEED,	/* u64: the node's outcomes' seed (admin only) */
+	QNET_A_ROUTE_DST_LAST,	/* u32: last address of a route's range */
+	QNET_A_ROUTE_REPLACE,	/* flag: ROUTE_ADD replaces the same route */
 
 	__QNET_A_MAX,
 	QNET_A_MAX = __QNET_A_MAX - 1

@@ -155,8 +155,13 @@ size_t qnet_link_list_count(const struct qnet_link_list *l);
 const struct qnet_link_info *
 qnet_link_list_get(const struct qnet_link_list *l, size_t i);
 
-/* One route. */
+/*
+ * One route: to every node in [dst, dst_last] (dst_last == dst: one node;
+ * 0 .. UINT32_MAX: the default route). Traffic takes the narrowest range
+ * that holds its destination, then the lowest metric.
+ */
 uint32_t qnet_route_get_dst(const struct qnet_route *r);
+uint32_t qnet_route_get_dst_last(const struct qnet_route *r);
 int qnet_route_get_ifindex(const struct qnet_route *r);
 const char *qnet_route_get_ifname(const struct qnet_route *r);
 uint32_t qnet_route_get_metric(const struct qnet_route *r);
@@ -181,6 +186,22 @@ int qnet_ctl_link_set(struct qnet_ctl *ctl, const char *ifname,
 int qnet_ctl_route_add(struct qnet_ctl *ctl, uint32_t dst, const char *ifname,
 		       uint32_t metric);
 int qnet_ctl_route_del(struct qnet_ctl *ctl, uint32_t dst);
+
+/* qnet_ctl_route_add_range() @flags: replace the route with the same
+ * range and metric (or add it), as ip route replace. */
+#define QNET_CTL_ROUTE_REPLACE	0x1
+
+int qnet_ctl_route_add_range(struct qnet_ctl *ctl, uint32_t dst,
+			     uint32_t dst_last, const char *ifname,
+			     uint32_t metric, unsigned int flags);
+/* @ifname NULL: any device; @metric < 0: the lowest. */
+int qnet_ctl_route_del_range(struct qnet_ctl *ctl, uint32_t dst,
+			     uint32_t dst_last, const char *ifname,
+			     int64_t metric);
+/* The route traffic to @dst takes (ip route get): qnet_route_free() it. */
+int qnet_ctl_route_get(struct qnet_ctl *ctl, uint32_t dst,
+		       struct qnet_route **route);
+void qnet_route_free(struct qnet_route *r);
 /* Every route of the node in destination order: qnet_route_list_free(). */
 int qnet_ctl_route_list(struct qnet_ctl *ctl, struct qnet_route_list **routes);
 
