@@ -1111,6 +1111,7 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 			c->req.active = false;
 			trace_qnet_request_end(c, 0, max(now, c->verdict_ns));
 		}
+		__qnet_circuit_want(cn, c, now);
 		return;
 	}
 	__qnet_circuit_deliver(cn, c, QNET_UP, max(now, c->verdict_ns));
@@ -1119,6 +1120,12 @@ static void __qnet_circuit_tail_check(struct qnet_circuit_net *cn,
 		c->req.active = false;
 		trace_qnet_request_end(c, 0, max(now, c->verdict_ns));
 	}
+	/*
+	 * The tail binds its link when it is that link's generating end (a
+	 * request made from the other end of the chain): the next attempt
+	 * needs a pair from it as from any binding node.
+	 */
+	__qnet_circuit_want(cn, c, now);
 }
 
 /*

@@ -767,6 +767,69 @@ TEST_F_TIMEOUT(circ, one_pair_requests_in_a_row, 120)
 }
 
 /*
+ * A request made from the other end of the chain: the head is node N, at
+ * the far (non-generating) end of its link, and the tail, node 1, binds
+ * its link's pairs. Every pair of a many-pair request must come, as it
+ * does the other way round (the tail once stopped asking its link for
+ * pairs after the first delivery).
+ */
+TEST_F_TIMEOUT(circ, request_from_the_far_end, 90)
+{
+	struct qnet_request req = {
+		.num_pairs = 20, .type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_Z,
+	};
+	struct sockaddr_qnet a = addr_of(self->family, 1);
+	struct sockaddr_qnet b = addr_of(self->family, QNET_ADDR_ANY);
+	struct timeval tv = { .tv_sec = 30 };
+	struct qnet_pair rec;
+	int s, l, k, status;
+
+	if (variant->link != fast_link)
+		SKIP(return, "runs on the fast link");
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	l = socket(self->family, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, l);
+	big_rcvbuf(l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&b, sizeof(b)));
+	ASSERT_EQ(0, listen(l, 1));
+	self->tail = fork();
+	ASSERT_LE(0, self->tail);
+	if (!self->tail) {
+		int c = accept(l, NULL, NULL);
+
+		if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv,
+					sizeof(tv)))
+			_exit(1);
+		for (k = 0; k < (int)req.num_pairs; k++)
+			if (recv(c, &rec, sizeof(rec), 0) != sizeof(rec) ||
+			    rec.error)
+				_exit(2);
+		_exit(0);
+	}
+	close(l);
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, self->topo.n));
+	s = socket(self->family, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, s);
+	big_rcvbuf(s);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ((ssize_t)sizeof(req), send(s, &req, sizeof(req), 0));
+	for (k = 0; k < (int)req.num_pairs; k++) {
+		ASSERT_EQ((ssize_t)sizeof(rec), recv(s, &rec, sizeof(rec), 0))
+			TH_LOG("pair %d of %u: %s", k, req.num_pairs,
+			       strerror(errno));
+		ASSERT_EQ(0, rec.error);
+	}
+	status = tail_status(self);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("tail: step %d failed (2: a record missing)",
+		       WEXITSTATUS(status));
+	close(s);
+}
+
+/*
  * The repeater's namespace goes away mid-request (its last reference, the
  * topology's fd, is closed): its qlinks are deleted with it, both ends'
  * links lose their carrier, and both end sockets see ENETDOWN.
