@@ -443,7 +443,7 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
 		 * more came round a loop of routes, or was forged so:
 		 * passing it on again would send it round for ever.
 		 */
-		if (m->hops != c->hops)
+		if (ntohs(m->hops) != c->hops)
 			return -ELOOP;
 		if (c->role != QNET_ROLE_MID)
 			return 0;

@@ -163,10 +163,13 @@ static const struct qlink_param_desc {
 	u16	attr[2];	/* by enum qlink_params_family */
 	u16	off;
 	u8	size;
+	u64	min, max;
+	const char *range;	/* extack: "qnet: <field> must be <min>..<max>" */
 } qlink_param_descs[] = {
 #define QLINK_PARAM_DESC(_f, _a, _t, _min, _max, _def, _kw, _js, _u)	\
 	{ { QNET_LINK_A_##_a, QLINK_INFO_##_a },			\
-	  offsetof(struct qlink_params, _f), sizeof(_t) },
+	  offsetof(struct qlink_params, _f), sizeof(_t), (_min), (_max), \
+	  KBUILD_MODNAME ": " #_f " must be " #_min ".." #_max },
 	QLINK_PARAMS(QLINK_PARAM_DESC)
 #undef QLINK_PARAM_DESC
 };
@@ -243,12 +246,6 @@ unsigned int qlink_params_overlay(struct qlink_params *p,
 	return n;
 }
 
-/* A function, so that "unsigned >= 0" needs no special case. */
-static bool qlink_in_range(u64 v, u64 min, u64 max)
-{
-	return v >= min && v <= max;
-}
-
 /*
  * Ranges of single parameters (the netlink policy checks the same ones;
  * these hold for any caller) and then those that depend on each other,
@@ -260,13 +257,23 @@ static int qlink_params_check(const struct qlink_params *p,
 {
 	struct qstate_link_params lp;
 
-#define QLINK_PARAM_CHECK(_f, _a, _t, _min, _max, _def, _kw, _js, _u) \
-	if (!qlink_in_range(p->_f, _min, _max)) {			\
-		NL_SET_ERR_MSG_MOD(extack, #_f " must be " #_min ".." #_max); \
-		return -EINVAL;						\
+	const void *base = p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(qlink_param_descs); i++) {
+		const struct qlink_param_desc *d = &qlink_param_descs[i];
+		const void *v = base + d->off;
+		u64 x = d->size == sizeof(u8) ? *(const u8 *)v :
+			d->size == sizeof(u32) ? *(const u32 *)v :
+			*(const u64 *)v;
+
+		if (x < d->min || x > d->max) {
+			/* 6.1 has no NL_SET_ERR_MSG_FMT: the table's string */
+			if (extack)
+				extack->_msg = d->range;
+			return -EINVAL;
+		}
 	}
-	QLINK_PARAMS(QLINK_PARAM_CHECK)
-#undef QLINK_PARAM_CHECK
 	/*
 	 * t2_ns is the total coherence time: relaxation alone limits it to
 	 * 2 T1, and beyond that the memory channel is no channel at all.
