@@ -119,6 +119,12 @@ static u64 qlink_mul_sat(u64 a, u64 b)
 	return check_mul_overflow(a, b, &r) ? U64_MAX : r;
 }
 
+/* link.h: when an unused unpaced continuous link pauses */
+unsigned int qlink_idle_replaced = 65536;
+module_param_named(idle_replaced, qlink_idle_replaced, uint, 0644);
+MODULE_PARM_DESC(idle_replaced,
+		 "pairs an unpaced continuous link replaces unused in a row before it pauses");
+
 /* ---- parameters and model ---- */
 
 void qlink_params_default(struct qlink_params *p)
@@ -664,7 +670,7 @@ static bool qlink_gen_wanted(const struct qlink *link)
 		return false;
 	if (link->params.continuous)
 		return link->demand || link->params.time_scale ||
-		       link->unclaimed_run < QLINK_IDLE_REPLACED;
+		       link->unclaimed_run < READ_ONCE(qlink_idle_replaced);
 	return link->demand &&
 	       link->end[0].mem.used < link->params.mem_slots;
 }

@@ -120,7 +120,7 @@ struct qlink {
 	u32				demand;	/* on-demand pairs wanted */
 	/*
 	 * Continuous and unpaced: pairs replaced in a row with none taken.
-	 * At QLINK_IDLE_REPLACED generation pauses (qlink_gen_wanted())
+	 * At qlink_idle_replaced generation pauses (qlink_gen_wanted())
 	 * until a pair is taken or asked for, or the parameters change.
 	 */
 	u32				unclaimed_run;
@@ -188,9 +188,10 @@ void qlink_link_moved(struct qlink *link, struct net_device *dev);
 /*
  * An unpaced continuous link nobody takes pairs from would otherwise run
  * its domain's worker flat out for ever: it pauses after this many pairs
- * replaced unused in a row (a few seconds of a CPU).
+ * replaced unused in a row (module parameter idle_replaced, default
+ * 65536: a few seconds of a CPU).
  */
-#define QLINK_IDLE_REPLACED	65536U
+extern unsigned int qlink_idle_replaced;
 u64 qlink_link_arrival(struct qlink *link, const u64 *sent_ns);
 bool qlink_link_date_ok(struct qlink *link, u64 sent_ns);
 struct qnet_dmember *qlink_link_dmember(struct qlink *link);
