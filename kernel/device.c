@@ -31,6 +31,7 @@
 #include <linux/ethtool.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/inetdevice.h>
 #include <net/rtnetlink.h>
 
 #include "link.h"
@@ -176,11 +177,62 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev, arrive);
 }
 
+/*
+ * A frame that came out of @dev's tunnel (tunnel.c), authenticated, with
+ * skb->data at its Ethernet header: into @dev's receive path as if a local
+ * peer had sent it. A qnet frame arrives through the link's domain, a
+ * fiber delay after the domain's clock now (the hosts share no clock yet);
+ * anything else at once. Softirq, under rcu_read_lock.
+ */
+void qlink_dev_tunnel_rx(struct net_device *dev, struct sk_buff *skb)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct qlink_frame *f;
+	unsigned int len = skb->len;
+
+	if (unlikely(!qd->link || READ_ONCE(qd->link->dead)))
+		goto drop;
+	atomic64_inc(&qlink_dev_end(dev)->cnt.rx_packets);
+	if (((struct ethhdr *)skb->data)->h_proto != htons(ETH_P_QNET)) {
+		if (__dev_forward_skb(dev, skb) == NET_RX_SUCCESS &&
+		    __netif_rx(skb) == NET_RX_SUCCESS)
+			dev_sw_netstats_rx_add(dev, len);
+		else
+			dev_core_stats_rx_dropped_inc(dev);
+		return;
+	}
+	f = kmalloc(sizeof(*f), GFP_ATOMIC);
+	if (!f)
+		goto drop;
+	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop,
+			qd->link);
+	f->skb = skb;
+	f->peer = dev;
+	netdev_hold(dev, &f->tracker, GFP_ATOMIC);
+	f->link = qd->link;
+	/* its pair is on the other host: nothing to learn if it is lost */
+	f->herald_id = 0;
+	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev,
+			    qlink_link_arrival(qd->link, NULL));
+	return;
+drop:
+	dev_core_stats_rx_dropped_inc(dev);
+	kfree_skb(skb);
+}
+
 static netdev_tx_t qlink_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct net_device *peer;
 
+	if (qd->tun) {
+		if (unlikely(READ_ONCE(qd->link->dead))) {
+			dev_core_stats_tx_dropped_inc(dev);
+			kfree_skb(skb);
+			return NETDEV_TX_OK;
+		}
+		return qlink_tunnel_xmit(dev, skb);
+	}
 	rcu_read_lock();
 	peer = rcu_dereference(qd->peer);
 	if (unlikely(!peer || !pskb_may_pull(skb, ETH_HLEN) ||
@@ -214,6 +266,8 @@ static void qlink_dev_uninit(struct net_device *dev)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 
+	/* first: no datagram comes in for a detached end */
+	qlink_tunnel_destroy(dev);
 	qlink_link_detach(qd->link, qd->end);
 }
 
@@ -230,6 +284,14 @@ static int qlink_open(struct net_device *dev)
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct net_device *peer = rtnl_dereference(qd->peer);
 
+	/*
+	 * A tunnel's carrier is its socket's: there is no far device here
+	 * to ask. Its link never goes "up": it generates no pairs (yet).
+	 */
+	if (qd->tun) {
+		netif_carrier_on(dev);
+		return 0;
+	}
 	if (!peer)
 		return -ENOTCONN;
 
@@ -247,6 +309,8 @@ static int qlink_stop(struct net_device *dev)
 	struct net_device *peer = rtnl_dereference(qd->peer);
 
 	netif_carrier_off(dev);
+	if (qd->tun)
+		return 0;
 	if (peer)
 		netif_carrier_off(peer);
 	/* also loses the frames in flight, both ways */
@@ -326,6 +390,15 @@ static void qlink_setup(struct net_device *dev)
 static const struct nla_policy qlink_policy[QLINK_INFO_MAX + 1] = {
 	[QLINK_INFO_PEER]	= { .len = sizeof(struct ifinfomsg) },
 	QLINK_PARAMS(QLINK_POLICY_RTNL)
+	[QLINK_INFO_REMOTE]	= NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[QLINK_INFO_LOCAL]	= NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[QLINK_INFO_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[QLINK_INFO_KEY]	= NLA_POLICY_EXACT_LEN(QLINK_TUN_KEY_LEN),
+};
+
+/* The attributes only a tunnel's RTM_NEWLINK takes. */
+static const int qlink_tunnel_attrs[] = {
+	QLINK_INFO_REMOTE, QLINK_INFO_LOCAL, QLINK_INFO_PORT, QLINK_INFO_KEY,
 };
 
 /*
@@ -347,7 +420,7 @@ static int qlink_info_set(struct net_device *dev, struct nlattr *data[],
 
 static size_t qlink_get_size(const struct net_device *dev)
 {
-	return qlink_params_size();
+	return qlink_params_size() + QLINK_TUNNEL_FILL_SIZE;
 }
 
 /*
@@ -365,8 +438,10 @@ static int qlink_fill_info(struct sk_buff *skb, const struct net_device *dev)
 		return 0;
 	/* the accessor takes no const; it only reads */
 	qlink_get_params((struct net_device *)dev, &p);
-	return qlink_params_fill(skb, &p, QLINK_PARAMS_RTNL, false) ?
-	       -EMSGSIZE : 0;
+	if (qlink_params_fill(skb, &p, QLINK_PARAMS_RTNL, false))
+		return -EMSGSIZE;
+	/* the key is never shown, to anyone */
+	return qlink_tunnel_fill(skb, dev);
 }
 
 /* ip link set DEV type qlink PARAMS: the peer is fixed at creation. */
@@ -374,10 +449,19 @@ static int qlink_changelink(struct net_device *dev, struct nlattr *tb[],
 			    struct nlattr *data[],
 			    struct netlink_ext_ack *extack)
 {
+	unsigned int i;
+
 	if (data && data[QLINK_INFO_PEER]) {
 		NL_SET_ERR_MSG_ATTR(extack, data[QLINK_INFO_PEER],
 				    "qlink: the peer cannot be changed");
 		return -EOPNOTSUPP;
+	}
+	for (i = 0; data && i < ARRAY_SIZE(qlink_tunnel_attrs); i++) {
+		if (data[qlink_tunnel_attrs[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, data[qlink_tunnel_attrs[i]],
+					    "qlink: a tunnel's endpoints and key are fixed at creation");
+			return -EOPNOTSUPP;
+		}
 	}
 	return qlink_info_set(dev, data, extack);
 }
@@ -410,6 +494,91 @@ static int qlink_validate(struct nlattr *tb[], struct nlattr *data[],
 }
 
 /*
+ * A tunnel qlink (QLINK_INFO_REMOTE): one device, end 0 of its link, and
+ * a UDP socket in its netns instead of a peer device (tunnel.c).
+ */
+static int qlink_newlink_tunnel(struct net_device *dev, struct nlattr *tb[],
+				struct nlattr *data[],
+				struct netlink_ext_ack *extack)
+{
+	struct qlink_dev *qd = qlink_priv(dev);
+	struct qlink_tunnel_cfg cfg = {};
+	struct qlink *link;
+	int err;
+
+	if (data[QLINK_INFO_PEER]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[QLINK_INFO_PEER],
+				    "qlink: a tunnel has no peer device");
+		return -EINVAL;
+	}
+	if (data[QLINK_INFO_CONTINUOUS] &&
+	    nla_get_u8(data[QLINK_INFO_CONTINUOUS])) {
+		NL_SET_ERR_MSG_ATTR(extack, data[QLINK_INFO_CONTINUOUS],
+				    "qlink: a tunnel generates no pairs yet");
+		return -EOPNOTSUPP;
+	}
+	if (!data[QLINK_INFO_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[QLINK_INFO_REMOTE],
+				    "qlink: a tunnel needs a key");
+		return -EINVAL;
+	}
+	cfg.remote = nla_get_in_addr(data[QLINK_INFO_REMOTE]);
+	if (ipv4_is_zeronet(cfg.remote) || ipv4_is_multicast(cfg.remote) ||
+	    ipv4_is_lbcast(cfg.remote)) {
+		NL_SET_ERR_MSG_ATTR(extack, data[QLINK_INFO_REMOTE],
+				    "qlink: the remote must be a unicast address");
+		return -EINVAL;
+	}
+	if (data[QLINK_INFO_LOCAL])
+		cfg.local = nla_get_in_addr(data[QLINK_INFO_LOCAL]);
+	cfg.port = data[QLINK_INFO_PORT] ?
+		   nla_get_u16(data[QLINK_INFO_PORT]) : QLINK_TUN_PORT;
+	nla_memcpy(cfg.key, data[QLINK_INFO_KEY], sizeof(cfg.key));
+
+	link = qlink_link_alloc();
+	if (!link) {
+		memzero_explicit(&cfg, sizeof(cfg));
+		return -ENOMEM;
+	}
+	qd->link = link;
+	qd->end = 0;
+	err = qlink_info_set(dev, data, extack);
+	if (!err)
+		err = qlink_tunnel_create(dev, &cfg, extack);
+	memzero_explicit(&cfg, sizeof(cfg));
+	if (err)
+		goto out;
+
+	/*
+	 * No offloads: tunnel.c sends each frame whole, checksummed, in
+	 * one datagram. The default MTU leaves room for the encapsulation
+	 * on a 1500-byte underlay.
+	 */
+	dev->features &= ~(NETIF_F_GSO_SOFTWARE | NETIF_F_HW_CSUM |
+			   NETIF_F_SG | NETIF_F_FRAGLIST);
+	dev->hw_features = 0;
+	dev->vlan_features = 0;
+	if (!tb[IFLA_MTU])
+		dev->mtu = ETH_DATA_LEN - QLINK_TUN_ENCAP_LEN;
+	if (!tb[IFLA_ADDRESS])
+		eth_hw_addr_random(dev);
+	if (tb[IFLA_IFNAME])
+		nla_strscpy(dev->name, tb[IFLA_IFNAME], IFNAMSIZ);
+	else
+		snprintf(dev->name, IFNAMSIZ, QLINK_KIND "%%d");
+
+	err = register_netdevice(dev);
+	if (err)
+		/* a failure after ndo_init ran ndo_uninit; else: */
+		qlink_tunnel_destroy(dev);
+	else
+		netif_carrier_off(dev);
+out:
+	qlink_link_put(link);
+	return err;
+}
+
+/*
  * Create the peer as veth does: from QLINK_INFO_PEER if given (its own
  * ifinfomsg, name and netns), else with a generated name in the netns the
  * request named for the device itself.
@@ -426,7 +595,18 @@ static int qlink_newlink(struct net *src_net, struct net_device *dev,
 	struct net_device *peer;
 	struct qlink *link;
 	struct net *net;
+	unsigned int i;
 	int err;
+
+	if (data && data[QLINK_INFO_REMOTE])
+		return qlink_newlink_tunnel(dev, tb, data, extack);
+	for (i = 0; data && i < ARRAY_SIZE(qlink_tunnel_attrs); i++) {
+		if (data[qlink_tunnel_attrs[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, data[qlink_tunnel_attrs[i]],
+					    "qlink: only a tunnel (remote ADDR) takes this");
+			return -EINVAL;
+		}
+	}
 
 	if (data && data[QLINK_INFO_PEER]) {
 		struct nlattr *nla_peer = data[QLINK_INFO_PEER];

@@ -1112,6 +1112,10 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 	err = qlink_params_check(p, &m, extack);
 	if (err)
 		return err;
+	if (p->continuous && qlink_priv(dev)->tun) {
+		NL_SET_ERR_MSG(extack, "qlink: a tunnel generates no pairs yet");
+		return -EOPNOTSUPP;
+	}
 
 	__skb_queue_head_init(&evq);
 	/*
@@ -1171,6 +1175,9 @@ void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 	s->rx_packets = atomic64_read(&c->rx_packets);
 	s->tx_packets = atomic64_read(&c->tx_packets);
 	s->rx_dropped = atomic64_read(&c->rx_dropped);
+	s->tun_malformed = atomic64_read(&c->tun_malformed);
+	s->tun_unauth = atomic64_read(&c->tun_unauth);
+	s->tun_replay = atomic64_read(&c->tun_replay);
 	s->delivered_fid_sum_ppm = atomic64_read(&c->delivered_fid_sum_ppm);
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
 		s->discards[i] = atomic64_read(&c->discards[i]);
@@ -1193,6 +1200,9 @@ void qlink_reset_stats(struct net_device *dev)
 	atomic64_set(&c->rx_packets, 0);
 	atomic64_set(&c->tx_packets, 0);
 	atomic64_set(&c->rx_dropped, 0);
+	atomic64_set(&c->tun_malformed, 0);
+	atomic64_set(&c->tun_unauth, 0);
+	atomic64_set(&c->tun_replay, 0);
 	atomic64_set(&c->delivered_fid_sum_ppm, 0);
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
 		atomic64_set(&c->discards[i], 0);
@@ -1290,6 +1300,9 @@ int qlink_request(struct net_device *dev, u32 npairs)
 	struct qlink *link = qlink_priv(dev)->link;
 	int err = 0;
 
+	/* a pair split across hosts is not emulated yet (qlink.rst) */
+	if (qlink_priv(dev)->tun)
+		return -EOPNOTSUPP;
 	spin_lock_bh(&link->lock);
 	if (!link->up || link->dead) {
 		err = -ENETDOWN;

@@ -16,6 +16,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <net/netlink.h>
 
 #include "engine.h"
 #include "qlink.h"
@@ -75,6 +76,10 @@ struct qlink_counters {
 	atomic64_t	rx_packets;
 	atomic64_t	tx_packets;
 	atomic64_t	rx_dropped;
+	/* tunnel.c: datagrams dropped, by cause */
+	atomic64_t	tun_malformed;
+	atomic64_t	tun_unauth;
+	atomic64_t	tun_replay;
 };
 
 struct qlink_consumer_ref {
@@ -152,6 +157,8 @@ struct qlink_dev {
 	struct qlink		*link;
 	/* 0 for the generating end (the device named in the request), 1 */
 	unsigned int		end;
+	/* a tunnel qlink's UDP channel (tunnel.c), else NULL; no peer */
+	struct qlink_tunnel	*tun;
 };
 
 static inline struct qlink_dev *qlink_priv(const struct net_device *dev)
@@ -198,6 +205,56 @@ struct qnet_dmember *qlink_link_dmember(struct qlink *link);
 int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		  const struct qnet_msg_pair *msg);
 void qlink_link_lost(struct qlink *link, u64 id);
+
+/* device.c: a frame that came out of the tunnel, for @dev's receive path */
+void qlink_dev_tunnel_rx(struct net_device *dev, struct sk_buff *skb);
+
+/*
+ * tunnel.c: a qlink whose classical channel is UDP to another host.
+ * Without CONFIG_NET_UDP_TUNNEL (the debug kernel) a tunnel cannot be made.
+ */
+struct qlink_tunnel;
+struct qlink_tunnel_cfg {
+	__be32	remote;
+	__be32	local;
+	u16	port;
+	u8	key[QLINK_TUN_KEY_LEN];
+};
+
+#if IS_ENABLED(CONFIG_NET_UDP_TUNNEL)
+int qlink_tunnel_create(struct net_device *dev,
+			const struct qlink_tunnel_cfg *cfg,
+			struct netlink_ext_ack *extack);
+void qlink_tunnel_destroy(struct net_device *dev);
+netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb);
+int qlink_tunnel_fill(struct sk_buff *skb, const struct net_device *dev);
+#else
+static inline int qlink_tunnel_create(struct net_device *dev,
+				      const struct qlink_tunnel_cfg *cfg,
+				      struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG(extack, "qlink: kernel built without UDP tunnels");
+	return -EOPNOTSUPP;
+}
+
+static inline void qlink_tunnel_destroy(struct net_device *dev) { }
+
+static inline netdev_tx_t qlink_tunnel_xmit(struct net_device *dev,
+					    struct sk_buff *skb)
+{
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static inline int qlink_tunnel_fill(struct sk_buff *skb,
+				    const struct net_device *dev)
+{
+	return 0;
+}
+#endif
+/* A tunnel's bytes around a frame: IPv4, UDP, its header, Ethernet. */
+#define QLINK_TUN_ENCAP_LEN	(20 + 8 + 32 + ETH_HLEN)
+#define QLINK_TUNNEL_FILL_SIZE	(2 * nla_total_size(4) + nla_total_size(2))
 
 /* wire.c: the ETH_P_QNET packet handler */
 int qlink_wire_init(void);

@@ -200,6 +200,10 @@ static const struct {
 	{ QNET_STATS_A_PACED_LATE, offsetof(struct qlink_stats, paced_late) },
 	{ QNET_STATS_A_PACED_LAG_NS,
 	  offsetof(struct qlink_stats, paced_lag_ns) },
+	{ QNET_STATS_A_TUN_MALFORMED,
+	  offsetof(struct qlink_stats, tun_malformed) },
+	{ QNET_STATS_A_TUN_UNAUTH, offsetof(struct qlink_stats, tun_unauth) },
+	{ QNET_STATS_A_TUN_REPLAY, offsetof(struct qlink_stats, tun_replay) },
 };
 
 /* QNET_STATS_A_DISCARDS: one u64 per cause (enum qnet_discards_attr). */

@@ -49,6 +49,10 @@ struct qlink_stats {
 	/* the link's emulation domain: pacing that did not keep up */
 	u64	paced_late;
 	u64	paced_lag_ns;
+	/* a tunnel qlink's datagrams dropped, by cause (tunnel.c) */
+	u64	tun_malformed;
+	u64	tun_unauth;
+	u64	tun_replay;
 };
 
 /* Module init/exit of the link code: rtnl_link_ops, packet handler. */

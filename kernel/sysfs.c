@@ -98,6 +98,9 @@ QLINK_STATS_ATTR(rx_dropped);
 QLINK_STATS_ATTR(delivered_fid_sum_ppm);
 QLINK_STATS_ATTR(paced_late);
 QLINK_STATS_ATTR(paced_lag_ns);
+QLINK_STATS_ATTR(tun_malformed);
+QLINK_STATS_ATTR(tun_unauth);
+QLINK_STATS_ATTR(tun_replay);
 
 QLINK_DISCARD_ATTR(cutoff, QNET_EXPIRE_CUTOFF);
 QLINK_DISCARD_ATTR(replaced, QNET_EXPIRE_REPLACED);
@@ -153,6 +156,9 @@ static struct attribute *qlink_sysfs_attrs[] = {
 	&dev_attr_delivered_fid_sum_ppm.attr,
 	&dev_attr_paced_late.attr,
 	&dev_attr_paced_lag_ns.attr,
+	&dev_attr_tun_malformed.attr,
+	&dev_attr_tun_unauth.attr,
+	&dev_attr_tun_replay.attr,
 	&dev_attr_mean_delivered_fid_ppm.attr,
 	&dev_attr_discards_cutoff.attr,
 	&dev_attr_discards_replaced.attr,

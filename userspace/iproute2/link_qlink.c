@@ -3,6 +3,8 @@
  * link_qlink.so: the "qlink" kind for iproute2's `ip link`.
  *
  *   ip link add ql0 type qlink [ peer PEER_OPTIONS ] [ LINK_PARAMS ]
+ *   ip link add ql0 type qlink remote ADDR [ local ADDR ] [ port N ]
+ *                              key HEX [ LINK_PARAMS ]    # a tunnel
  *   ip link set ql0 type qlink LINK_PARAMS
  *   ip -d link show ql0          # prints LINK_PARAMS; -j for JSON
  *
@@ -20,6 +22,7 @@
  *
  * Built against the ABI of Debian's iproute2 6.1 (iproute2.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,10 +62,15 @@ static void ql_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ip link add NAME type qlink [ peer PEER_OPTIONS ] [ LINK_PARAMS ]\n"
+		"       ip link add NAME type qlink remote ADDR [ local ADDR ] [ port PORT ]\n"
+		"                                   key KEY [ LINK_PARAMS ]\n"
 		"       ip link set NAME type qlink LINK_PARAMS\n"
 		"\n"
 		"PEER_OPTIONS := ip link options of the peer (name, netns, address, ...),\n"
 		"                up to the first LINK_PARAMS keyword\n"
+		"ADDR := IPv4 address of the tunnel's peer host / of this host\n"
+		"PORT := UDP port, both ends (default %u)\n"
+		"KEY  := 64 hex digits, the same at both ends (never shown)\n"
 		"LINK_PARAMS := [ length LEN ] [ atten ATTEN ] [ index N ] [ rate FREQ ]\n"
 		"               [ scheme { single-click | double-click | direct } ]\n"
 		"               [ alpha PROB ] [ source-fidelity PROB ] [ efficiency PROB ]\n"
@@ -75,7 +83,8 @@ static void ql_usage(FILE *f)
 		"PROB  := { 0..1 | N%% }\n"
 		"TIME  := { NUMBER{ ns | us | ms | s } | 0 | none }\n"
 		"SCALE := { wall seconds per emulated second | 0 | unpaced }\n"
-		"See qnetctl(8) for what each parameter means.\n");
+		"See qnetctl(8) for what each parameter means.\n",
+		QLINK_TUN_PORT);
 }
 
 static const struct ql_param *ql_param_find(const char *keyword)
@@ -135,6 +144,51 @@ static int ql_parse_peer(int argc, char **argv, struct nlmsghdr *n)
 	return 0;
 }
 
+/* A tunnel's keyword and its value: 0, or -1 if @kw is not one. */
+static int ql_parse_tunnel(const char *kw, const char *arg,
+			   struct nlmsghdr *n)
+{
+	uint8_t key[QLINK_TUN_KEY_LEN];
+	struct in_addr a;
+	unsigned int i, port;
+	char c;
+
+	if (!strcmp(kw, "remote") || !strcmp(kw, "local")) {
+		if (inet_pton(AF_INET, arg, &a) != 1)
+			invarg("not an IPv4 address", arg);
+		addattr_l(n, QL_MAXLEN, kw[0] == 'r' ? QLINK_INFO_REMOTE :
+			  QLINK_INFO_LOCAL, &a, sizeof(a));
+		return 0;
+	}
+	if (!strcmp(kw, "port")) {
+		if (sscanf(arg, "%u%c", &port, &c) != 1 || !port ||
+		    port > 65535)
+			invarg("not a UDP port", arg);
+		addattr16(n, QL_MAXLEN, QLINK_INFO_PORT, port);
+		return 0;
+	}
+	if (!strcmp(kw, "key")) {
+		if (strlen(arg) != 2 * sizeof(key))
+			invarg("the key is 64 hex digits", "(not shown)");
+		for (i = 0; i < sizeof(key); i++) {
+			if (sscanf(arg + 2 * i, "%2hhx", &key[i]) != 1 ||
+			    !strchr("0123456789abcdefABCDEF", arg[2 * i]) ||
+			    !strchr("0123456789abcdefABCDEF", arg[2 * i + 1]))
+				invarg("the key is 64 hex digits", "(not shown)");
+		}
+		addattr_l(n, QL_MAXLEN, QLINK_INFO_KEY, key, sizeof(key));
+		memset(key, 0, sizeof(key));
+		return 0;
+	}
+	return -1;
+}
+
+static bool ql_is_tunnel_kw(const char *kw)
+{
+	return !strcmp(kw, "remote") || !strcmp(kw, "local") ||
+	       !strcmp(kw, "port") || !strcmp(kw, "key");
+}
+
 static int ql_parse_opt(struct link_util *lu, int argc, char **argv,
 			struct nlmsghdr *n)
 {
@@ -159,6 +213,13 @@ static int ql_parse_opt(struct link_util *lu, int argc, char **argv,
 		if (!strcmp(argv[i], "help")) {
 			ql_usage(stderr);
 			return -1;
+		}
+		if (ql_is_tunnel_kw(argv[i])) {
+			if (i + 1 >= argc)
+				incomplete_command();
+			ql_parse_tunnel(argv[i], argv[i + 1], n);
+			i++;
+			continue;
 		}
 		p = ql_param_find(argv[i]);
 		if (!p) {
@@ -219,6 +280,20 @@ static void ql_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 
 	if (!tb)
 		return;
+	/* a tunnel's endpoints first; its key is never sent back */
+	for (i = 0; i < 2; i++) {
+		int attr = i ? QLINK_INFO_LOCAL : QLINK_INFO_REMOTE;
+		const char *kw = i ? "local" : "remote";
+
+		if (!tb[attr] || RTA_PAYLOAD(tb[attr]) != 4)
+			continue;
+		inet_ntop(AF_INET, RTA_DATA(tb[attr]), buf, sizeof(buf));
+		snprintf(fmt, sizeof(fmt), "%s %%s ", kw);
+		print_color_string(PRINT_ANY, COLOR_NONE, kw, fmt, buf);
+	}
+	if (tb[QLINK_INFO_PORT] && RTA_PAYLOAD(tb[QLINK_INFO_PORT]) == 2)
+		print_color_u64(PRINT_ANY, COLOR_NONE, "port", "port %llu ",
+				*(const uint16_t *)RTA_DATA(tb[QLINK_INFO_PORT]));
 	for (i = 0; i < ARRAY_SIZE(ql_params); i++) {
 		const struct ql_param *p = &ql_params[i];
 

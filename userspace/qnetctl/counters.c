@@ -31,6 +31,9 @@ static const enum mnl_attr_data_type stats_policy[QNET_STATS_A_MAX + 1] = {
 	[QNET_STATS_A_DISCARDS]		 = MNL_TYPE_NESTED,
 	[QNET_STATS_A_PACED_LATE]	 = MNL_TYPE_U64,
 	[QNET_STATS_A_PACED_LAG_NS]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_TUN_MALFORMED]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_TUN_UNAUTH]	 = MNL_TYPE_U64,
+	[QNET_STATS_A_TUN_REPLAY]	 = MNL_TYPE_U64,
 	[QNET_STATS_A_RX_DROPS]		 = MNL_TYPE_NESTED,
 };
 
@@ -93,6 +96,9 @@ static const struct qn_counter qn_counters[] = {
 	{ QNET_STATS_A_EMU_TIME_NS, "emu_time_ns", "emu-time", QN_UNIT_CLOCK, false },
 	{ QNET_STATS_A_PACED_LATE, "paced_late", "paced-late", QN_UNIT_COUNT, false },
 	{ QNET_STATS_A_PACED_LAG_NS, "paced_lag_ns", "paced-lag", QN_UNIT_CLOCK, false },
+	{ QNET_STATS_A_TUN_MALFORMED, "tun_malformed", "tun-malformed", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_TUN_UNAUTH, "tun_unauth", "tun-unauth", QN_UNIT_COUNT, false },
+	{ QNET_STATS_A_TUN_REPLAY, "tun_replay", "tun-replay", QN_UNIT_COUNT, false },
 };
 
 static uint64_t qn_attr_get_uint(const struct nlattr *attr)

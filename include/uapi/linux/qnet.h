@@ -294,6 +294,10 @@ enum qnet_stats_attr {
 	QNET_STATS_A_RX_DROPS,		/* nest: enum qnet_rx_drops_attr, node only */
 	QNET_STATS_A_PACED_LATE,	/* domain: events run over 1 ms late */
 	QNET_STATS_A_PACED_LAG_NS,	/* domain: the clock's largest lag */
+	/* a tunnel qlink's datagrams dropped (Documentation/qlink.rst) */
+	QNET_STATS_A_TUN_MALFORMED,	/* short, bad version or type */
+	QNET_STATS_A_TUN_UNAUTH,	/* MAC does not verify */
+	QNET_STATS_A_TUN_REPLAY,	/* sequence number seen or too old */
 
 	__QNET_STATS_A_MAX,
 	QNET_STATS_A_MAX = __QNET_STATS_A_MAX - 1
@@ -372,6 +376,14 @@ enum {
 	QLINK_INFO_SEED,		/* u64 */
 	QLINK_INFO_TIME_SCALE,		/* u32 */
 	QLINK_INFO_CONTINUOUS,		/* u8, 0 or 1 */
+	/*
+	 * A tunnel qlink (one device; its classical channel is UDP to a
+	 * peer host): RTM_NEWLINK only, instead of QLINK_INFO_PEER.
+	 */
+	QLINK_INFO_REMOTE,		/* in_addr, the peer host (IPv4) */
+	QLINK_INFO_LOCAL,		/* in_addr, optional source address */
+	QLINK_INFO_PORT,		/* u16, UDP port, both ends */
+	QLINK_INFO_KEY,			/* 32 bytes, write-only */
 	__QLINK_INFO_MAX,
 	QLINK_INFO_MAX = __QLINK_INFO_MAX - 1
 };
@@ -386,6 +398,10 @@ enum {
 
 /* Links a circuit's path may have; a CONNECT beyond it is refused. */
 #define QNET_MAX_HOPS		1024
+
+/* A tunnel qlink's default UDP port (QLINK_INFO_PORT). */
+#define QLINK_TUN_PORT		7415
+#define QLINK_TUN_KEY_LEN	32
 
 enum qnet_msg_type {
 	QNET_MSG_HERALD = 1,	/* a pair was heralded on this link */
