@@ -9,6 +9,8 @@
  * printing `show` both walk it, so what show prints can be pasted back
  * into set; `qnet-model predict` takes the same table.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -59,6 +61,8 @@ static int link_help(struct qn *q)
 {
 	printf("Usage: %s link add NAME [ peer PEERNAME ] [ netns NSNAME ]\n"
 	       "                [ peer-netns NSNAME ] [ LINK_PARAMS ]\n"
+	       "       %s link add NAME remote ADDR [ local ADDR ] [ port PORT ]\n"
+	       "                key KEY [ netns NSNAME ] [ LINK_PARAMS ]\n"
 	       "       %s link del NAME\n"
 	       "       %s link set NAME LINK_PARAMS\n"
 	       "       %s link show [ NAME ]\n"
@@ -75,7 +79,7 @@ static int link_help(struct qn *q)
 	       "       TIME  := { NUMBER{ ns | us | ms | s } | 0 | none }\n"
 	       "       SCALE := { wall seconds per emulated second, e.g. 1 or 0.01 | 0 | unpaced }\n"
 	       "With -s, show adds the link's counters.\n",
-	       q->prog, q->prog, q->prog, q->prog);
+	       q->prog, q->prog, q->prog, q->prog, q->prog);
 	return 0;
 }
 
@@ -261,6 +265,11 @@ struct qn_link_add {
 	const char		*peer;
 	const char		*netns;
 	const char		*peer_netns;
+	/* a tunnel qlink (Documentation/qlink.rst, "Tunnel qlinks") */
+	const char		*remote;
+	const char		*local;
+	const char		*port;
+	const char		*key;
 	struct qn_link_req	params;
 };
 
@@ -289,6 +298,14 @@ static int link_add_parse(struct qn *q, struct qn_link_add *a)
 			slot = &a->netns;
 		else if (!strcmp(kw, "peer-netns"))
 			slot = &a->peer_netns;
+		else if (!strcmp(kw, "remote"))
+			slot = &a->remote;
+		else if (!strcmp(kw, "local"))
+			slot = &a->local;
+		else if (!strcmp(kw, "port"))
+			slot = &a->port;
+		else if (!strcmp(kw, "key"))
+			slot = &a->key;
 		else
 			slot = NULL;
 		if (!slot) {
@@ -306,6 +323,51 @@ static int link_add_parse(struct qn *q, struct qn_link_add *a)
 	}
 	if (a->peer && link_name_check(a->peer))
 		return -EINVAL;
+	if ((a->local || a->port || a->key) && !a->remote)
+		return qn_err("local, port and key are a tunnel's: give remote");
+	if (a->remote && (a->peer || a->peer_netns))
+		return qn_err("a tunnel (remote) has no peer");
+	if (a->remote && !a->key)
+		return qn_err("a tunnel needs a key");
+	return 0;
+}
+
+/* A tunnel's endpoints and key, in IFLA_INFO_DATA. */
+static int link_put_tunnel(struct nlmsghdr *nlh, const struct qn_link_add *a)
+{
+	uint8_t key[QLINK_TUN_KEY_LEN];
+	struct in_addr addr;
+	unsigned long port;
+	unsigned int i;
+	char *end;
+
+	if (inet_pton(AF_INET, a->remote, &addr) != 1)
+		return qn_err("remote \"%s\" is not an IPv4 address", a->remote);
+	mnl_attr_put(nlh, QLINK_INFO_REMOTE, sizeof(addr), &addr);
+	if (a->local) {
+		if (inet_pton(AF_INET, a->local, &addr) != 1)
+			return qn_err("local \"%s\" is not an IPv4 address",
+				      a->local);
+		mnl_attr_put(nlh, QLINK_INFO_LOCAL, sizeof(addr), &addr);
+	}
+	if (a->port) {
+		errno = 0;
+		port = strtoul(a->port, &end, 10);
+		if (errno || *end || !*a->port || !port || port > 65535)
+			return qn_err("port \"%s\" is not a UDP port", a->port);
+		mnl_attr_put_u16(nlh, QLINK_INFO_PORT, port);
+	}
+	if (strlen(a->key) != 2 * sizeof(key))
+		return qn_err("the key is %zu hex digits", 2 * sizeof(key));
+	for (i = 0; i < sizeof(key); i++) {
+		if (!isxdigit((unsigned char)a->key[2 * i]) ||
+		    !isxdigit((unsigned char)a->key[2 * i + 1]) ||
+		    sscanf(a->key + 2 * i, "%2hhx", &key[i]) != 1)
+			return qn_err("the key is %zu hex digits",
+				      2 * sizeof(key));
+	}
+	mnl_attr_put(nlh, QLINK_INFO_KEY, sizeof(key), key);
+	memset(key, 0, sizeof(key));
 	return 0;
 }
 
@@ -322,7 +384,12 @@ static int link_newlink(struct qn_sock *rt, const struct qn_link_add *a,
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->name);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, QLINK_KIND);
-	if (a->peer || peer_nsfd >= 0) {
+	if (a->remote) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		if (link_put_tunnel(nlh, a))
+			return -EINVAL;
+		mnl_attr_nest_end(nlh, data);
+	} else if (a->peer || peer_nsfd >= 0) {
 		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 		peer = mnl_attr_nest_start(nlh, QLINK_INFO_PEER);
 		/* The peer's own struct ifinfomsg, then its attributes. */
