@@ -34,7 +34,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 PREFIX ?= /usr/local
 
-.PHONY: all module userspace selftests deps check check-debug check-deb demo lint clean \
+.PHONY: all module userspace selftests deps check check-debug check-deb check-pair demo lint clean \
 	install install-userspace uninstall module-clean
 
 all: module userspace selftests
@@ -64,6 +64,11 @@ check-debug: deps
 # about 15 minutes under TCG, so not part of check (Documentation/testing.rst)
 check-deb: deps
 	@tools/deb-test.sh
+
+# a tunnel qlink between two guests (tools/vm-pair): about 40 s, two
+# guests at once, so not part of check (Documentation/testing.rst)
+check-pair: deps module userspace
+	@selftests/tunnel_pair.sh
 
 demo: deps
 	@tools/demo.sh

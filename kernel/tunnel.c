@@ -9,8 +9,9 @@
  *   struct qlink_tun_hdr (32 bytes) | the Ethernet frame
  *
  * authenticated with a keyed BLAKE2s-128 MAC over the header's first 16
- * bytes, the IPv4 address it is sent to and the frame, and numbered by a 64-bit sequence number that the
- * receiver checks against a window of the last QLINK_TUN_WINDOW numbers.
+ * bytes, the IPv4 address it is sent to and the frame, and numbered by a
+ * 64-bit sequence number that the receiver checks against a window of the
+ * last QLINK_TUN_WINDOW numbers.
  * A datagram that passes enters the device's receive path as a frame from
  * a local peer would (device.c, qlink_dev_tunnel_rx()). One that does not
  * is dropped and counted by cause in the link end's counters.
@@ -55,7 +56,6 @@ struct qlink_tun_hdr {
 } __packed;
 
 #define QLINK_TUN_MAC_OFF	offsetof(struct qlink_tun_hdr, mac)
-
 
 struct qlink_tunnel {
 	struct net_device	*dev;
@@ -261,9 +261,9 @@ int qlink_tunnel_create(struct net_device *dev,
 	struct socket *sock;
 	int err;
 
-	BUILD_BUG_ON(QLINK_TUN_ENCAP_LEN != sizeof(struct iphdr) +
-		     sizeof(struct udphdr) + sizeof(struct qlink_tun_hdr) +
-		     ETH_HLEN);
+	BUILD_BUG_ON(sizeof(struct iphdr) + sizeof(struct udphdr) +
+		     sizeof(struct qlink_tun_hdr) + ETH_HLEN !=
+		     QLINK_TUN_ENCAP_LEN);
 	ASSERT_RTNL();
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
