@@ -192,7 +192,7 @@ void qlink_dev_tunnel_rx(struct net_device *dev, struct sk_buff *skb)
 
 	if (unlikely(!qd->link || READ_ONCE(qd->link->dead)))
 		goto drop;
-	atomic64_inc(&qlink_dev_end(dev)->cnt.rx_packets);
+	/* rx_packets is wire.c's: the qnet messages it accepts */
 	if (((struct ethhdr *)skb->data)->h_proto != htons(ETH_P_QNET)) {
 		if (__dev_forward_skb(dev, skb) == NET_RX_SUCCESS &&
 		    __netif_rx(skb) == NET_RX_SUCCESS)

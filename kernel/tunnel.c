@@ -185,6 +185,7 @@ netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb)
 	struct qlink_tun_hdr *hdr;
 	unsigned int len, room;
 	struct socket *sock;
+	bool qnet;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
@@ -215,6 +216,7 @@ netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb)
 	}
 
 	len = skb->len;
+	qnet = ((struct ethhdr *)skb->data)->h_proto == htons(ETH_P_QNET);
 	room = LL_RESERVED_SPACE(rt->dst.dev) + rt->dst.header_len +
 	       sizeof(struct iphdr) + sizeof(struct udphdr) + sizeof(*hdr);
 	if (skb_cow_head(skb, room)) {
@@ -234,7 +236,9 @@ netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb)
 			    ip4_dst_hoplimit(&rt->dst), 0, t->port, t->port,
 			    false, false);
 	dev_sw_netstats_tx_add(dev, 1, len);
-	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+	/* the link's tx_packets counts qnet frames, as on a local qlink */
+	if (qnet)
+		atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
 
