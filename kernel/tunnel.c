@@ -235,8 +235,11 @@ netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb)
 	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
 			    ip4_dst_hoplimit(&rt->dst), 0, t->port, t->port,
 			    false, false);
-	dev_sw_netstats_tx_add(dev, 1, len);
-	/* the link's tx_packets counts qnet frames, as on a local qlink */
+	/*
+	 * iptunnel_xmit() counted it in skb->dev's (our) tstats, or as a
+	 * tx error or drop. The link's tx_packets counts qnet frames, as
+	 * on a local qlink.
+	 */
 	if (qnet)
 		atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
 	rcu_read_unlock();

@@ -212,20 +212,14 @@ test_wrong_key() {
 	ip -n ta neigh add 10.88.0.2 dev ql0 \
 		lladdr "$(ip netns exec tb cat /sys/class/net/ql0/address)" ||
 		return 1
-	echo "# ta's ql0 sent $(ip netns exec ta cat /sys/class/net/ql0/statistics/tx_packets) frames before the pings"
 	ip netns exec ta busybox ping -c 2 -W 1 10.88.0.2 >/dev/null 2>&1 &&
 		{ fail "ping with the wrong key"; return 1; }
-	# both pings arrived unauthenticated (the device may also count
-	# frames of its own, e.g. at link up: at least 2)
-	for _ in $(seq 100); do
-		[ "$(stat tb tun_unauth)" -ge $((before + 2)) ] && break
-		sleep 0.1
-	done
+	# exactly what ta sent, the two pings, arrived unauthenticated
 	tx=$(ip netns exec ta cat /sys/class/net/ql0/statistics/tx_packets)
-	n=$(($(stat tb tun_unauth) - before))
-	echo "# ta's ql0 sent $tx frames with the wrong key; tb: $n unauth"
-	[ "$n" -ge 2 ] && [ "$n" -le "$tx" ] ||
-		{ fail "$n unauth at tb for $tx frames sent"; return 1; }
+	echo "# ta's ql0 sent $tx frames with the wrong key"
+	[ "$tx" = 2 ] || { fail "ta sent $tx frames, not the 2 pings"; return 1; }
+	n=2
+	expect tb tun_unauth $((before + n)) || return 1
 	expect tb tun_replay 2 && expect tb tun_malformed 4 &&
 		{ "$QNETCTL" -n tb -s link show ql0 |
 			grep -q "tun-unauth $((before + n))" ||
