@@ -992,6 +992,55 @@ TEST(measure_same_seed_repeats)
 }
 
 /*
+ * The storage flip is the decoherence channel as one measurement sees
+ * it: for random states, storage times and memories, the disagreement
+ * probability of the state decohered on one qubit is d (1 - f) + f (1 - d)
+ * with d the undecohered one's and f = qstate_flip_prob(), in every basis,
+ * to 1e-15 (a few units of 2^-62 of rounding).
+ */
+TEST(flip_prob_is_decoherence_seen_by_a_basis)
+{
+	static const uint64_t mem[][2] = {
+		{ 1000000, 0 }, { 1000000, 1000000 }, { 1000000, 2000000 },
+		{ 0, 500000 }, { 3000000, 700000 },
+	};
+	uint64_t st = 0x5eed0108;
+	double worst = 0;
+	int t, m, k, basis;
+
+	for (t = 0; t < 50; t++) {
+		struct qstate s, sd;
+
+		rand_state(&st, &s);
+		for (m = 0; m < (int)(sizeof(mem) / sizeof(mem[0])); m++) {
+			for (k = 0; k < 4; k++) {
+				uint64_t dt = 1ULL << (10 + 5 * k);
+
+				sd = s;
+				qstate_decohere(&sd, dt, mem[m][0], mem[m][1]);
+				for (basis = 0; basis < 3; basis++) {
+					double d = qref_prob(
+						qstate_disagree_prob(&s, basis));
+					double dd = qref_prob(
+						qstate_disagree_prob(&sd, basis));
+					double f = qref_prob(qstate_flip_prob(
+						dt, mem[m][0], mem[m][1], basis));
+					double e = fabs(dd - (d * (1 - f) +
+							      f * (1 - d)));
+
+					worst = fmax(worst, e);
+					EXPECT_GT(1e-15, e)
+						TH_LOG("state %d memory %d dt %llu basis %d: %.3g",
+						       t, m, (unsigned long long)dt,
+						       basis, e);
+				}
+			}
+		}
+	}
+	qref_note("storage flip vs decoherence: largest error %.3g", worst);
+}
+
+/*
  * Where the model is exact it is exact per draw: a pure Bell state (F = 1)
  * with no storage gives the second end the first end's bit composed with
  * the state's correlation in every basis, for every seed; a qubit that
