@@ -139,12 +139,58 @@ void qnet_circuit_rng(struct qnet_circuit_net *cn,
 		      const struct qnet_circuit *c, enum qnet_draw what,
 		      u64 x, struct qmath_rng *rng)
 {
+	qnet_circuit_rng_at(cn, c, what, c->epoch, x, rng);
+}
+
+/* qnet_circuit_rng() for attempt @epoch, not necessarily @c's now. */
+void qnet_circuit_rng_at(struct qnet_circuit_net *cn,
+			 const struct qnet_circuit *c, enum qnet_draw what,
+			 u32 epoch, u64 x, struct qmath_rng *rng)
+{
 	u64 s = __qnet_node_seed(cn, c->net);
 	siphash_key_t k = { { s, ~s } };
 
 	lockdep_assert_held(&cn->lock);
 	qmath_rng_seed(rng, siphash_3u64((u64)c->head_node << 32 | c->id,
-					 (u64)c->epoch << 8 | what, x, &k));
+					 (u64)epoch << 8 | what, x, &k));
+}
+
+/**
+ * qnet_circuit_pair_key() - the head's key for the streams of @c's pairs
+ * @cn: the head's node, locked
+ * @c: the circuit, its id set
+ *
+ * Drawn under the head's seed, so that it repeats with it and tells
+ * nothing to whoever knows only ids; the tail learns it from CONNECT.
+ *
+ * Return: the key (c->pair_key).
+ */
+u64 qnet_circuit_pair_key(struct qnet_circuit_net *cn,
+			  const struct qnet_circuit *c)
+{
+	u64 s = __qnet_node_seed(cn, c->net);
+	siphash_key_t k = { { s, ~s } };
+
+	lockdep_assert_held(&cn->lock);
+	return siphash_2u64((u64)c->head_node << 32 | c->id, QNET_DRAW_PAIR,
+			    &k);
+}
+
+/*
+ * The stream both ends of @c draw the outcome of the pair delivered in
+ * attempt @epoch from, measured in @basis: keyed by the head's pair key,
+ * so the head and the tail seed it alike with nothing but what CONNECT
+ * and their own attempt count tell them. One per basis: in different
+ * bases the two ends' fair bits are independent.
+ */
+static void qnet_pair_rng(const struct qnet_circuit *c, u32 epoch, u8 basis,
+			  struct qmath_rng *rng)
+{
+	siphash_key_t k = { { c->pair_key, ~c->pair_key } };
+
+	qmath_rng_seed(rng, siphash_3u64((u64)c->head_node << 32 | c->id,
+					 (u64)epoch << 8 | QNET_DRAW_PAIR,
+					 basis, &k));
 }
 
 /* ---- deferred actions: run after the node's lock is dropped ---- */
@@ -763,37 +809,46 @@ static void qnet_record_init(struct qnet_pair *rec, const struct qnet_circuit *c
 }
 
 /*
- * Measure @q now, at @t, in @basis. The first qubit of a pair measured
- * gets a uniform bit (Bell-diagonal states have maximally mixed halves);
- * the second is drawn given the first (qstate_measure_second()).
+ * Measure @q now, at @t, in @basis, without looking at the other end:
+ * from the stream the two ends share for the pair (its delivery's
+ * attempt, q->epoch) a fair bit and, at the tail, the pair's correlation
+ * in @basis with its error; then this qubit's storage since the pair's
+ * state was last set, as a flip from this node's own stream
+ * (qstate_measure_end(), Documentation/physics.rst). Neither end's
+ * outcome depends on whether or when the other measured.
  */
 static u8 qnet_qubit_measure(struct qnet_circuit_net *cn,
 			     struct qnet_circuit *c, struct qnet_qubit *q,
 			     u8 basis, u64 t)
 {
-	struct qmath_rng rng;
+	struct qmath_rng pair, own;
 	struct qnet_ent *e;
 	struct qstate s;
-	u8 out;
+	qprob flip = 0;
+	unsigned int i;
 
-	qnet_circuit_rng(cn, c, QNET_DRAW_MEASURE, 0, &rng);
+	lockdep_assert_held(&cn->lock);
+
+	qnet_pair_rng(c, q->epoch, basis, &pair);
+	qnet_circuit_rng_at(cn, c, QNET_DRAW_MEASURE, q->epoch, basis, &own);
 	spin_lock_bh(&qnet_ent_lock);
 	e = q->ent;
+	i = e->holder[1] == q;
+	/* as both ends know it: each qubit decohered to its own t0 */
+	s = e->state;
+	if (t > e->t0[i])
+		flip = qstate_flip_prob(t - e->t0[i], q->t1_ns, q->t2_ns,
+					basis);
 	if (!e->measured) {
-		out = qmath_rng_u64(&rng) >> 63;
+		/* for the other qubit's fidelity figure, not its outcome */
 		e->measured = true;
-		e->m_basis = basis;
-		e->m_outcome = out;
 		e->m_time = t;
 		e->m_t1 = q->t1_ns;
 		e->m_t2 = q->t2_ns;
-	} else {
-		__qnet_ent_state(e, q, t, e->m_time, &s);
-		out = qstate_measure_second(&s, e->m_basis, e->m_outcome,
-					    basis, &rng);
 	}
 	spin_unlock_bh(&qnet_ent_lock);
-	return out;
+	return qstate_measure_end(&s, basis, c->role == QNET_ROLE_TAIL,
+				  &pair, flip, &own);
 }
 
 /*
@@ -905,6 +960,8 @@ static void __qnet_circuit_deliver(struct qnet_circuit_net *cn,
 	lockdep_assert_held(&cn->lock);
 
 	c->slot[side] = NULL;
+	/* the pair's name at both ends: the attempt both deliver it in */
+	q->epoch = c->epoch;
 	if (!q->dev) {
 		q->dev = c->dev[side];
 		dev_hold(q->dev);

@@ -569,6 +569,7 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		struct qnet_msg_answer *a;
 
 		c->role = QNET_ROLE_TAIL;
+		c->pair_key = be64_to_cpu(m->pair_key);
 		c->peer_node = head;
 		c->peer_port = ntohs(m->src_port);
 		c->local_port = ntohs(m->dst_port);
@@ -885,6 +886,7 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 	m->dst_port = htons(c->peer_port);
 	m->hops = htons(1);
 	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
+	m->pair_key = cpu_to_be64(c->pair_key);
 }
 
 int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
@@ -934,6 +936,7 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	do {
 		c->id = ++cn->next_id;
 	} while (!c->id || __qnet_circuit_find(cn, self, c->id));
+	c->pair_key = qnet_circuit_pair_key(cn, c);
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
 	cn->count++;
 	__qnet_circuit_send_connect(cn, c, &acts);

@@ -133,12 +133,18 @@ enum qnet_draw {
 	QNET_DRAW_BASIS,	/* QNET_BASIS_RANDOM: the basis chosen */
 	QNET_DRAW_MEASURE,	/* the outcome of measuring a delivered qubit */
 	QNET_DRAW_PURIFY,	/* a purification round's parities */
+	QNET_DRAW_PAIR,		/* c->pair_key: the head's, for both ends */
 };
 
 /* Seed @rng for the draw @what (@x tells apart several) of @c's attempt. */
 void qnet_circuit_rng(struct qnet_circuit_net *cn,
 		      const struct qnet_circuit *c, enum qnet_draw what,
 		      u64 x, struct qmath_rng *rng);
+void qnet_circuit_rng_at(struct qnet_circuit_net *cn,
+			 const struct qnet_circuit *c, enum qnet_draw what,
+			 u32 epoch, u64 x, struct qmath_rng *rng);
+u64 qnet_circuit_pair_key(struct qnet_circuit_net *cn,
+			  const struct qnet_circuit *c);
 
 /* Deferred actions, queued under the node's lock (struct qnet_act). */
 enum qnet_act_kind {

@@ -101,10 +101,12 @@ struct qnet_ent {
 	struct qnet_qubit	*holder[2];	/* qnet_ent_lock */
 	u16			swaps;
 	u16			purifications;
-	/* the first measurement of one qubit, for the second */
+	/*
+	 * When one qubit was measured, for the other's fidelity figure
+	 * (__qnet_ent_state()); never for an outcome: each end draws its
+	 * own (qnet_qubit_measure()).
+	 */
 	bool			measured;
-	u8			m_basis;
-	u8			m_outcome;
 	u64			m_time;
 	u64			m_t1;		/* the measured qubit's memory */
 	u64			m_t2;
@@ -120,7 +122,8 @@ struct qnet_qubit {
 	struct qnet_ent		*ent;		/* qnet_ent_lock, a reference */
 	u8			role;		/* enum qnet_role of its node */
 	u8			bell;		/* its link pair's Bell state */
-	u32			epoch;		/* attempt it was bound in */
+	/* attempt it was bound in; from delivery, the one it was delivered in */
+	u32			epoch;
 	u32			handle;		/* QNET_REQ_KEEP: for the app */
 	u64			t1_ns;		/* its memory */
 	u64			t2_ns;
@@ -200,6 +203,11 @@ struct qnet_circuit {
 	u16			local_port;
 	u32			peer_node;
 	u16			peer_port;
+	/*
+	 * Ends: the key of the streams both ends draw their pairs' outcomes
+	 * from, made by the head and carried to the tail in CONNECT.
+	 */
+	u64			pair_key;
 
 	/*
 	 * The latest emulated time of any event of this circuit here: the

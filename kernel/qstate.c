@@ -166,42 +166,71 @@ static qprob qstate_decay(u64 dt_ns, u64 tau_ns)
 }
 
 /*
- * A memory qubit stored for dt: the Pauli twirl of amplitude damping with
- * time T1 and pure dephasing that brings the total coherence time to T2.
- * The Pauli transfer factors multiply over time, so the channel is given
- * by them: lz = e^(-dt/T1) on Z, lxy = e^(-dt/T2) on X and Y (with no T2,
- * the e^(-dt/2T1) that T1 alone leaves). Then
- *
- *	pX = pY = (1 - lz)/4,  pZ = (1 + lz - 2 lxy)/4,  pI = the rest.
+ * The Pauli transfer factors of a memory qubit stored for dt: lz =
+ * e^(-dt/T1) on Z, lxy = e^(-dt/T2) on X and Y (with no T2, the
+ * e^(-dt/2T1) that T1 alone leaves).
  */
-void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns)
+static void qstate_transfer(u64 dt_ns, u64 t1_ns, u64 t2_ns, qprob *lz,
+			    qprob *lxy)
 {
-	qprob w[QSTATE_NR_BELL], lz = QPROB_ONE, lxy = QPROB_ONE, cap;
+	qprob cap;
 
+	*lz = QPROB_ONE;
+	*lxy = QPROB_ONE;
 	if (!dt_ns || (!t1_ns && !t2_ns))
 		return;
 	if (t1_ns)
-		lz = qstate_decay(dt_ns, t1_ns);
+		*lz = qstate_decay(dt_ns, t1_ns);
 	if (t2_ns)
-		lxy = qstate_decay(dt_ns, t2_ns);
+		*lxy = qstate_decay(dt_ns, t2_ns);
 	else if (t1_ns <= QMATH_U64_MAX / 2)
-		lxy = qstate_decay(dt_ns, 2 * t1_ns);
+		*lxy = qstate_decay(dt_ns, 2 * t1_ns);
 	else
-		lxy = qstate_decay(dt_ns / 2, t1_ns);
+		*lxy = qstate_decay(dt_ns / 2, t1_ns);
 	/*
 	 * T2 > 2 T1 has no physical channel (the link layer refuses it);
 	 * cap the coherence so that pZ cannot go negative. With T2 <= 2 T1,
 	 * lxy <= sqrt(lz) <= (1 + lz)/2 and the cap never bites.
 	 */
-	cap = (QPROB_ONE + lz) / 2;
-	if (lxy > cap)
-		lxy = cap;
+	cap = (QPROB_ONE + *lz) / 2;
+	if (*lxy > cap)
+		*lxy = cap;
+}
+
+/*
+ * A memory qubit stored for dt: the Pauli twirl of amplitude damping with
+ * time T1 and pure dephasing that brings the total coherence time to T2.
+ * The Pauli transfer factors multiply over time, so the channel is given
+ * by them (qstate_transfer()). Then
+ *
+ *	pX = pY = (1 - lz)/4,  pZ = (1 + lz - 2 lxy)/4,  pI = the rest.
+ */
+void qstate_decohere(struct qstate *s, u64 dt_ns, u64 t1_ns, u64 t2_ns)
+{
+	qprob w[QSTATE_NR_BELL], lz, lxy;
+
+	if (!dt_ns || (!t1_ns && !t2_ns))
+		return;
+	qstate_transfer(dt_ns, t1_ns, t2_ns, &lz, &lxy);
 	w[QSTATE_PSI_PLUS] = (QPROB_ONE - lz) / 4;		/* X */
 	w[QSTATE_PSI_MINUS] = w[QSTATE_PSI_PLUS];		/* Y */
 	w[QSTATE_PHI_MINUS] = (QPROB_ONE + lz - 2 * lxy) / 4;	/* Z */
 	w[QSTATE_PHI_PLUS] = QPROB_ONE - 2 * w[QSTATE_PSI_PLUS] -
 			     w[QSTATE_PHI_MINUS];
 	qstate_pauli_channel(s, w);
+}
+
+/*
+ * The Paulis that anticommute with the measured one flip the outcome: X
+ * and Y in Z (pX + pY = (1 - lz)/2), Y and Z in X and X and Z in Y
+ * (pY + pZ = pX + pZ = (1 - lxy)/2).
+ */
+qprob qstate_flip_prob(u64 dt_ns, u64 t1_ns, u64 t2_ns, u8 basis)
+{
+	qprob lz, lxy;
+
+	qstate_transfer(dt_ns, t1_ns, t2_ns, &lz, &lxy);
+	return (QPROB_ONE - (basis == QSTATE_BASIS_Z ? lz : lxy)) / 2;
 }
 
 /* readout: each of the two measured bits flips with probability e */
@@ -422,20 +451,37 @@ qprob qstate_qber(const struct qstate *s, u8 basis)
 	return qstate_bell_anticorrelated(s->bell, basis) ? qprob_compl(d) : d;
 }
 
-u8 qstate_measure_second(const struct qstate *s, u8 basis_a, u8 out_a,
-			 u8 basis_b, struct qmath_rng *rng)
+u8 qstate_measure_end(const struct qstate *s, u8 basis, bool second,
+		      struct qmath_rng *pair, qprob flip,
+		      struct qmath_rng *own)
 {
-	if (basis_a != basis_b)
-		return qmath_rng_u64(rng) >> 63;
-	return (out_a & 1) ^
-	       qmath_rng_bernoulli(rng, qstate_disagree_prob(s, basis_a));
+	/* both ends draw r and e from @pair alike, whichever they use */
+	u8 out = qmath_rng_u64(pair) >> 63;
+	u8 err = qmath_rng_bernoulli(pair, qstate_qber(s, basis));
+
+	if (second)
+		out ^= qstate_bell_anticorrelated(s->bell, basis) ^ err;
+	/* no draw where nothing can flip: exact where the model is */
+	if (flip)
+		out ^= qmath_rng_bernoulli(own, flip);
+	return out;
 }
 
 void qstate_measure(const struct qstate *s, u8 basis_a, u8 basis_b,
 		    struct qmath_rng *rng, u8 *out_a, u8 *out_b)
 {
-	*out_a = qmath_rng_u64(rng) >> 63;
-	*out_b = qstate_measure_second(s, basis_a, *out_a, basis_b, rng);
+	struct qmath_rng pa, pb;
+
+	/*
+	 * One stream per basis, as two ends that key it by the pair and
+	 * the basis have: in equal bases both read the same one.
+	 */
+	qmath_rng_seed(&pa, qmath_rng_u64(rng));
+	pb = pa;
+	if (basis_a != basis_b)
+		qmath_rng_seed(&pb, qmath_rng_u64(rng));
+	*out_a = qstate_measure_end(s, basis_a, false, &pa, 0, &pa);
+	*out_b = qstate_measure_end(s, basis_b, true, &pb, 0, &pb);
 }
 
 /* -p log2 p in qfix, 0 at p = 0 */

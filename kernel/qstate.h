@@ -324,11 +324,53 @@ qprob qstate_disagree_prob(const struct qstate *s, u8 basis);
 qprob qstate_qber(const struct qstate *s, u8 basis);
 
 /**
+ * qstate_flip_prob() - chance that storage flips a Pauli measurement
+ * @dt_ns: time the qubit was stored, as for qstate_decohere()
+ * @t1_ns: its memory's T1 (0: none)
+ * @t2_ns: its memory's T2 (0: T2 = 2 T1)
+ * @basis: the basis it is then measured in (enum qstate_basis)
+ *
+ * The qstate_decohere() channel is a Pauli channel on one qubit; the
+ * Paulis that anticommute with the measured one flip the outcome, so its
+ * effect on a measurement is a local coin: (1 - e^(-dt/T1))/2 in Z,
+ * (1 - e^(-dt/T2))/2 in X and Y.
+ *
+ * Return: the flip probability.
+ */
+qprob qstate_flip_prob(u64 dt_ns, u64 t1_ns, u64 t2_ns, u8 basis);
+
+/**
+ * qstate_measure_end() - one end's outcome, drawn without the other's
+ * @s: the pair's state, each qubit decohered to a time both ends know
+ *     (the same @s at both ends)
+ * @basis: basis this end measures in (enum qstate_basis)
+ * @second: false at the first end of the pair, true at the second (a
+ *          fixed role, not an order in time)
+ * @pair: a stream both ends seed alike, keyed by the pair and @basis
+ * @flip: qstate_flip_prob() of this end's qubit since @s's time
+ * @own: this end's own stream, for the flip (unused if @flip is 0)
+ *
+ * From @pair: a fair bit r and e ~ Bernoulli(qstate_qber(@s, @basis)).
+ * The first end reads r, the second r ^ anticorrelated(@s->bell, @basis)
+ * ^ e; each then flips with @flip. In equal bases the outcomes differ
+ * with qstate_disagree_prob() of @s with both flips applied; in different
+ * bases the two r come from different streams and the outcomes are
+ * independent fair bits: the joint distribution of qstate_measure() on
+ * the decohered state (Documentation/physics.rst, "Measurement"), with
+ * neither end knowing whether or when the other measured.
+ *
+ * Return: the outcome bit.
+ */
+u8 qstate_measure_end(const struct qstate *s, u8 basis, bool second,
+		      struct qmath_rng *pair, qprob flip,
+		      struct qmath_rng *own);
+
+/**
  * qstate_measure() - measure both qubits, sampling the outcomes
  * @s: state (already decohered to each qubit's measurement time)
  * @basis_a: basis of the first qubit (enum qstate_basis)
  * @basis_b: basis of the second qubit
- * @rng: generator
+ * @rng: generator (seeds the per-basis streams of qstate_measure_end())
  * @out_a: outcome bit of the first qubit
  * @out_b: outcome bit of the second qubit
  *
@@ -340,22 +382,6 @@ qprob qstate_qber(const struct qstate *s, u8 basis);
  */
 void qstate_measure(const struct qstate *s, u8 basis_a, u8 basis_b,
 		    struct qmath_rng *rng, u8 *out_a, u8 *out_b);
-
-/**
- * qstate_measure_second() - measure the second qubit after the first
- * @s: state (decohered up to the second qubit's measurement time)
- * @basis_a: basis in which the first qubit was measured
- * @out_a: the first qubit's outcome (itself a uniform random bit)
- * @basis_b: basis of the second qubit
- * @rng: generator
- *
- * For ends that measure at different times: same joint distribution as
- * qstate_measure().
- *
- * Return: the second qubit's outcome bit.
- */
-u8 qstate_measure_second(const struct qstate *s, u8 basis_a, u8 out_a,
-			 u8 basis_b, struct qmath_rng *rng);
 
 /**
  * qstate_binary_entropy() - h(q) = -q log2 q - (1 - q) log2(1 - q)

@@ -452,4 +452,104 @@ TEST_F_TIMEOUT(noisy, repeater_bsm_fails_and_adds_noise, 180)
 	EXPECT_EQ(2 * c.swaps_failed, c.swap_discards);
 }
 
+/*
+ * Where the model is exact, exactly: perfect pairs (a direct source of
+ * fidelity 1, no dark counts, no decoherence, ideal swaps) measured in
+ * one basis at both ends give, for every pair, outcomes that differ
+ * exactly when the delivered Bell state is anticorrelated in that basis.
+ * Each end draws its outcome alone, from the stream keyed by the circuit
+ * and the attempt that both know (Documentation/physics.rst,
+ * "Measurement"); a stream either end keyed otherwise would disagree on
+ * about half the pairs.
+ */
+#define EXACT_PAIRS	100
+
+static const struct qnet_topo_param exact_link[] = {
+	{ QNET_LINK_A_SCHEME,		QNET_SCHEME_DIRECT,	1 },
+	{ QNET_LINK_A_LENGTH_M,		2000,			4 },
+	{ QNET_LINK_A_SOURCE_FID_PPM,	1000000,		4 },
+	{ QNET_LINK_A_DARK_RATE_HZ,	0,			4 },
+	{ QNET_LINK_A_VISIBILITY_PPM,	1000000,		4 },
+	{ QNET_LINK_A_T1_NS,		0,			8 },
+	{ QNET_LINK_A_T2_NS,		0,			8 },
+	{ QNET_LINK_A_TIME_SCALE,	0,			4 },
+	{ QNET_LINK_A_SEED,		44,			8 },
+	{ 0 }
+};
+
+FIXTURE(exact) {
+	struct qnet_topo topo;
+	struct qnet_pair *tail_recs;
+	int family;
+};
+
+FIXTURE_VARIANT(exact) {
+	int nodes;
+};
+
+FIXTURE_VARIANT_ADD(exact, two_nodes) { .nodes = 2 };
+FIXTURE_VARIANT_ADD(exact, three_nodes) { .nodes = 3 };
+
+FIXTURE_SETUP(exact)
+{
+	ASSERT_EQ(0, qnet_module_ensure());
+	self->family = qnet_family();
+	ASSERT_LT(0, self->family);
+	ASSERT_EQ(0, qnet_topo_chain(&self->topo, variant->nodes, exact_link));
+	self->tail_recs = qnet_chain_shared(EXACT_PAIRS);
+	ASSERT_NE(NULL, self->tail_recs);
+}
+
+FIXTURE_TEARDOWN(exact)
+{
+	munmap(self->tail_recs, EXACT_PAIRS * sizeof(struct qnet_pair));
+	qnet_topo_destroy(&self->topo);
+}
+
+TEST_F_TIMEOUT(exact, perfect_pairs_agree_per_bell_state, 180)
+{
+	static struct qnet_pair recs[EXACT_PAIRS];
+	int i, basis, ones, anti_seen;
+	char why[128];
+
+	for (basis = QNET_BASIS_Z; basis <= QNET_BASIS_Y; basis++) {
+		struct qnet_request req = {
+			.num_pairs = EXACT_PAIRS,
+			.type = QNET_REQ_MEASURE,
+			.basis = basis,
+		};
+
+		ASSERT_EQ(0, qnet_chain_request(&self->topo, self->family,
+						CHAIN_PORT, &req, recs,
+						self->tail_recs, EXACT_PAIRS,
+						why, sizeof(why)))
+			TH_LOG("basis %d: %s", basis, why);
+		ones = 0;
+		anti_seen = 0;
+		for (i = 0; i < EXACT_PAIRS; i++) {
+			const struct qnet_pair *h = &recs[i];
+			const struct qnet_pair *t = &self->tail_recs[i];
+
+			ASSERT_EQ(0, h->error);
+			ASSERT_EQ(0, t->error);
+			ASSERT_EQ(h->pair_id, t->pair_id);
+			ASSERT_EQ(1000000U, h->fidelity_ppm);
+			ASSERT_EQ(basis, h->basis);
+			ASSERT_EQ(basis, t->basis);
+			ASSERT_EQ(anti(h->bell_state, basis),
+				  h->outcome ^ t->outcome)
+				TH_LOG("basis %d pair %d: Bell state %u, outcomes %u %u",
+				       basis, i, h->bell_state, h->outcome,
+				       t->outcome);
+			ones += h->outcome;
+			anti_seen += anti(h->bell_state, basis);
+		}
+		/* either half alone is a fair coin: 5 sd + 1 */
+		TH_LOG("basis %d: %d ones at the head, %d anticorrelated pairs",
+		       basis, ones, anti_seen);
+		EXPECT_GE(CHAIN_Z * sqrt(EXACT_PAIRS * 0.25) + 1,
+			  fabs(ones - EXACT_PAIRS / 2.0));
+	}
+}
+
 TEST_HARNESS_MAIN

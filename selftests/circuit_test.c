@@ -440,6 +440,146 @@ TEST_F_TIMEOUT(circ, kept_qubits_measured_later, 90)
 }
 
 /*
+ * One run of tail_outcomes_do_not_depend_on_the_head on a fresh chain:
+ * QNET_REQ_ATOMIC_MAX kept pairs, measured in X at the tail; the head
+ * measures its own before the tail (@head 0), never (1), or after the
+ * tail (2). The tail's outcomes go to @tail_out, the head's to @head_out,
+ * the pairs' Bell states to @bell.
+ * Returns 0 or the step that failed.
+ */
+static int kept_run(FIXTURE_DATA(circ) *self, const struct qnet_topo_param *link,
+		    int head, uint8_t *tail_out, uint8_t *head_out,
+		    uint8_t *bell)
+{
+	enum { N = QNET_REQ_ATOMIC_MAX };
+	struct qnet_request req = { .num_pairs = N, .type = QNET_REQ_KEEP };
+	struct qnet_pair recs[N];
+	struct qnet_measure m;
+	int s, l, i, c, done[2], status, err = 0;
+	socklen_t len;
+	pid_t pid;
+	char b;
+
+	qnet_topo_destroy(&self->topo);
+	if (qnet_topo_chain(&self->topo, 2, link) ||
+	    set_mem_slots(&self->topo, N) || pipe(done))
+		return 1;
+	l = listen_tail(&self->topo, self->family, 4);
+	if (l < 0)
+		return 2;
+	pid = fork();
+	if (pid < 0)
+		return 3;
+	if (!pid) {
+		struct timeval tv = { .tv_sec = 60 };
+		struct qnet_pair r[N];
+
+		c = accept(l, NULL, NULL);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		for (i = 0; i < N; i++)
+			if (recv(c, &r[i], sizeof(r[i]), 0) != sizeof(r[i]))
+				_exit(1);
+		if (read(self->ready[0], &b, 1) != 1)
+			_exit(2);
+		for (i = 0; i < N; i++) {
+			m = (struct qnet_measure){ .qubit = r[i].qubit,
+						   .basis = QNET_BASIS_X };
+			len = sizeof(m);
+			if (getsockopt(c, SOL_QNET, QNET_SO_MEASURE, &m, &len))
+				_exit(3);
+			tail_out[i] = m.outcome;
+		}
+		/* measured; hold the circuit until the head is done */
+		if (write(done[1], "d", 1) != 1 ||
+		    read(self->ready[0], &b, 1) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	close(l);
+	s = connect_head(&self->topo, self->family);
+	if (s < 0 || send(s, &req, sizeof(req), 0) != sizeof(req))
+		err = 4;
+	for (i = 0; !err && i < N; i++)
+		if (recv(s, &recs[i], sizeof(recs[i]), 0) != sizeof(recs[i]))
+			err = 5;
+		else
+			bell[i] = recs[i].bell_state;
+	if (!err && head == 2 &&
+	    (write(self->ready[1], "m", 1) != 1 || read(done[0], &b, 1) != 1))
+		err = 6;
+	for (i = 0; !err && head != 1 && i < N; i++) {
+		m = (struct qnet_measure){ .qubit = recs[i].qubit,
+					   .basis = QNET_BASIS_X };
+		len = sizeof(m);
+		if (getsockopt(s, SOL_QNET, QNET_SO_MEASURE, &m, &len))
+			err = 7;
+		head_out[i] = m.outcome;
+	}
+	if (!err && head != 2 &&
+	    (write(self->ready[1], "m", 1) != 1 || read(done[0], &b, 1) != 1))
+		err = 8;
+	if (write(self->ready[1], "x", 1) != 1 && !err)
+		err = 9;
+	if (err)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid ||
+	    (!err && (!WIFEXITED(status) || WEXITSTATUS(status))))
+		err = err ?: 10 + WEXITSTATUS(status);
+	if (s >= 0)
+		close(s);
+	close(done[0]);
+	close(done[1]);
+	return err;
+}
+
+/*
+ * No end reads the other's measurement (Documentation/physics.rst,
+ * "Measurement"): same seeds, and the tail's outcomes of its kept pairs
+ * are the same whether the head measured its halves before the tail, not
+ * at all, or after it; the head's, the same before or after. The links
+ * have no decoherence, so when each end measures does not matter either.
+ * Where the head measured, the outcomes still follow the pairs' X QBER
+ * (1/30, bound 5 sqrt(n p (1 - p)) + 1, as kept_qubits_measured_later).
+ */
+TEST_F_TIMEOUT(circ, tail_outcomes_do_not_depend_on_the_head, 180)
+{
+	enum { N = QNET_REQ_ATOMIC_MAX };
+	uint8_t *out, head_first[N], head_after[N], unused[N], bell[N];
+	double p = 1.0 / 30, bound = 5 * sqrt(N * p * (1 - p)) + 1;
+	int i, run, errors = 0, ones = 0;
+
+	if (variant->link != fast_link || variant->nodes != 2)
+		SKIP(return, "runs on two nodes over the fast link");
+	out = mmap(NULL, 3 * N, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, out);
+	ASSERT_EQ(0, kept_run(self, fast_link, 0, out, head_first, bell));
+	ASSERT_EQ(0, kept_run(self, fast_link, 1, out + N, unused, unused));
+	ASSERT_EQ(0, kept_run(self, fast_link, 2, out + 2 * N, head_after,
+				  unused));
+	for (run = 1; run < 3; run++)
+		for (i = 0; i < N; i++)
+			ASSERT_EQ(out[i], out[run * N + i])
+				TH_LOG("run %d pair %d: tail outcome %u, %u when the head measured first",
+				       run, i, out[run * N + i], out[i]);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(head_first[i], head_after[i]) TH_LOG("pair %d", i);
+		errors += head_first[i] ^ out[i] ^ anticorrelated_in_x(bell[i]);
+		ones += out[i];
+	}
+	/*
+	 * Each pair's own coin, not one for all: a fair bit per pair, 5 sd
+	 * + 1 (kept qubits measured at one time once all drew one stream)
+	 */
+	TH_LOG("%d ones in %d tail outcomes", ones, N);
+	EXPECT_GE(5 * sqrt(N * 0.25) + 1, fabs(ones - N / 2.0));
+	TH_LOG("%d X disagreements in %d pairs (expected %.1f)", errors, N,
+	       N * p);
+	EXPECT_GE(bound, fabs(errors - N * p));
+	munmap(out, 3 * N);
+}
+
+/*
  * A hundred sockets on one node, priorities 0..7, three pairs each: every
  * one is served.
  */

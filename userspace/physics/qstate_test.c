@@ -853,8 +853,10 @@ TEST(bell_correlations)
  * n = 20000 joint outcomes (00, 01, 10, 11) against the expected
  * probabilities (1 - d)/2, d/2, d/2, (1 - d)/2 in equal bases (d the
  * disagreement probability) and 1/4 each otherwise: chi-square with 3 dof,
- * fail below p-value 1e-6. Same for qstate_measure_second() after a
- * first outcome drawn by the test.
+ * fail below p-value 1e-6. Same for qstate_measure_end() at each end on
+ * the undecohered state with each end's storage as a local flip
+ * (qstate_flip_prob(), 30 ms and 70 ms in memories of T1 200 ms, T2 100
+ * ms), against the state decohered by qstate_decohere() at both ends.
  */
 TEST(measure_chi2)
 {
@@ -872,24 +874,46 @@ TEST(measure_chi2)
 		for (ba = 0; ba < 3; ba++) {
 			for (bb = 0; bb < 3; bb++) {
 				double obs[4] = { 0 }, obs2[4] = { 0 }, expd[4];
+				double expd2[4];
 				double d = qref_prob(qstate_disagree_prob(&s, ba));
-				double pv, pv2;
+				double pv, pv2, d2;
+				qprob fa = qstate_flip_prob(30000000, 200000000,
+							    100000000, ba);
+				qprob fb = qstate_flip_prob(70000000, 200000000,
+							    100000000, bb);
+				struct qstate sd = s;
 				u8 a, b;
 
+				qstate_decohere(&sd, 30000000, 200000000,
+						100000000);
+				qstate_decohere(&sd, 70000000, 200000000,
+						100000000);
+				d2 = qref_prob(qstate_disagree_prob(&sd, ba));
 				for (i = 0; i < N; i++) {
+					struct qmath_rng pa, pb;
+
 					qstate_measure(&s, ba, bb, &r, &a, &b);
 					obs[a * 2 + b]++;
-					a = i & 1;
-					b = qstate_measure_second(&s, ba, a, bb,
-								  &r);
+					qmath_rng_seed(&pa, qmath_rng_u64(&r));
+					pb = pa;
+					if (ba != bb)
+						qmath_rng_seed(&pb,
+							qmath_rng_u64(&r));
+					a = qstate_measure_end(&s, ba, false,
+							       &pa, fa, &r);
+					b = qstate_measure_end(&s, bb, true,
+							       &pb, fb, &r);
 					obs2[a * 2 + b]++;
 				}
 				if (ba == bb) {
 					expd[0] = expd[3] = N * (1 - d) / 2;
 					expd[1] = expd[2] = N * d / 2;
+					expd2[0] = expd2[3] = N * (1 - d2) / 2;
+					expd2[1] = expd2[2] = N * d2 / 2;
 				} else {
 					expd[0] = expd[1] = N / 4.0;
 					expd[2] = expd[3] = N / 4.0;
+					memcpy(expd2, expd, sizeof(expd));
 				}
 				/* tiny expected counts: merge into their row */
 				if (expd[1] < 5) {
@@ -909,7 +933,7 @@ TEST(measure_chi2)
 					expd[0] = expd[3] = 1e-300;
 				}
 				qref_chi2(obs, expd, 4, &pv);
-				qref_chi2(obs2, expd, 4, &pv2);
+				qref_chi2(obs2, expd2, 4, &pv2);
 				worst = fmin(worst, fmin(pv, pv2));
 				EXPECT_TRUE(pv > QREF_ALPHA && pv2 > QREF_ALPHA)
 					TH_LOG("state %d bases %d %d: p-values %.3g %.3g",
@@ -965,6 +989,93 @@ TEST(measure_same_seed_repeats)
 		ASSERT_EQ(a1, a2);
 		ASSERT_EQ(b1, b2);
 	}
+}
+
+/*
+ * The storage flip is the decoherence channel as one measurement sees
+ * it: for random states, storage times and memories, the disagreement
+ * probability of the state decohered on one qubit is d (1 - f) + f (1 - d)
+ * with d the undecohered one's and f = qstate_flip_prob(), in every basis,
+ * to 1e-15 (a few units of 2^-62 of rounding).
+ */
+TEST(flip_prob_is_decoherence_seen_by_a_basis)
+{
+	static const uint64_t mem[][2] = {
+		{ 1000000, 0 }, { 1000000, 1000000 }, { 1000000, 2000000 },
+		{ 0, 500000 }, { 3000000, 700000 },
+	};
+	uint64_t st = 0x5eed0108;
+	double worst = 0;
+	int t, m, k, basis;
+
+	for (t = 0; t < 50; t++) {
+		struct qstate s, sd;
+
+		rand_state(&st, &s);
+		for (m = 0; m < (int)(sizeof(mem) / sizeof(mem[0])); m++) {
+			for (k = 0; k < 4; k++) {
+				uint64_t dt = 1ULL << (10 + 5 * k);
+
+				sd = s;
+				qstate_decohere(&sd, dt, mem[m][0], mem[m][1]);
+				for (basis = 0; basis < 3; basis++) {
+					double d = qref_prob(
+						qstate_disagree_prob(&s, basis));
+					double dd = qref_prob(
+						qstate_disagree_prob(&sd, basis));
+					double f = qref_prob(qstate_flip_prob(
+						dt, mem[m][0], mem[m][1], basis));
+					double e = fabs(dd - (d * (1 - f) +
+							      f * (1 - d)));
+
+					worst = fmax(worst, e);
+					EXPECT_GT(1e-15, e)
+						TH_LOG("state %d memory %d dt %llu basis %d: %.3g",
+						       t, m, (unsigned long long)dt,
+						       basis, e);
+				}
+			}
+		}
+	}
+	qref_note("storage flip vs decoherence: largest error %.3g", worst);
+}
+
+/*
+ * Where the model is exact it is exact per draw: a pure Bell state (F = 1)
+ * with no storage gives the second end the first end's bit composed with
+ * the state's correlation in every basis, for every seed; a qubit that
+ * stored nothing never flips (qstate_flip_prob() is 0 at dt = 0 and
+ * without T1, T2), one stored for ever in Z flips with exactly 1/2.
+ */
+TEST(measure_end_exact)
+{
+	struct qmath_rng r, pa, pb;
+	struct qstate s;
+	int i, bell, basis;
+
+	qmath_rng_seed(&r, 17);
+	for (bell = 0; bell < 4; bell++) {
+		qstate_init_werner(&s, QPROB_ONE, bell);
+		for (basis = 0; basis < 3; basis++) {
+			EXPECT_EQ(0, qstate_flip_prob(0, 1000, 1000, basis));
+			EXPECT_EQ(0, qstate_flip_prob(1000, 0, 0, basis));
+			for (i = 0; i < 1000; i++) {
+				u8 a, b;
+
+				qmath_rng_seed(&pa, qmath_rng_u64(&r));
+				pb = pa;
+				a = qstate_measure_end(&s, basis, false, &pa,
+						       0, NULL);
+				b = qstate_measure_end(&s, basis, true, &pb,
+						       0, NULL);
+				ASSERT_EQ(a ^ qstate_bell_anticorrelated(bell,
+									 basis),
+					  b);
+			}
+		}
+	}
+	EXPECT_EQ(QPROB_ONE / 2, qstate_flip_prob(1ULL << 62, 1, 0,
+						  QSTATE_BASIS_Z));
 }
 
 /* ------------------------------------------------------------------ */

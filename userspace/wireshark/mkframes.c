@@ -109,6 +109,7 @@ static void connect_msg(void)
 		.dst_node = htonl(0x21222324), .src_port = htons(0x3132),
 		.dst_port = htons(0x4142), .hops = htons(1000),
 		.delay_ns = htobe64(0x5152535455565758ULL),
+		.pair_key = htobe64(0x8182838485868788ULL),
 	};
 
 	frame(QNET_MSG_CONNECT, 3, T0 + 2, &m, sizeof(m));
@@ -120,6 +121,7 @@ static void connect_msg(void)
 	expect("qnet.connect.dst_port", 0x4142);
 	expect("qnet.connect.hops", 1000);
 	expect("qnet.connect.delay_ns", 0x5152535455565758ULL);
+	expect("qnet.connect.pair_key", 0x8182838485868788ULL);
 	end();
 }
 

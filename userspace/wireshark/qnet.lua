@@ -64,6 +64,7 @@ local f = {
 	conn_dport = F.uint16("qnet.connect.dst_port", "Destination port", base.DEC),
 	conn_hops = F.uint16("qnet.connect.hops", "Hops so far", base.DEC),
 	conn_delay = F.uint64("qnet.connect.delay_ns", "Delay so far (ns)", base.DEC),
+	conn_key = F.uint64("qnet.connect.pair_key", "Pair key", base.HEX),
 
 	-- struct qnet_msg_answer: ACCEPT, REFUSE, CLOSE
 	ans_error = F.uint32("qnet.answer.error", "Error (errno)", base.DEC),
@@ -127,9 +128,9 @@ local layouts = {
 	[1] = { size = 16, { 0, 8, f.pair_id }, { 8, 1, f.pair_bell } },
 	[2] = { size = 16, { 0, 8, f.pair_id }, { 8, 1, f.pair_bell },
 		{ 9, 1, f.pair_cause } },
-	connect = { size = 40, { 12, 4, f.conn_dst }, { 16, 2, f.conn_sport },
+	connect = { size = 48, { 12, 4, f.conn_dst }, { 16, 2, f.conn_sport },
 		    { 18, 2, f.conn_dport }, { 20, 2, f.conn_hops },
-		    { 32, 8, f.conn_delay } },
+		    { 32, 8, f.conn_delay }, { 40, 8, f.conn_key } },
 	answer = { size = 40, { 12, 4, f.ans_error }, { 16, 2, f.ans_hops },
 		   { 24, 8, f.ans_delay }, { 32, 4, f.ans_epoch } },
 	request = { size = 56, { 16, 8, f.req_id }, { 24, 8, f.req_start },

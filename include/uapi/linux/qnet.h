@@ -455,6 +455,10 @@ struct qnet_msg_connect {
 	__be16	hops;		/* links crossed so far, 1 .. 1024 */
 	__u8	pad[6];
 	__be64	delay_ns;	/* propagation delay accumulated so far */
+	__be64	pair_key;	/* the head's key of the streams both ends
+				 * draw end-to-end pairs' outcomes from
+				 * (Documentation/physics.rst, "Measurement")
+				 */
 };
 
 /* QNET_MSG_ACCEPT, QNET_MSG_REFUSE, QNET_MSG_CLOSE. */
