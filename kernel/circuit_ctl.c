@@ -478,12 +478,10 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
  * node's domain: in an unpaced domain it runs as soon as nothing earlier
  * is queued, that is as soon as no answer can still be on its way.
  *
- * Nothing goes back towards the head: its socket resends CONNECT on its
- * own wall-clock schedule (a link may come back up meanwhile), which
- * installs the circuit here again, and fails connect() with ETIMEDOUT
- * when its connect timeout passes (Documentation/sockets.rst). An
- * unpaced domain's clock stands still while nothing is queued, so an
- * emulated timeout there could not stand for the user's patience.
+ * Nothing goes back towards the head: it sends CONNECT again on its own
+ * schedule (qnet_circuit_head_setup_run(), a link may come back up
+ * meanwhile), which installs the circuit here again, and fails connect()
+ * with ETIMEDOUT when its own set-up timeout passes.
  */
 static void qnet_circuit_setup_expired(struct qnet_event *ev)
 {
@@ -887,6 +885,64 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
 }
 
+/*
+ * The head's set-up, in emulated time (Documentation/sockets.rst): CONNECT
+ * again after 1 s, then 2 s and 4 s more, like a SYN, and the connect
+ * fails with ETIMEDOUT 10 s after the first CONNECT left. Events of the
+ * node's domain, so that the outcome of a set-up and the time its request
+ * starts depend on the emulated network only, not on how long a wall
+ * second is under load. An unpaced domain with nothing else queued runs
+ * them at once: a CONNECT lost there is lost for good (nothing of the
+ * emulation can bring it back meanwhile) and connect() fails promptly.
+ */
+#define QNET_CONNECT_RTO_NS		NSEC_PER_SEC
+#define QNET_CONNECT_TIMEOUT_NS		(10 * NSEC_PER_SEC)
+
+static void qnet_circuit_head_setup_run(struct qnet_event *ev)
+{
+	struct qnet_circuit *c = container_of(ev, struct qnet_circuit,
+					      setup_ev);
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+	u64 now;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	now = qnet_node_now(cn);
+	if (c->state != QNET_C_CONNECTING) {
+		/* answered or closed as this ran: nothing to do */
+	} else if (now < c->setup_deadline_ns) {
+		__qnet_circuit_send_connect(cn, c, &acts);
+		c->setup_rto_ns *= 2;
+		refcount_inc(&c->refcnt);	/* the event's, again */
+		qnet_event_schedule(cn->dm, &c->setup_ev,
+				    min(now + c->setup_rto_ns,
+					c->setup_deadline_ns));
+	} else {
+		/* CLOSE goes down: the nodes that hold the set-up free it */
+		__qnet_circuit_close(cn, c, &acts, -ETIMEDOUT, QNET_UP);
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);	/* the event's */
+}
+
+/* Start the head's set-up events at @t. Caller holds cn->lock. */
+static void __qnet_circuit_head_setup_arm(struct qnet_circuit_net *cn,
+					  struct qnet_circuit *c, u64 t)
+{
+	lockdep_assert_held(&cn->lock);
+
+	c->setup_rto_ns = QNET_CONNECT_RTO_NS;
+	if (check_add_overflow(t, (u64)QNET_CONNECT_TIMEOUT_NS,
+			       &c->setup_deadline_ns))
+		c->setup_deadline_ns = U64_MAX;
+	qnet_event_init(&c->setup_ev, qnet_circuit_head_setup_run, NULL, c);
+	refcount_inc(&c->refcnt);
+	qnet_event_schedule(cn->dm, &c->setup_ev,
+			    min(t + c->setup_rto_ns, c->setup_deadline_ns));
+}
+
 int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 			 u16 dst_port, struct qnet_circuit **cp)
 {
@@ -937,24 +993,12 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
 	cn->count++;
 	__qnet_circuit_send_connect(cn, c, &acts);
+	__qnet_circuit_head_setup_arm(cn, c, qnet_node_now(cn));
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
 	qnet_domain_exit(cn->dm);
 	*cp = c;
 	return 0;
-}
-
-void qnet_circuit_resend_connect(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
-		__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
 }
 
 /*

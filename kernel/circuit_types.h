@@ -250,11 +250,15 @@ struct qnet_circuit {
 	unsigned int		pending_pos;
 
 	/*
-	 * A repeater's set-up timeout (circuit_ctl.c): an event of the
-	 * node's domain while the CONNECT it passed on is unanswered,
-	 * holding a reference on the circuit while queued.
+	 * Set-up in emulated time (circuit_ctl.c): an event of the node's
+	 * domain while the CONNECT sent or passed on is unanswered, holding
+	 * a reference on the circuit while queued. At a repeater, its
+	 * timeout; at the head, CONNECT again after setup_rto_ns, doubling,
+	 * and the connect timeout at setup_deadline_ns.
 	 */
 	struct qnet_event	setup_ev;
+	u64			setup_rto_ns;
+	u64			setup_deadline_ns;
 };
 
 #endif /* _QNET_CIRCUIT_TYPES_H */
