@@ -112,6 +112,38 @@ DEFINE_SPINLOCK(qnet_ent_lock);
 DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
 static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
 
+/*
+ * Purification (circuit_purify.c, which sits above this file): called
+ * through the table it sets at init, before any circuit exists.
+ */
+static const struct qnet_purify_ops *qnet_purify __read_mostly;
+
+void qnet_circuit_set_purify_ops(const struct qnet_purify_ops *ops)
+{
+	qnet_purify = ops;
+}
+
+/* Count a frame rejected for @cause; the error its caller returns. */
+int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause)
+{
+	cn->stats.rx_drops[cause]++;
+	return -EPROTO;
+}
+
+/*
+ * Stop @c's set-up events (circuit_ctl.c arms them), if one is queued.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c)
+{
+	lockdep_assert_held(&cn->lock);
+
+	/* not queued: never armed, or running (it drops its reference) */
+	if (c->setup_ev.run && qnet_event_cancel(cn->dm, &c->setup_ev))
+		refcount_dec(&c->refcnt);	/* never the last: the table's */
+}
+
 /* The seed @cn's outcomes are drawn under. Caller holds cn->lock. */
 static u64 __qnet_node_seed(const struct qnet_circuit_net *cn, struct net *net)
 {
@@ -459,7 +491,7 @@ struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	INIT_LIST_HEAD(&c->kept);
 	INIT_LIST_HEAD(&c->staged);
 	INIT_LIST_HEAD(&c->deferred);
-	qnet_circuit_ready_init(qnet_cn(net), c);
+	qnet_purify->ready_init(qnet_cn(net), c);
 	c->next_handle = 1;
 	c->next_req_id = 1;
 	return c;
@@ -661,7 +693,7 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 			netdev_put(c->dev[side], &c->dev_tracker[side]);
 		c->dev[side] = NULL;
 	}
-	__qnet_circuit_ready_stop(cn, c, err == -ENETDOWN ?
+	qnet_purify->ready_stop(cn, c, err == -ENETDOWN ?
 				  QNET_EXPIRE_LINK_DOWN : QNET_CAUSE_NONE);
 	list_for_each_entry_safe(q, tmp, &c->kept, node) {
 		list_del(&q->node);
@@ -934,6 +966,79 @@ void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t)
 	rec.deliver_ns = t;
 	if (c->sk)
 		qnet_sock_ops->deliver(c->sk, &rec);
+}
+
+/* ---- requests ---- */
+
+/*
+ * The deadline of a request issued at @start_ns with @max_time_ns: 0 (none)
+ * for no limit, and for one past the end of emulated time (U64_MAX ns),
+ * which no event can reach: wrapping around would put it in the past.
+ */
+static u64 qnet_req_deadline(u64 start_ns, u64 max_time_ns)
+{
+	u64 deadline;
+
+	if (!max_time_ns || check_add_overflow(start_ns, max_time_ns, &deadline))
+		return 0;
+	return deadline;
+}
+
+void qnet_circuit_install_req(struct qnet_circuit *c,
+			      const struct qnet_msg_request *m)
+{
+	struct qnet_req *r = &c->req;
+
+	r->active = true;
+	r->id = be64_to_cpu(m->request_id);
+	r->start_ns = be64_to_cpu(m->start_ns);
+	r->num_pairs = ntohl(m->num_pairs);
+	r->delivered = 0;
+	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
+	r->priority = m->priority;
+	r->type = m->type;
+	r->basis = m->basis;
+	r->flags = m->flags;
+	r->deadline_ns = qnet_req_deadline(r->start_ns,
+					   be64_to_cpu(m->max_time_ns));
+	qnet_purify->plan(c);
+	trace_qnet_request_start(c);
+}
+
+/*
+ * Send the request at the front of the head's queue if none is active.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, u64 now)
+{
+	const struct qnet_request *r;
+	struct qnet_msg_request *m;
+
+	lockdep_assert_held(&cn->lock);
+
+	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
+		return;
+	r = &c->reqq[c->reqq_head];
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
+			     now);
+	if (!m)
+		return;	/* retried at the next request or delivery */
+	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
+	m->start_ns = cpu_to_be64(now);
+	m->max_time_ns = cpu_to_be64(r->max_time_ns);
+	m->num_pairs = htonl(r->num_pairs);
+	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
+	m->priority = r->priority;
+	m->type = r->type;
+	m->basis = r->basis;
+	m->flags = r->flags;
+	m->epoch = htonl(c->epoch);
+	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
+	c->reqq_len--;
+	qnet_circuit_install_req(c, m);
+	__qnet_circuit_want(cn, c, now);
 }
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */
@@ -1525,7 +1630,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	q->link_id = id;
 	q->ready_ns = t;
 	q->far = qf;
-	__qnet_circuit_purify(cn, c, acts, side, q, t);
+	qnet_purify->purify(cn, c, acts, side, q, t);
 	__qnet_circuit_want(cn, c, t);
 	return true;
 }
@@ -1816,7 +1921,7 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 	cn->dying = true;
 	spin_unlock_bh(&cn->lock);
 	/* a ready event of a circuit just closed may still be running */
-	qnet_circuit_ready_purge(cn);
+	qnet_purify->ready_purge(cn);
 	mem_cgroup_put(cn->memcg);
 	cn->memcg = NULL;
 }
@@ -1828,7 +1933,7 @@ static struct pernet_operations qnet_circuit_net_ops = {
 	.size	= sizeof(struct qnet_circuit_net),
 };
 
-int qnet_circuit_init(void)
+int qnet_circuit_core_init(void)
 {
 	int err;
 
@@ -1845,16 +1950,14 @@ int qnet_circuit_init(void)
 		unregister_pernet_subsys(&qnet_circuit_net_ops);
 		return err;
 	}
-	qlink_set_net_ops(&qnet_circuit_net_rx);
 	return 0;
 }
 
-void qnet_circuit_exit(void)
+void qnet_circuit_core_exit(void)
 {
 	struct qnet_qubit *q;
 	unsigned long id;
 
-	qlink_set_net_ops(NULL);
 	unregister_netdevice_notifier(&qnet_circuit_notifier);
 	/* closes what is left in every namespace, releasing its devices */
 	unregister_pernet_subsys(&qnet_circuit_net_ops);

@@ -78,20 +78,6 @@ bool qnet_request_valid(const struct qnet_request *req)
 	       !req->reserved;
 }
 
-/*
- * The deadline of a request issued at @start_ns with @max_time_ns: 0 (none)
- * for no limit, and for one past the end of emulated time (U64_MAX ns),
- * which no event can reach: wrapping around would put it in the past.
- */
-static u64 qnet_req_deadline(u64 start_ns, u64 max_time_ns)
-{
-	u64 deadline;
-
-	if (!max_time_ns || check_add_overflow(start_ns, max_time_ns, &deadline))
-		return 0;
-	return deadline;
-}
-
 /* ---- messages from the wire ---- */
 
 /* Forward a message that travels through this node. */
@@ -106,27 +92,6 @@ static void qnet_circuit_forward(struct qnet_circuit *c,
 		memcpy(m + sizeof(struct qnet_msg_circuit),
 		       payload + sizeof(struct qnet_msg_circuit),
 		       len - sizeof(struct qnet_msg_circuit));
-}
-
-static void qnet_circuit_install_req(struct qnet_circuit *c,
-				     const struct qnet_msg_request *m)
-{
-	struct qnet_req *r = &c->req;
-
-	r->active = true;
-	r->id = be64_to_cpu(m->request_id);
-	r->start_ns = be64_to_cpu(m->start_ns);
-	r->num_pairs = ntohl(m->num_pairs);
-	r->delivered = 0;
-	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
-	r->priority = m->priority;
-	r->type = m->type;
-	r->basis = m->basis;
-	r->flags = m->flags;
-	r->deadline_ns = qnet_req_deadline(r->start_ns,
-					   be64_to_cpu(m->max_time_ns));
-	qnet_circuit_plan(c);
-	trace_qnet_request_start(c);
 }
 
 /*
@@ -514,16 +479,6 @@ static void __qnet_circuit_setup_arm(struct qnet_circuit_net *cn,
 	qnet_event_schedule(cn->dm, &c->setup_ev, at);
 }
 
-void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c)
-{
-	lockdep_assert_held(&cn->lock);
-
-	/* not queued: never armed, or running (it drops its reference) */
-	if (c->setup_ev.run && qnet_event_cancel(cn->dm, &c->setup_ev))
-		refcount_dec(&c->refcnt);	/* never the last: the table's */
-}
-
 /* CONNECT at this node: answer as the tail, or install and route on. */
 static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 				   struct net_device *dev,
@@ -740,13 +695,6 @@ static int qnet_msg_check(u8 type, const void *payload)
 	return -1;
 }
 
-/* Count a frame rejected for @cause; the error its caller returns. */
-int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause)
-{
-	cn->stats.rx_drops[cause]++;
-	return -EPROTO;
-}
-
 /*
  * A rejected frame whose handler did not count it: by what @err says.
  * -EPROTO was counted where it was found; a node going away or out of
@@ -859,7 +807,7 @@ static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
 	return err;
 }
 
-const struct qlink_net_ops qnet_circuit_net_rx = {
+static const struct qlink_net_ops qnet_circuit_net_rx = {
 	.rcv	= qnet_circuit_rcv,
 };
 
@@ -1002,42 +950,6 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 }
 
 /*
- * Send the request at the front of the head's queue if none is active.
- * Caller holds cn->lock.
- */
-void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c,
-				 struct sk_buff_head *acts, u64 now)
-{
-	const struct qnet_request *r;
-	struct qnet_msg_request *m;
-
-	lockdep_assert_held(&cn->lock);
-
-	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
-		return;
-	r = &c->reqq[c->reqq_head];
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
-			     now);
-	if (!m)
-		return;	/* retried at the next request or delivery */
-	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
-	m->start_ns = cpu_to_be64(now);
-	m->max_time_ns = cpu_to_be64(r->max_time_ns);
-	m->num_pairs = htonl(r->num_pairs);
-	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
-	m->priority = r->priority;
-	m->type = r->type;
-	m->basis = r->basis;
-	m->flags = r->flags;
-	m->epoch = htonl(c->epoch);
-	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
-	c->reqq_len--;
-	qnet_circuit_install_req(c, m);
-	__qnet_circuit_want(cn, c, now);
-}
-
-/*
  * Kept qubits the head will hold with @req: those held now, staged or
  * still to come of the active request, and of the queued ones. Caller
  * holds cn->lock.
@@ -1118,4 +1030,27 @@ void qnet_circuit_close(struct qnet_circuit *c)
 	qnet_acts_run(&acts);
 	qnet_domain_exit(cn->dm);
 	qnet_circuit_put(c);
+}
+
+/*
+ * The network layer's init, from the top of it down: the state below
+ * (circuit.c), purification's ops (circuit_purify.c), then the frames'
+ * way in, last, so that nothing arrives before the rest is ready.
+ */
+int qnet_circuit_init(void)
+{
+	int err;
+
+	err = qnet_circuit_core_init();
+	if (err)
+		return err;
+	qnet_circuit_purify_init();
+	qlink_set_net_ops(&qnet_circuit_net_rx);
+	return 0;
+}
+
+void qnet_circuit_exit(void)
+{
+	qlink_set_net_ops(NULL);
+	qnet_circuit_core_exit();
 }
