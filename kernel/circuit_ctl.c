@@ -351,6 +351,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		d->len = len;
 		d->epoch = epoch;
 		d->time_ns = t;
+		d->link = qlink_link_id(dev);
 		memcpy(d->payload, payload, len);
 		return 0;
 	}

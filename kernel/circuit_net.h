@@ -165,8 +165,8 @@ void __qnet_ent_state(const struct qnet_ent *e,
 		      struct qstate *out);
 
 void qnet_qubit_free(struct qnet_qubit *q);
-/* A far half nobody will take from qnet_pending any more: free it. */
-void qnet_pending_free(u64 ent_id);
+/* Far half @ent_id of link @link, which nobody will take: free it. */
+void qnet_pending_free(u64 ent_id, u64 link);
 /* The same for a half a BIND from @dev names, if it is that link's. */
 int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
 			 u64 ent_id);

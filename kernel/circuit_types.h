@@ -39,6 +39,7 @@ struct qnet_deferred {
 	u8			len;
 	u32			epoch;
 	u64			time_ns;
+	u64			link;	/* qlink_link_id() it came on */
 	u8			payload[QNET_DEFER_LEN];
 };
 
@@ -139,6 +140,8 @@ struct qnet_qubit {
 	struct qnet_qubit	*far;
 	struct net_device	*dev;		/* the link it came from */
 	struct list_head	node;		/* kept list */
+	/* in qnet_pending: the next far half under the same pair id */
+	struct qnet_qubit	*pnext;
 };
 
 /* A request as every node on the circuit knows it. */
@@ -247,6 +250,7 @@ struct qnet_circuit {
 
 	/* far halves this node bound, until the other node takes them */
 	u64			pending[QNET_PENDING_MAX];
+	u64			pending_link[QNET_PENDING_MAX];
 	unsigned int		pending_pos;
 
 	/*
