@@ -54,8 +54,9 @@
  * Objects and references
  * - struct qnet_ent (circuit_types.h) is shared physics: one reference
  *   per holding qubit. The far qubit of a freshly bound pair waits in
- *   qnet_pending (an xarray by pair id) until the node at the other end
- *   of the link takes it on BIND.
+ *   qnet_pending (an xarray by pair id, then link) until the node at the
+ *   other end of the link takes it on BIND. Pair ids count per domain
+ *   (qnet_domain_next_id()), in event order.
  * - A circuit holds references on its devices (tracked) and, at the
  *   ends, on its socket; the socket holds one on the circuit.
  */
@@ -110,7 +111,38 @@ DEFINE_SPINLOCK(qnet_ent_lock);
  * other end of the link hears of them (QNET_MSG_BIND) and takes them.
  */
 DEFINE_XARRAY_FLAGS(qnet_pending, XA_FLAGS_LOCK_BH);
-static atomic64_t qnet_ent_next_id = ATOMIC64_INIT(0);
+
+/*
+ * Purification (circuit_purify.c, which sits above this file): called
+ * through the table it sets at init, before any circuit exists.
+ */
+static const struct qnet_purify_ops *qnet_purify __read_mostly;
+
+void qnet_circuit_set_purify_ops(const struct qnet_purify_ops *ops)
+{
+	qnet_purify = ops;
+}
+
+/* Count a frame rejected for @cause; the error its caller returns. */
+int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause)
+{
+	cn->stats.rx_drops[cause]++;
+	return -EPROTO;
+}
+
+/*
+ * Stop @c's set-up events (circuit_ctl.c arms them), if one is queued.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c)
+{
+	lockdep_assert_held(&cn->lock);
+
+	/* not queued: never armed, or running (it drops its reference) */
+	if (c->setup_ev.run && qnet_event_cancel(cn->dm, &c->setup_ev))
+		refcount_dec(&c->refcnt);	/* never the last: the table's */
+}
 
 /* The seed @cn's outcomes are drawn under. Caller holds cn->lock. */
 static u64 __qnet_node_seed(const struct qnet_circuit_net *cn, struct net *net)
@@ -505,7 +537,7 @@ struct qnet_circuit *qnet_circuit_alloc(struct net *net, u8 role)
 	INIT_LIST_HEAD(&c->kept);
 	INIT_LIST_HEAD(&c->staged);
 	INIT_LIST_HEAD(&c->deferred);
-	qnet_circuit_ready_init(qnet_cn(net), c);
+	qnet_purify->ready_init(qnet_cn(net), c);
 	c->next_handle = 1;
 	c->next_req_id = 1;
 	return c;
@@ -525,47 +557,102 @@ struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c)
 }
 
 /*
- * A far half nobody will take from qnet_pending any more: free it. Also
- * called in process context (a socket's release puts its circuit), where
- * the lock must keep softirqs out: they take it under cn->lock.
+ * qnet_pending holds far halves by pair id. Pair ids are per domain
+ * (qnet_domain_next_id()), so halves of other domains may share one: each
+ * index holds a chain (qnet_qubit.pnext), and a half is always looked up
+ * by its id and its link (qlink_link_id(), never reused), so that a frame
+ * may only name a half of the link it arrived on. Caller holds the
+ * xarray's lock.
  */
-void qnet_pending_free(u64 ent_id)
+static struct qnet_qubit *__qnet_pending_find(u64 ent_id, u64 link,
+					      bool *foreign)
 {
-	struct qnet_qubit *q = xa_erase_bh(&qnet_pending, ent_id);
+	struct qnet_qubit *q = xa_load(&qnet_pending, ent_id);
 
+	if (foreign)
+		*foreign = !!q;
+	for (; q; q = q->pnext)
+		if (q->link == link)
+			break;
+	if (foreign && q)
+		*foreign = false;
+	return q;
+}
+
+/* Take @q, found under @ent_id, out of qnet_pending. Its lock held. */
+static void __qnet_pending_unlink(u64 ent_id, struct qnet_qubit *q)
+{
+	struct qnet_qubit *head = xa_load(&qnet_pending, ent_id), **pp;
+
+	if (head == q) {
+		if (q->pnext)
+			/* replaces an entry: never allocates */
+			__xa_store(&qnet_pending, ent_id, q->pnext, GFP_ATOMIC);
+		else
+			__xa_erase(&qnet_pending, ent_id);
+	} else {
+		for (pp = &head->pnext; *pp != q; pp = &(*pp)->pnext)
+			;
+		*pp = q->pnext;
+	}
+	q->pnext = NULL;
+}
+
+/* Put far half @q (q->link set) in qnet_pending under @ent_id. */
+static int qnet_pending_add(u64 ent_id, struct qnet_qubit *q)
+{
+	struct qnet_qubit *head;
+	int err;
+
+	xa_lock_bh(&qnet_pending);
+	head = xa_load(&qnet_pending, ent_id);
+	q->pnext = head;
+	err = xa_err(__xa_store(&qnet_pending, ent_id, q,
+				GFP_ATOMIC | __GFP_ACCOUNT));
+	if (err)
+		q->pnext = NULL;
+	xa_unlock_bh(&qnet_pending);
+	return err;
+}
+
+/*
+ * Far half @ent_id of link @link, which nobody will take from qnet_pending
+ * any more: free it. Also called in process context (a socket's release
+ * puts its circuit), where the lock must keep softirqs out: they take it
+ * under cn->lock.
+ */
+void qnet_pending_free(u64 ent_id, u64 link)
+{
+	struct qnet_qubit *q;
+
+	xa_lock_bh(&qnet_pending);
+	q = __qnet_pending_find(ent_id, link, NULL);
+	if (q)
+		__qnet_pending_unlink(ent_id, q);
+	xa_unlock_bh(&qnet_pending);
 	if (q)
 		qnet_qubit_free(q);
 }
 
 /*
- * Is far half @ent_id waiting for the end of the link of @dev? Pair ids
- * are global and sequential, anyone can guess them: a frame may only
- * name a half of the link it arrived on. Caller holds the xarray's lock.
- */
-static bool __qnet_pending_foreign(struct qnet_qubit *q,
-				   struct net_device *dev)
-{
-	return q && q->link != qlink_link_id(dev);
-}
-
-/*
  * A BIND that arrived on @dev names far half @ent_id but nothing will
  * take it (no such circuit here): free the half if it is this link's.
- * Return: -EPROTO (counted) if the half is another link's, else 0.
+ * Return: -EPROTO (counted) if only another link's has that id, else 0.
  */
 int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
 			 u64 ent_id)
 {
 	struct qnet_qubit *q;
+	bool foreign;
 
 	xa_lock_bh(&qnet_pending);
-	q = xa_load(&qnet_pending, ent_id);
-	if (__qnet_pending_foreign(q, dev)) {
+	q = __qnet_pending_find(ent_id, qlink_link_id(dev), &foreign);
+	if (foreign) {
 		xa_unlock_bh(&qnet_pending);
 		return qnet_rx_drop(cn, QNET_DROP_FOREIGN);
 	}
 	if (q)
-		__xa_erase(&qnet_pending, ent_id);
+		__qnet_pending_unlink(ent_id, q);
 	xa_unlock_bh(&qnet_pending);
 	if (q)
 		qnet_qubit_free(q);
@@ -576,20 +663,21 @@ int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
  * A BIND for a later attempt that arrived on @dev is about to wait: it
  * may only wait for a half of its own link (the circuit frees that half
  * by id if the BIND never runs). Return: 0, or -EPROTO (counted) for a
- * half of another link or -ENOENT for none.
+ * half of another link only or -ENOENT for none.
  */
 int qnet_pending_check(struct qnet_circuit_net *cn, struct net_device *dev,
 		       u64 ent_id)
 {
 	struct qnet_qubit *q;
+	bool foreign;
 	int err = 0;
 
 	xa_lock_bh(&qnet_pending);
-	q = xa_load(&qnet_pending, ent_id);
-	if (!q)
-		err = -ENOENT;
-	else if (__qnet_pending_foreign(q, dev))
+	q = __qnet_pending_find(ent_id, qlink_link_id(dev), &foreign);
+	if (foreign)
 		err = qnet_rx_drop(cn, QNET_DROP_FOREIGN);
+	else if (!q)
+		err = -ENOENT;
 	xa_unlock_bh(&qnet_pending);
 	return err;
 }
@@ -597,7 +685,8 @@ int qnet_pending_check(struct qnet_circuit_net *cn, struct net_device *dev,
 /*
  * Free the messages @c kept for a later attempt; returns how many. A
  * deferred BIND was checked to name a half of its own link
- * (qnet_pending_check()), and pair ids are never reused.
+ * (qnet_pending_check()), and is freed by id and link: pair ids are
+ * never reused within a domain, link ids never at all.
  */
 static unsigned int qnet_circuit_free_deferred(struct qnet_circuit *c)
 {
@@ -609,7 +698,7 @@ static unsigned int qnet_circuit_free_deferred(struct qnet_circuit *c)
 		if (d->type == QNET_MSG_BIND) {
 			const struct qnet_msg_bind *m = (const void *)d->payload;
 
-			qnet_pending_free(be64_to_cpu(m->ent_id));
+			qnet_pending_free(be64_to_cpu(m->ent_id), d->link);
 		}
 		list_del(&d->node);
 		kfree(d);
@@ -707,7 +796,7 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 			netdev_put(c->dev[side], &c->dev_tracker[side]);
 		c->dev[side] = NULL;
 	}
-	__qnet_circuit_ready_stop(cn, c, err == -ENETDOWN ?
+	qnet_purify->ready_stop(cn, c, err == -ENETDOWN ?
 				  QNET_EXPIRE_LINK_DOWN : QNET_CAUSE_NONE);
 	list_for_each_entry_safe(q, tmp, &c->kept, node) {
 		list_del(&q->node);
@@ -725,7 +814,7 @@ void __qnet_circuit_unlink(struct qnet_circuit_net *cn,
 	 */
 	for (i = 0; err == -ENETDOWN && i < QNET_PENDING_MAX; i++)
 		if (c->pending[i])
-			qnet_pending_free(c->pending[i]);
+			qnet_pending_free(c->pending[i], c->pending_link[i]);
 	if (c->sk) {
 		/* the socket's own reference on c is dropped by its close */
 		sock_put(c->sk);
@@ -991,6 +1080,79 @@ void qnet_circuit_error_record(struct qnet_circuit *c, int err, u64 t)
 	rec.deliver_ns = t;
 	if (c->sk)
 		qnet_sock_ops->deliver(c->sk, &rec);
+}
+
+/* ---- requests ---- */
+
+/*
+ * The deadline of a request issued at @start_ns with @max_time_ns: 0 (none)
+ * for no limit, and for one past the end of emulated time (U64_MAX ns),
+ * which no event can reach: wrapping around would put it in the past.
+ */
+static u64 qnet_req_deadline(u64 start_ns, u64 max_time_ns)
+{
+	u64 deadline;
+
+	if (!max_time_ns || check_add_overflow(start_ns, max_time_ns, &deadline))
+		return 0;
+	return deadline;
+}
+
+void qnet_circuit_install_req(struct qnet_circuit *c,
+			      const struct qnet_msg_request *m)
+{
+	struct qnet_req *r = &c->req;
+
+	r->active = true;
+	r->id = be64_to_cpu(m->request_id);
+	r->start_ns = be64_to_cpu(m->start_ns);
+	r->num_pairs = ntohl(m->num_pairs);
+	r->delivered = 0;
+	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
+	r->priority = m->priority;
+	r->type = m->type;
+	r->basis = m->basis;
+	r->flags = m->flags;
+	r->deadline_ns = qnet_req_deadline(r->start_ns,
+					   be64_to_cpu(m->max_time_ns));
+	qnet_purify->plan(c);
+	trace_qnet_request_start(c);
+}
+
+/*
+ * Send the request at the front of the head's queue if none is active.
+ * Caller holds cn->lock.
+ */
+void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
+				 struct qnet_circuit *c,
+				 struct sk_buff_head *acts, u64 now)
+{
+	const struct qnet_request *r;
+	struct qnet_msg_request *m;
+
+	lockdep_assert_held(&cn->lock);
+
+	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
+		return;
+	r = &c->reqq[c->reqq_head];
+	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
+			     now);
+	if (!m)
+		return;	/* retried at the next request or delivery */
+	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
+	m->start_ns = cpu_to_be64(now);
+	m->max_time_ns = cpu_to_be64(r->max_time_ns);
+	m->num_pairs = htonl(r->num_pairs);
+	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
+	m->priority = r->priority;
+	m->type = r->type;
+	m->basis = r->basis;
+	m->flags = r->flags;
+	m->epoch = htonl(c->epoch);
+	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
+	c->reqq_len--;
+	qnet_circuit_install_req(c, m);
+	__qnet_circuit_want(cn, c, now);
 }
 
 /* The active request is over (all pairs, or @err). Caller holds cn->lock. */
@@ -1278,7 +1440,7 @@ static void __qnet_circuit_swap(struct qnet_circuit_net *cn,
 	 * Once published to the far qubits, ne belongs to their nodes,
 	 * which may free it on other CPUs: keep what we need of it here.
 	 */
-	ne_id = atomic64_inc_return(&qnet_ent_next_id);
+	ne_id = qnet_domain_next_id(cn->dm);
 	ne->id = ne_id;
 	ne->t0[0] = now;
 	ne->t0[1] = now;
@@ -1450,11 +1612,12 @@ void __qnet_circuit_publish(struct qnet_circuit_net *cn,
 	q->far = NULL;
 	/* once qf is in qnet_pending, its pair may change hands: keep its id */
 	ent_id = q->ent->id;
-	if (xa_insert(&qnet_pending, ent_id, qf, GFP_ATOMIC | __GFP_ACCOUNT)) {
+	if (qnet_pending_add(ent_id, qf)) {
 		qnet_qubit_free(qf);
 		qnet_qubit_free(q);
 		return;
 	}
+	c->pending_link[c->pending_pos % QNET_PENDING_MAX] = qf->link;
 	c->pending[c->pending_pos++ % QNET_PENDING_MAX] = ent_id;
 
 	m = qnet_circuit_msg(c, acts, side, QNET_MSG_BIND, sizeof(*m), t);
@@ -1566,7 +1729,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 		return true;
 	}
 	refcount_set(&e->refcnt, 2);	/* one per qubit */
-	e->id = atomic64_inc_return(&qnet_ent_next_id);
+	e->id = qnet_domain_next_id(cn->dm);
 	/* holder[0] is here, at end 0 (we bind), holder[1] at end 1 */
 	e->t0[0] = qlink_pair_start(pair, 0);
 	e->t0[1] = qlink_pair_start(pair, 1);
@@ -1582,7 +1745,7 @@ static bool __qnet_circuit_bind(struct qnet_circuit_net *cn,
 	q->link_id = id;
 	q->ready_ns = t;
 	q->far = qf;
-	__qnet_circuit_purify(cn, c, acts, side, q, t);
+	qnet_purify->purify(cn, c, acts, side, q, t);
 	__qnet_circuit_want(cn, c, t);
 	return true;
 }
@@ -1655,6 +1818,7 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	u64 ent_id = be64_to_cpu(m->ent_id);
 	u32 epoch = ntohl(m->epoch);
 	struct qnet_qubit *q;
+	bool foreign;
 
 	/*
 	 * The binding end states the Bell state it made the pair in, which
@@ -1663,8 +1827,8 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 	 * a rejected BIND leaves it for the true one.
 	 */
 	xa_lock_bh(&qnet_pending);
-	q = xa_load(&qnet_pending, ent_id);
-	if (__qnet_pending_foreign(q, dev)) {
+	q = __qnet_pending_find(ent_id, qlink_link_id(dev), &foreign);
+	if (foreign) {
 		/* another link's: not this frame's to take or to free */
 		xa_unlock_bh(&qnet_pending);
 		return qnet_rx_drop(cn, QNET_DROP_FOREIGN);
@@ -1674,7 +1838,7 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 		return qnet_rx_drop(cn, QNET_DROP_BAD_BELL);
 	}
 	if (q)
-		__xa_erase(&qnet_pending, ent_id);
+		__qnet_pending_unlink(ent_id, q);
 	xa_unlock_bh(&qnet_pending);
 
 	/* out of the link layer's memory: the qubit is the network's now */
@@ -1873,7 +2037,7 @@ static void __net_exit qnet_circuit_net_exit(struct net *net)
 	cn->dying = true;
 	spin_unlock_bh(&cn->lock);
 	/* a ready event of a circuit just closed may still be running */
-	qnet_circuit_ready_purge(cn);
+	qnet_purify->ready_purge(cn);
 	mem_cgroup_put(cn->memcg);
 	cn->memcg = NULL;
 }
@@ -1885,7 +2049,7 @@ static struct pernet_operations qnet_circuit_net_ops = {
 	.size	= sizeof(struct qnet_circuit_net),
 };
 
-int qnet_circuit_init(void)
+int qnet_circuit_core_init(void)
 {
 	int err;
 
@@ -1902,21 +2066,24 @@ int qnet_circuit_init(void)
 		unregister_pernet_subsys(&qnet_circuit_net_ops);
 		return err;
 	}
-	qlink_set_net_ops(&qnet_circuit_net_rx);
 	return 0;
 }
 
-void qnet_circuit_exit(void)
+void qnet_circuit_core_exit(void)
 {
 	struct qnet_qubit *q;
 	unsigned long id;
 
-	qlink_set_net_ops(NULL);
 	unregister_netdevice_notifier(&qnet_circuit_notifier);
 	/* closes what is left in every namespace, releasing its devices */
 	unregister_pernet_subsys(&qnet_circuit_net_ops);
 	xa_for_each(&qnet_pending, id, q) {
 		xa_erase_bh(&qnet_pending, id);
-		qnet_qubit_free(q);
+		while (q) {
+			struct qnet_qubit *next = q->pnext;
+
+			qnet_qubit_free(q);
+			q = next;
+		}
 	}
 }

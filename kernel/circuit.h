@@ -52,12 +52,6 @@ void qnet_circuit_close(struct qnet_circuit *c);
 struct qnet_circuit *qnet_circuit_get(struct qnet_circuit *c);
 void qnet_circuit_put(struct qnet_circuit *c);
 
-/*
- * Send @c's CONNECT again if it is still unanswered (the socket's
- * retransmission timer; any context).
- */
-void qnet_circuit_resend_connect(struct qnet_circuit *c);
-
 /* Kept qubits (QNET_REQ_KEEP): measure once, or release. -ENOENT if the
  * handle is unknown to this end of the circuit.
  */

@@ -78,20 +78,6 @@ bool qnet_request_valid(const struct qnet_request *req)
 	       !req->reserved;
 }
 
-/*
- * The deadline of a request issued at @start_ns with @max_time_ns: 0 (none)
- * for no limit, and for one past the end of emulated time (U64_MAX ns),
- * which no event can reach: wrapping around would put it in the past.
- */
-static u64 qnet_req_deadline(u64 start_ns, u64 max_time_ns)
-{
-	u64 deadline;
-
-	if (!max_time_ns || check_add_overflow(start_ns, max_time_ns, &deadline))
-		return 0;
-	return deadline;
-}
-
 /* ---- messages from the wire ---- */
 
 /* Forward a message that travels through this node. */
@@ -106,27 +92,6 @@ static void qnet_circuit_forward(struct qnet_circuit *c,
 		memcpy(m + sizeof(struct qnet_msg_circuit),
 		       payload + sizeof(struct qnet_msg_circuit),
 		       len - sizeof(struct qnet_msg_circuit));
-}
-
-static void qnet_circuit_install_req(struct qnet_circuit *c,
-				     const struct qnet_msg_request *m)
-{
-	struct qnet_req *r = &c->req;
-
-	r->active = true;
-	r->id = be64_to_cpu(m->request_id);
-	r->start_ns = be64_to_cpu(m->start_ns);
-	r->num_pairs = ntohl(m->num_pairs);
-	r->delivered = 0;
-	r->min_fid_ppm = ntohl(m->min_fidelity_ppm);
-	r->priority = m->priority;
-	r->type = m->type;
-	r->basis = m->basis;
-	r->flags = m->flags;
-	r->deadline_ns = qnet_req_deadline(r->start_ns,
-					   be64_to_cpu(m->max_time_ns));
-	qnet_circuit_plan(c);
-	trace_qnet_request_start(c);
 }
 
 /*
@@ -386,6 +351,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		d->len = len;
 		d->epoch = epoch;
 		d->time_ns = t;
+		d->link = qlink_link_id(dev);
 		memcpy(d->payload, payload, len);
 		return 0;
 	}
@@ -478,12 +444,10 @@ static int __qnet_circuit_connect_again(struct qnet_circuit_net *cn,
  * node's domain: in an unpaced domain it runs as soon as nothing earlier
  * is queued, that is as soon as no answer can still be on its way.
  *
- * Nothing goes back towards the head: its socket resends CONNECT on its
- * own wall-clock schedule (a link may come back up meanwhile), which
- * installs the circuit here again, and fails connect() with ETIMEDOUT
- * when its connect timeout passes (Documentation/sockets.rst). An
- * unpaced domain's clock stands still while nothing is queued, so an
- * emulated timeout there could not stand for the user's patience.
+ * Nothing goes back towards the head: it sends CONNECT again on its own
+ * schedule (qnet_circuit_head_setup_run(), a link may come back up
+ * meanwhile), which installs the circuit here again, and fails connect()
+ * with ETIMEDOUT when its own set-up timeout passes.
  */
 static void qnet_circuit_setup_expired(struct qnet_event *ev)
 {
@@ -514,16 +478,6 @@ static void __qnet_circuit_setup_arm(struct qnet_circuit_net *cn,
 	qnet_event_init(&c->setup_ev, qnet_circuit_setup_expired, NULL, c);
 	refcount_inc(&c->refcnt);
 	qnet_event_schedule(cn->dm, &c->setup_ev, at);
-}
-
-void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c)
-{
-	lockdep_assert_held(&cn->lock);
-
-	/* not queued: never armed, or running (it drops its reference) */
-	if (c->setup_ev.run && qnet_event_cancel(cn->dm, &c->setup_ev))
-		refcount_dec(&c->refcnt);	/* never the last: the table's */
 }
 
 /* CONNECT at this node: answer as the tail, or install and route on. */
@@ -743,13 +697,6 @@ static int qnet_msg_check(u8 type, const void *payload)
 	return -1;
 }
 
-/* Count a frame rejected for @cause; the error its caller returns. */
-int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause)
-{
-	cn->stats.rx_drops[cause]++;
-	return -EPROTO;
-}
-
 /*
  * A rejected frame whose handler did not count it: by what @err says.
  * -EPROTO was counted where it was found; a node going away or out of
@@ -862,7 +809,7 @@ static int qnet_circuit_rcv(struct net_device *dev, struct sk_buff *skb)
 	return err;
 }
 
-const struct qlink_net_ops qnet_circuit_net_rx = {
+static const struct qlink_net_ops qnet_circuit_net_rx = {
 	.rcv	= qnet_circuit_rcv,
 };
 
@@ -887,6 +834,64 @@ static void __qnet_circuit_send_connect(struct qnet_circuit_net *cn,
 	m->hops = htons(1);
 	m->delay_ns = cpu_to_be64(qlink_delay_ns(c->dev[QNET_DOWN]));
 	m->pair_key = cpu_to_be64(c->pair_key);
+}
+
+/*
+ * The head's set-up, in emulated time (Documentation/sockets.rst): CONNECT
+ * again after 1 s, then 2 s and 4 s more, like a SYN, and the connect
+ * fails with ETIMEDOUT 10 s after the first CONNECT left. Events of the
+ * node's domain, so that the outcome of a set-up and the time its request
+ * starts depend on the emulated network only, not on how long a wall
+ * second is under load. An unpaced domain with nothing else queued runs
+ * them at once: a CONNECT lost there is lost for good (nothing of the
+ * emulation can bring it back meanwhile) and connect() fails promptly.
+ */
+#define QNET_CONNECT_RTO_NS		NSEC_PER_SEC
+#define QNET_CONNECT_TIMEOUT_NS		(10 * NSEC_PER_SEC)
+
+static void qnet_circuit_head_setup_run(struct qnet_event *ev)
+{
+	struct qnet_circuit *c = container_of(ev, struct qnet_circuit,
+					      setup_ev);
+	struct qnet_circuit_net *cn = qnet_cn(c->net);
+	struct sk_buff_head acts;
+	u64 now;
+
+	__skb_queue_head_init(&acts);
+	spin_lock_bh(&cn->lock);
+	now = qnet_node_now(cn);
+	if (c->state != QNET_C_CONNECTING) {
+		/* answered or closed as this ran: nothing to do */
+	} else if (now < c->setup_deadline_ns) {
+		__qnet_circuit_send_connect(cn, c, &acts);
+		c->setup_rto_ns *= 2;
+		refcount_inc(&c->refcnt);	/* the event's, again */
+		qnet_event_schedule(cn->dm, &c->setup_ev,
+				    min(now + c->setup_rto_ns,
+					c->setup_deadline_ns));
+	} else {
+		/* CLOSE goes down: the nodes that hold the set-up free it */
+		__qnet_circuit_close(cn, c, &acts, -ETIMEDOUT, QNET_UP);
+	}
+	spin_unlock_bh(&cn->lock);
+	qnet_acts_run(&acts);
+	qnet_circuit_put(c);	/* the event's */
+}
+
+/* Start the head's set-up events at @t. Caller holds cn->lock. */
+static void __qnet_circuit_head_setup_arm(struct qnet_circuit_net *cn,
+					  struct qnet_circuit *c, u64 t)
+{
+	lockdep_assert_held(&cn->lock);
+
+	c->setup_rto_ns = QNET_CONNECT_RTO_NS;
+	if (check_add_overflow(t, (u64)QNET_CONNECT_TIMEOUT_NS,
+			       &c->setup_deadline_ns))
+		c->setup_deadline_ns = U64_MAX;
+	qnet_event_init(&c->setup_ev, qnet_circuit_head_setup_run, NULL, c);
+	refcount_inc(&c->refcnt);
+	qnet_event_schedule(cn->dm, &c->setup_ev,
+			    min(t + c->setup_rto_ns, c->setup_deadline_ns));
 }
 
 int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
@@ -940,60 +945,12 @@ int qnet_circuit_connect(struct sock *sk, u16 src_port, u32 dst_node,
 	hlist_add_head(&c->hnode, qnet_circuit_bucket(cn, self, c->id));
 	cn->count++;
 	__qnet_circuit_send_connect(cn, c, &acts);
+	__qnet_circuit_head_setup_arm(cn, c, qnet_node_now(cn));
 	spin_unlock_bh(&cn->lock);
 	qnet_acts_run(&acts);
 	qnet_domain_exit(cn->dm);
 	*cp = c;
 	return 0;
-}
-
-void qnet_circuit_resend_connect(struct qnet_circuit *c)
-{
-	struct qnet_circuit_net *cn = qnet_cn(c->net);
-	struct sk_buff_head acts;
-
-	__skb_queue_head_init(&acts);
-	spin_lock_bh(&cn->lock);
-	if (c->role == QNET_ROLE_HEAD && c->state == QNET_C_CONNECTING)
-		__qnet_circuit_send_connect(cn, c, &acts);
-	spin_unlock_bh(&cn->lock);
-	qnet_acts_run(&acts);
-}
-
-/*
- * Send the request at the front of the head's queue if none is active.
- * Caller holds cn->lock.
- */
-void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
-				 struct qnet_circuit *c,
-				 struct sk_buff_head *acts, u64 now)
-{
-	const struct qnet_request *r;
-	struct qnet_msg_request *m;
-
-	lockdep_assert_held(&cn->lock);
-
-	if (c->req.active || !c->reqq_len || c->state != QNET_C_UP)
-		return;
-	r = &c->reqq[c->reqq_head];
-	m = qnet_circuit_msg(c, acts, QNET_DOWN, QNET_MSG_REQUEST, sizeof(*m),
-			     now);
-	if (!m)
-		return;	/* retried at the next request or delivery */
-	m->request_id = cpu_to_be64(c->reqq_id[c->reqq_head]);
-	m->start_ns = cpu_to_be64(now);
-	m->max_time_ns = cpu_to_be64(r->max_time_ns);
-	m->num_pairs = htonl(r->num_pairs);
-	m->min_fidelity_ppm = htonl(r->min_fidelity_ppm);
-	m->priority = r->priority;
-	m->type = r->type;
-	m->basis = r->basis;
-	m->flags = r->flags;
-	m->epoch = htonl(c->epoch);
-	c->reqq_head = (c->reqq_head + 1) % QNET_REQQ_MAX;
-	c->reqq_len--;
-	qnet_circuit_install_req(c, m);
-	__qnet_circuit_want(cn, c, now);
 }
 
 /*
@@ -1077,4 +1034,27 @@ void qnet_circuit_close(struct qnet_circuit *c)
 	qnet_acts_run(&acts);
 	qnet_domain_exit(cn->dm);
 	qnet_circuit_put(c);
+}
+
+/*
+ * The network layer's init, from the top of it down: the state below
+ * (circuit.c), purification's ops (circuit_purify.c), then the frames'
+ * way in, last, so that nothing arrives before the rest is ready.
+ */
+int qnet_circuit_init(void)
+{
+	int err;
+
+	err = qnet_circuit_core_init();
+	if (err)
+		return err;
+	qnet_circuit_purify_init();
+	qlink_set_net_ops(&qnet_circuit_net_rx);
+	return 0;
+}
+
+void qnet_circuit_exit(void)
+{
+	qlink_set_net_ops(NULL);
+	qnet_circuit_core_exit();
 }

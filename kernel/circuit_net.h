@@ -171,8 +171,8 @@ void __qnet_ent_state(const struct qnet_ent *e,
 		      struct qstate *out);
 
 void qnet_qubit_free(struct qnet_qubit *q);
-/* A far half nobody will take from qnet_pending any more: free it. */
-void qnet_pending_free(u64 ent_id);
+/* Far half @ent_id of link @link, which nobody will take: free it. */
+void qnet_pending_free(u64 ent_id, u64 link);
 /* The same for a half a BIND from @dev names, if it is that link's. */
 int qnet_pending_free_on(struct qnet_circuit_net *cn, struct net_device *dev,
 			 u64 ent_id);
@@ -269,25 +269,34 @@ int qnet_circuit_rx_bind(struct qnet_circuit_net *cn,
 			 const struct qnet_msg_bind *m, u64 t,
 			 struct sk_buff_head *acts);
 
+/*
+ * Purification (circuit_purify.c), as circuit.c calls it: through this
+ * table, which circuit_purify.c sets at init, so that calls only go down
+ * (circuit_ctl.c -> circuit_purify.c -> circuit.c).
+ */
+struct qnet_purify_ops {
+	/* A fresh link pair enters purification; published when done. */
+	void (*purify)(struct qnet_circuit_net *cn, struct qnet_circuit *c,
+		       struct sk_buff_head *acts, unsigned int side,
+		       struct qnet_qubit *q, u64 t);
+	/* A request became active here: plan the links this node binds. */
+	void (*plan)(struct qnet_circuit *c);
+	/* @c's ready event (a round's outcome heard), at its creation. */
+	void (*ready_init)(struct qnet_circuit_net *cn, struct qnet_circuit *c);
+	/* @c closes: free what still ripens (counted for @cause), cancel. */
+	void (*ready_stop)(struct qnet_circuit_net *cn, struct qnet_circuit *c,
+			   u8 cause);
+	/* The node goes: no ready event of its circuits runs after this. */
+	void (*ready_purge)(struct qnet_circuit_net *cn);
+};
+
+/* circuit.c: the table circuit.c calls; set once, before any circuit. */
+void qnet_circuit_set_purify_ops(const struct qnet_purify_ops *ops);
+
 /* ---- circuit_purify.c ---- */
 
-/* A fresh link pair enters purification; published when it is done. */
-void __qnet_circuit_purify(struct qnet_circuit_net *cn,
-			   struct qnet_circuit *c,
-			   struct sk_buff_head *acts, unsigned int side,
-			   struct qnet_qubit *q, u64 t);
-
-/* A request became active here: plan the links this node binds. */
-void qnet_circuit_plan(struct qnet_circuit *c);
-
-/* @c's ready event (a round's outcome heard), set up at its creation. */
-void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
-			     struct qnet_circuit *c);
-/* @c closes: free what still ripens (counted for @cause), cancel. */
-void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
-			       struct qnet_circuit *c, u8 cause);
-/* The node goes: no ready event of its circuits runs after this. */
-void qnet_circuit_ready_purge(struct qnet_circuit_net *cn);
+/* Set the purification ops (the network layer's init). */
+void qnet_circuit_purify_init(void);
 
 /* PURIFY: take out the link pairs a round at the binding end used. */
 int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
@@ -295,22 +304,27 @@ int qnet_circuit_rx_purify(struct qnet_circuit_net *cn,
 			   struct net_device *dev,
 			   const struct qnet_msg_purify *m);
 
-/* ---- circuit_ctl.c ---- */
+/* ---- circuit.c, called by circuit_ctl.c ---- */
 
 /* Head: send the request at the front of the queue if none is active. */
 void __qnet_circuit_next_request(struct qnet_circuit_net *cn,
 				 struct qnet_circuit *c,
 				 struct sk_buff_head *acts, u64 now);
 
-/* Stop @c's set-up timeout, if it is queued (as @c leaves its node). */
+/* Install the request REQUEST message @m carries, and plan for it. */
+void qnet_circuit_install_req(struct qnet_circuit *c,
+			      const struct qnet_msg_request *m);
+
+/* Stop @c's set-up events, if one is queued (as @c leaves its node). */
 void __qnet_circuit_setup_cancel(struct qnet_circuit_net *cn,
 				 struct qnet_circuit *c);
 
 /* Count a frame rejected for @cause (enum qnet_drop_cause): -EPROTO. */
 int qnet_rx_drop(struct qnet_circuit_net *cn, unsigned int cause);
 
-/* How network-layer frames reach qnet_circuit_rx() (qlink_set_net_ops()). */
-extern const struct qlink_net_ops qnet_circuit_net_rx;
+/* The module's network-layer state below the control plane. */
+int qnet_circuit_core_init(void);
+void qnet_circuit_core_exit(void);
 
 /* ---- circuit_proc.c ---- */
 

@@ -15,6 +15,8 @@
  * its link pairs through __qnet_circuit_publish() either way (with no
  * rounds planned a pair goes straight through), and uses a purified one
  * from its ready event on (__qnet_circuit_progress() waits for it).
+ * Above circuit.c: circuit.c reaches this file only through the ops
+ * table (struct qnet_purify_ops) set here at init; calls go down.
  * Locking: circuit_net.h.
  */
 #include <linux/math64.h>
@@ -234,8 +236,8 @@ static void qnet_circuit_ready_drop(struct qnet_event *ev)
 	qnet_circuit_put(c);
 }
 
-void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
-			     struct qnet_circuit *c)
+static void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
+				    struct qnet_circuit *c)
 {
 	INIT_LIST_HEAD(&c->ripening);
 	qnet_event_init(&c->ready_ev, qnet_circuit_ready_run,
@@ -248,8 +250,8 @@ void qnet_circuit_ready_init(struct qnet_circuit_net *cn,
  * queue finds @c closed and only drops its reference. Caller holds
  * cn->lock.
  */
-void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
-			       struct qnet_circuit *c, u8 cause)
+static void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
+				      struct qnet_circuit *c, u8 cause)
 {
 	struct qnet_qubit *q, *tmp;
 
@@ -272,7 +274,7 @@ void __qnet_circuit_ready_stop(struct qnet_circuit_net *cn,
  * any still queued (its circuits are closed, so none should be).
  * Process context, outside any event.
  */
-void qnet_circuit_ready_purge(struct qnet_circuit_net *cn)
+static void qnet_circuit_ready_purge(struct qnet_circuit_net *cn)
 {
 	qnet_domain_purge(cn->dm, cn);
 }
@@ -355,10 +357,10 @@ static void __qnet_purify_from(struct qnet_circuit_net *cn,
  * link: the two ends exchange their parity outcomes. Caller holds
  * cn->lock.
  */
-void __qnet_circuit_purify(struct qnet_circuit_net *cn,
-			   struct qnet_circuit *c,
-			   struct sk_buff_head *acts, unsigned int side,
-			   struct qnet_qubit *q, u64 t)
+static void __qnet_circuit_purify(struct qnet_circuit_net *cn,
+				  struct qnet_circuit *c,
+				  struct sk_buff_head *acts, unsigned int side,
+				  struct qnet_qubit *q, u64 t)
 {
 	q->ready_ns = t;
 	__qnet_purify_from(cn, c, acts, side, q, 0, t);
@@ -417,13 +419,27 @@ static u8 qnet_purify_plan(const struct qnet_circuit *c, unsigned int side)
 }
 
 /* A request became active here: plan the links this node binds. */
-void qnet_circuit_plan(struct qnet_circuit *c)
+static void qnet_circuit_plan(struct qnet_circuit *c)
 {
 	unsigned int side;
 
 	for (side = QNET_UP; side <= QNET_DOWN; side++)
 		c->purify_rounds[side] = qnet_circuit_binds(c, side) ?
 					 qnet_purify_plan(c, side) : 0;
+}
+
+static const struct qnet_purify_ops qnet_purify_ops = {
+	.purify		= __qnet_circuit_purify,
+	.plan		= qnet_circuit_plan,
+	.ready_init	= qnet_circuit_ready_init,
+	.ready_stop	= __qnet_circuit_ready_stop,
+	.ready_purge	= qnet_circuit_ready_purge,
+};
+
+/* Called by the network layer's init (circuit_ctl.c) before any circuit. */
+void qnet_circuit_purify_init(void)
+{
+	qnet_circuit_set_purify_ops(&qnet_purify_ops);
 }
 
 /* ---- at the other end of the link ---- */

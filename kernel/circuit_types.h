@@ -39,6 +39,7 @@ struct qnet_deferred {
 	u8			len;
 	u32			epoch;
 	u64			time_ns;
+	u64			link;	/* qlink_link_id() it came on */
 	u8			payload[QNET_DEFER_LEN];
 };
 
@@ -142,6 +143,8 @@ struct qnet_qubit {
 	struct qnet_qubit	*far;
 	struct net_device	*dev;		/* the link it came from */
 	struct list_head	node;		/* kept list */
+	/* in qnet_pending: the next far half under the same pair id */
+	struct qnet_qubit	*pnext;
 };
 
 /* A request as every node on the circuit knows it. */
@@ -255,14 +258,19 @@ struct qnet_circuit {
 
 	/* far halves this node bound, until the other node takes them */
 	u64			pending[QNET_PENDING_MAX];
+	u64			pending_link[QNET_PENDING_MAX];
 	unsigned int		pending_pos;
 
 	/*
-	 * A repeater's set-up timeout (circuit_ctl.c): an event of the
-	 * node's domain while the CONNECT it passed on is unanswered,
-	 * holding a reference on the circuit while queued.
+	 * Set-up in emulated time (circuit_ctl.c): an event of the node's
+	 * domain while the CONNECT sent or passed on is unanswered, holding
+	 * a reference on the circuit while queued. At a repeater, its
+	 * timeout; at the head, CONNECT again after setup_rto_ns, doubling,
+	 * and the connect timeout at setup_deadline_ns.
 	 */
 	struct qnet_event	setup_ev;
+	u64			setup_rto_ns;
+	u64			setup_deadline_ns;
 };
 
 #endif /* _QNET_CIRCUIT_TYPES_H */

@@ -33,6 +33,7 @@
 #include <linux/netdevice.h>
 #include <linux/inetdevice.h>
 #include <net/rtnetlink.h>
+#include <net/sch_generic.h>
 
 #include "link.h"
 #include "qnet_trace.h"
@@ -298,6 +299,14 @@ static int qlink_open(struct net_device *dev)
 	if (peer->flags & IFF_UP) {
 		netif_carrier_on(dev);
 		netif_carrier_on(peer);
+		/*
+		 * The core activates @dev's queueing discipline when this
+		 * returns; @peer's would wait for linkwatch, and until then
+		 * drop what the network layer sends. Set-up is timed in
+		 * emulated time (circuit_ctl.c), where such a wall-clock
+		 * window cannot be waited out: no window, then.
+		 */
+		dev_activate(peer);
 		qlink_link_set_up(qd->link, true);
 	}
 	return 0;

@@ -79,6 +79,7 @@ struct qnet_domain {
 	struct rb_root_cached	queue;
 	u64			now;
 	u64			seq;
+	u64			ids;	/* qnet_domain_next_id()'s last */
 	bool			running;
 	bool			dying;
 	/* set once, when merged into another domain */
@@ -448,6 +449,7 @@ void qnet_dmember_join(struct qnet_dmember *a, struct qnet_dmember *b)
 	}
 
 	da->now = max(da->now, db->now);
+	da->ids = max(da->ids, db->ids);
 	while ((ev = qnet_queue_first(db))) {
 		qnet_queue_del(db, ev);
 		if (ev->time_ns < da->now) {
@@ -591,6 +593,15 @@ u64 qnet_domain_now(struct qnet_dmember *m)
 
 	spin_unlock_bh(&d->lock);
 	return now;
+}
+
+u64 qnet_domain_next_id(struct qnet_dmember *m)
+{
+	struct qnet_domain *d = qnet_domain_lock(m);
+	u64 id = ++d->ids;
+
+	spin_unlock_bh(&d->lock);
+	return id;
 }
 
 u64 qnet_domain_enter(struct qnet_dmember *m)

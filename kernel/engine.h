@@ -90,6 +90,13 @@ void qnet_domain_purge(struct qnet_dmember *m, const void *owner);
 u64 qnet_domain_now(struct qnet_dmember *m);
 
 /*
+ * The next of the domain's ids (1, 2, ...): unique within the domain, and
+ * drawn in its event order, so that activity elsewhere cannot shift them.
+ * A merged domain goes on from the larger of the two. Any context.
+ */
+u64 qnet_domain_next_id(struct qnet_dmember *m);
+
+/*
  * Act on the domain from outside an event (a system call, a
  * configuration change): wait until no event of the domain runs, stop
  * them from running, and return the time the caller acts at: the clock

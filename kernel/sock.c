@@ -45,8 +45,12 @@
  *   or when a connect fails, times out or is interrupted. The circuit
  *   holds a reference on the socket until it detaches (circuit.h). A
  *   listener holds one reference on each child in its accept queue;
- *   accept() hands it to the new struct socket. The connect timer holds
- *   one while pending (sk_reset_timer()).
+ *   accept() hands it to the new struct socket.
+ *
+ * - Connecting is the network layer's, in emulated time: it sends CONNECT
+ *   again while unanswered and gives up with ETIMEDOUT (circuit_ctl.c);
+ *   the socket only waits for the answer, bounded in wall time by
+ *   SO_SNDTIMEO and signals as any socket's connect() is.
  *
  * - Lock order:
  *     lock_sock(listener) -> lock_sock(child)    (closing a listener)
@@ -67,7 +71,6 @@
 
 #include <linux/errno.h>
 #include <linux/hash.h>
-#include <linux/jiffies.h>
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
@@ -83,18 +86,6 @@
 
 #include "qnet.h"
 #include "circuit.h"
-
-/* Blocking connect() waits this long unless SO_SNDTIMEO says otherwise;
- * a non-blocking one fails with ETIMEDOUT after it.
- */
-#define QNET_CONNECT_TIMEOUT	(10 * HZ)
-/*
- * A CONNECT or its ACCEPT may be lost (a device whose queueing discipline
- * linkwatch has not attached yet drops what it is given, as any Linux
- * device does): like a SYN, it is sent again after 1 s, then 2 s, 4 s, up
- * to the timeout.
- */
-#define QNET_CONNECT_RTO	HZ
 
 static int qnet_family __read_mostly;
 
@@ -262,8 +253,6 @@ static void qnet_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(!list_empty(&qs->accept_queue));
 }
 
-static void qnet_sock_connect_timeout(struct timer_list *t);
-
 /* What socket() and accept_child() share. */
 static void qnet_sock_init_common(struct sock *sk)
 {
@@ -276,7 +265,6 @@ static void qnet_sock_init_common(struct sock *sk)
 	INIT_LIST_HEAD(&qs->accept_node);
 	atomic64_set(&qs->pairs_delivered, 0);
 	atomic64_set(&qs->errors, 0);
-	timer_setup(&sk->sk_timer, qnet_sock_connect_timeout, 0);
 }
 
 /*
@@ -369,54 +357,9 @@ static void qnet_sock_connected(struct sock *sk, int err)
 	}
 	spin_unlock_bh(&qs->lock);
 
-	/* Else the connect was given up: a timeout, a signal or close(). */
-	if (changed) {
-		sk_stop_timer(sk, &sk->sk_timer);
-		sk->sk_state_change(sk);
-	}
-}
-
-/* Arm the connect timer: retransmissions, then the timeout. Under @lock. */
-static void qnet_sock_connect_timer_start(struct sock *sk)
-{
-	struct qnet_sock *qs = qnet_sk(sk);
-
-	qs->connect_deadline = jiffies + QNET_CONNECT_TIMEOUT;
-	qs->connect_rto = QNET_CONNECT_RTO;
-	sk_reset_timer(sk, &sk->sk_timer, jiffies + qs->connect_rto);
-}
-
-static void qnet_sock_connect_timeout(struct timer_list *t)
-{
-	struct sock *sk = from_timer(sk, t, sk_timer);
-	struct qnet_sock *qs = qnet_sk(sk);
-	struct qnet_circuit *resend = NULL;
-	bool changed = false;
-
-	spin_lock_bh(&qs->lock);
-	if (sk->sk_state == TCP_SYN_SENT) {
-		if (time_before(jiffies, qs->connect_deadline) && qs->circuit) {
-			resend = qnet_circuit_get(qs->circuit);
-			qs->connect_rto *= 2;
-			sk_reset_timer(sk, &sk->sk_timer,
-				       min(jiffies + qs->connect_rto,
-					   qs->connect_deadline));
-		} else {
-			sk->sk_err = ETIMEDOUT;
-			sk->sk_state = TCP_CLOSE;
-			changed = true;
-		}
-	}
-	spin_unlock_bh(&qs->lock);
-
-	if (resend) {
-		qnet_circuit_resend_connect(resend);
-		qnet_circuit_put(resend);
-	}
-	/* The circuit is closed in process context: next connect() or close. */
+	/* Else the connect was given up: a signal, SO_SNDTIMEO or close(). */
 	if (changed)
 		sk->sk_state_change(sk);
-	sock_put(sk);
 }
 
 static int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
@@ -473,10 +416,8 @@ static void qnet_sock_circuit_down(struct sock *sk, int err)
 	}
 	spin_unlock_bh(&qs->lock);
 
-	if (changed) {
-		sk_stop_timer(sk, &sk->sk_timer);
+	if (changed)
 		sk->sk_state_change(sk);
-	}
 }
 
 /* --- proto_ops --- */
@@ -517,7 +458,6 @@ static int qnet_release(struct socket *sock)
 	qs = qnet_sk(sk);
 
 	lock_sock(sk);
-	sk_stop_timer(sk, &sk->sk_timer);
 
 	spin_lock_bh(&qs->lock);
 	sk->sk_state = TCP_CLOSE;
@@ -643,17 +583,12 @@ static int qnet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		spin_unlock_bh(&qs->lock);
 		sock->state = SS_CONNECTING;
 		err = -EINPROGRESS;
-		spin_lock_bh(&qs->lock);
-		if (sk->sk_state == TCP_SYN_SENT)
-			qnet_sock_connect_timer_start(sk);
-		spin_unlock_bh(&qs->lock);
 		if (flags & O_NONBLOCK)
 			goto out;
 	}
 
+	/* until the network answers, or gives up in emulated time */
 	timeo = sk->sk_sndtimeo;
-	if (timeo == MAX_SCHEDULE_TIMEOUT)
-		timeo = QNET_CONNECT_TIMEOUT;
 	while (sk->sk_state == TCP_SYN_SENT) {
 		prepare_to_wait(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
 		if (sk->sk_state != TCP_SYN_SENT)
@@ -674,7 +609,7 @@ static int qnet_connect(struct socket *sock, struct sockaddr *addr, int len,
 		err = 0;
 		goto out;
 	}
-	/* Refused, unreachable or timed out (non-blocking timer). */
+	/* Refused, unreachable or timed out (in emulated time). */
 	err = sock_error(sk) ? : -ECONNABORTED;
 	goto reset;
 
@@ -690,7 +625,6 @@ abandon:
 	sk->sk_state = TCP_CLOSE;
 	spin_unlock_bh(&qs->lock);
 reset:
-	sk_stop_timer(sk, &sk->sk_timer);
 	qnet_sock_drop_circuit(sk);
 	spin_lock_bh(&qs->lock);
 	qs->head = false;

@@ -43,9 +43,6 @@ struct qnet_sock {
 	bool			child;		/* accepted: shares the port */
 	/* reference for the socket (circuit.h); set and cleared as above */
 	struct qnet_circuit	*circuit;
-	/* connecting: when to give up, and the next retransmission's wait */
-	unsigned long		connect_deadline;
-	unsigned long		connect_rto;
 
 	/*
 	 * Taken by the callbacks from the network layer (softirq or

@@ -9,12 +9,12 @@
  * unpaced, every link seeded. The same requests on a fresh chain must
  * give bit-identical records at both ends every time: emulated times,
  * fidelities, Bell states, outcomes, pair ids relative to the first. The
- * records are reduced to one FNV-1a digest per run and compared:
+ * records are reduced to one FNV-1a digest per run and compared, and the
+ * first pair id too (ids count per domain, from 1):
  *
  * - three runs in a row, the third with a CPU hog on every CPU;
  * - two disjoint chains (separate domains) run at the same time give the
- *   digests each gives alone (pair ids, which come from one counter of
- *   the module, are left out of that comparison);
+ *   digests and ids each gives alone;
  * - a chain idle for a while gets pairs created after its request, never
  *   before (the link starts attempting when asked).
  * - paced in real time, where a request starts at the wall clock's
@@ -110,6 +110,8 @@ static uint64_t digest(const struct qnet_pair *r, int n, bool ids, bool rel)
 struct run {
 	uint64_t head, tail;		/* digests */
 	uint64_t first_create, last_deliver;
+	/* the first record's pair id: pair ids count per domain, from 1 */
+	uint64_t first_id;
 	bool same_ids;			/* head and tail agree on every id */
 };
 
@@ -137,6 +139,7 @@ static int run_chain_on(struct qnet_topo *t, int nodes,
 	out->head = digest(head, req->num_pairs, ids, rel);
 	out->tail = digest(tail, req->num_pairs, ids, rel);
 	out->same_ids = true;
+	out->first_id = head[0].pair_id;
 	out->first_create = UINT64_MAX;
 	out->last_deliver = 0;
 	for (i = 0; i < (int)req->num_pairs; i++) {
@@ -242,6 +245,8 @@ TEST_F_TIMEOUT(engine, same_records_every_run, 300)
 	for (i = 1; i < 3; i++) {
 		EXPECT_EQ(r[0].head, r[i].head);
 		EXPECT_EQ(r[0].tail, r[i].tail);
+		/* a fresh network's pair ids repeat too, not only relative */
+		EXPECT_EQ(r[0].first_id, r[i].first_id);
 	}
 	if (file) {
 		FILE *f = fopen(file, "a");
@@ -291,6 +296,10 @@ TEST_F_TIMEOUT(engine, node_seeds_drive_outcomes, 300)
 	EXPECT_EQ(base.last_deliver, other.last_deliver);
 }
 
+/*
+ * Two chains with no qlink between them, each alone and both at once:
+ * the same records, ids included.
+ */
 TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 {
 	struct run alone_a, alone_b, *both;
@@ -298,9 +307,9 @@ TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 	pid_t pid;
 	int status;
 
-	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, false,
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
 			       &alone_a, why, sizeof(why))) TH_LOG("%s", why);
-	ASSERT_EQ(0, run_chain(&self->b, 2, self->tail_b, &engine_req, false,
+	ASSERT_EQ(0, run_chain(&self->b, 2, self->tail_b, &engine_req, true,
 			       &alone_b, why, sizeof(why))) TH_LOG("%s", why);
 
 	/* both at once: chain b's run in a child, its result shared */
@@ -310,9 +319,9 @@ TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(run_chain(&self->b, 2, self->tail_b, &engine_req, false,
+		_exit(run_chain(&self->b, 2, self->tail_b, &engine_req, true,
 				&both[1], why, sizeof(why)) ? 1 : 0);
-	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, false,
+	ASSERT_EQ(0, run_chain(&self->a, 3, self->tail_a, &engine_req, true,
 			       &both[0], why, sizeof(why))) TH_LOG("%s", why);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
@@ -324,6 +333,13 @@ TEST_F_TIMEOUT(engine, disjoint_domains_do_not_interact, 300)
 	EXPECT_EQ(alone_a.tail, both[0].tail);
 	EXPECT_EQ(alone_b.head, both[1].head);
 	EXPECT_EQ(alone_b.tail, both[1].tail);
+	/*
+	 * Pair ids count per domain (Documentation/sockets.rst): the
+	 * other chain's pairs do not shift them, relative (the digests
+	 * above) or absolute.
+	 */
+	EXPECT_EQ(alone_a.first_id, both[0].first_id);
+	EXPECT_EQ(alone_b.first_id, both[1].first_id);
 	munmap(both, 2 * sizeof(*both));
 }
 

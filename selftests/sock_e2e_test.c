@@ -44,9 +44,10 @@ static const struct qnet_topo_param e2e_link[] = {
  * Wait until node 1 (the caller's netns) gets an answer from node 2: a
  * connect() to a port nobody listens on must come back ECONNREFUSED.
  * Returns the number of attempts that timed out (0 when the path worked
- * at once), or -errno for any other outcome. A fresh qlink sometimes
- * loses the first CONNECT sent on it; the tests are about sockets, so
- * they start once the path answers, and say when it did not at first.
+ * at once), or -errno for any other outcome. A fresh qlink once lost
+ * the first CONNECT sent on it (its queueing discipline not attached
+ * yet, kernel/device.c); the tests are about sockets, so they start once
+ * the path answers, and say when it did not at first.
  */
 static int e2e_wait_path(int family)
 {
@@ -130,6 +131,42 @@ static int e2e_link_down(struct qnet_topo *t, int node, const char *ifname)
 		qnet_nl_close(&rt);
 	}
 	return err;
+}
+
+/*
+ * Pace the link at @scale (1000: emulated time runs as the wall clock),
+ * set from node 1, which the caller is in again on return; 0 or -errno.
+ */
+static int e2e_pace(struct qnet_topo *t, uint32_t scale)
+{
+	struct qnet_nl q;
+	int err;
+
+	err = qnet_topo_enter(t, 1);
+	if (!err)
+		err = qnet_nl_open(&q);
+	if (!err) {
+		err = qnet_nl_link_set_one(&q, if_nametoindex("qr"),
+					   QNET_LINK_A_TIME_SCALE, scale, 4);
+		qnet_nl_close(&q);
+	}
+	return err;
+}
+
+/* Node 1's emulated clock (its domain's), in ns; -1 on error. */
+static int64_t e2e_clock(struct qnet_topo *t)
+{
+	struct qnet_nl_stats st;
+	struct qnet_nl q;
+	int64_t now = -1;
+
+	if (qnet_topo_enter(t, 1) || qnet_nl_open(&q))
+		return -1;
+	if (!qnet_nl_link_stats(&q, if_nametoindex("qr"), &st) &&
+	    st.has[QNET_STATS_A_EMU_TIME_NS])
+		now = st.v[QNET_STATS_A_EMU_TIME_NS];
+	qnet_nl_close(&q);
+	return now;
 }
 
 FIXTURE_TEARDOWN(e2e)
@@ -432,17 +469,63 @@ TEST_F(e2e, shutdown_wr_epipe)
 	ASSERT_EQ(0, qnet_topo_enter(&(self)->topo, 1));		\
 } while (0)
 
-TEST_F(e2e, connect_timeout_etimedout)
+/*
+ * Set-up is timed in emulated time (Documentation/sockets.rst): an
+ * unanswered CONNECT is sent again 1, 3 and 7 s after the first and the
+ * connect fails with ETIMEDOUT 10 s after it, as events of the domain.
+ * On this unpaced, otherwise idle network those events are the next ones
+ * and run at once: no wall-clock wait. The clock ends exactly one fiber
+ * delay d past the timeout (the CLOSE the head sends then arrives, and is
+ * dropped), d measured first by a refused connect, which takes exactly
+ * 2d (CONNECT there, REFUSE back).
+ */
+TEST_F(e2e, connect_timeout_etimedout_in_emulated_time)
 {
-	double t0;
+	int fd = qsocket(self->family);
+	int64_t e0, e1, d;
+
+	ASSERT_LE(0, fd);
+	e0 = e2e_clock(&self->topo);
+	ASSERT_LE(0, e0);
+	EXPECT_EQ(-ECONNREFUSED, qconnect(fd, self->family, 2,
+					  E2E_PROBE_PORT));
+	e1 = e2e_clock(&self->topo);
+	d = (e1 - e0) / 2;
+	ASSERT_LT(0, d);
+	ASSERT_EQ(e0 + 2 * d, e1);
+
+	E2E_BLACK_HOLE(_metadata, self);
+	e0 = e2e_clock(&self->topo);
+	EXPECT_EQ(-ETIMEDOUT, qconnect(fd, self->family, 2, E2E_PORT));
+	e1 = e2e_clock(&self->topo);
+	EXPECT_EQ(e0 + 10000000000LL + d, e1)
+		TH_LOG("timed out %lld ns after the CONNECT, fiber delay %lld ns",
+		       (long long)(e1 - e0), (long long)d);
+	/* given up, not connecting any more: a new attempt starts */
+	EXPECT_EQ(-ETIMEDOUT, qconnect(fd, self->family, 2, E2E_PORT));
+	EXPECT_EQ(e1 + 10000000000LL + d, e2e_clock(&self->topo));
+	close(fd);
+}
+
+/*
+ * SO_SNDTIMEO bounds a blocking connect in wall time, as for any socket:
+ * paced as the wall clock, the emulated timeout is 10 s of wall time
+ * away, and the socket gives up first.
+ */
+TEST_F(e2e, connect_sndtimeo_in_wall_time)
+{
+	double t0, t;
 	int fd = qsocket(self->family);
 
 	ASSERT_LE(0, fd);
 	E2E_BLACK_HOLE(_metadata, self);
+	ASSERT_EQ(0, e2e_pace(&self->topo, 1000));
 	ASSERT_EQ(0, set_timeo(fd, SO_SNDTIMEO, 300));
 	t0 = now_s();
 	EXPECT_EQ(-ETIMEDOUT, qconnect(fd, self->family, 2, E2E_PORT));
-	EXPECT_LE(0.25, now_s() - t0);
+	t = now_s() - t0;
+	EXPECT_LE(0.25, t);
+	EXPECT_GT(5.0, t);
 	/* given up, not connecting any more: a new attempt starts */
 	EXPECT_EQ(-ETIMEDOUT, qconnect(fd, self->family, 2, E2E_PORT));
 	close(fd);
@@ -456,6 +539,8 @@ TEST_F(e2e, close_with_pending_connect)
 
 	ASSERT_LE(0, fd);
 	E2E_BLACK_HOLE(_metadata, self);
+	/* paced as the wall clock: the set-up's timeout is 10 s away */
+	ASSERT_EQ(0, e2e_pace(&self->topo, 1000));
 	ASSERT_EQ(-EINPROGRESS, qconnect(fd, self->family, 2, E2E_PORT));
 	EXPECT_EQ(-EALREADY, qconnect(fd, self->family, 2, E2E_PORT));
 	/* no POLLOUT while connecting */
@@ -525,10 +610,11 @@ TEST_F(e2e, accept_after_peer_closed_gives_address)
 
 /*
  * The first CONNECT is lost (the black hole), then the path heals: the
- * head sends CONNECT again after 1 s and 2 s more, like a SYN, and the
- * blocking connect() succeeds well inside its 10 s. The hole is lifted
- * 1.5 s in, after the first retransmission was lost too, so success
- * needs the second.
+ * head sends CONNECT again after 1 s and 2 s more of emulated time, like
+ * a SYN, and the blocking connect() succeeds well inside its 10 s. The
+ * link is paced as the wall clock, so the hole, lifted 1.5 s of wall
+ * time in, is lifted after the first retransmission was lost too, and
+ * success needs the second.
  */
 TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_connect, 60)
 {
@@ -538,6 +624,7 @@ TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_connect, 60)
 
 	ASSERT_LE(0, fd);
 	E2E_BLACK_HOLE(_metadata, self);
+	ASSERT_EQ(0, e2e_pace(&self->topo, 1000));
 	t0 = now_s();
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -559,6 +646,7 @@ TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_connect, 60)
  * The ACCEPT is lost instead (node 1 drops what arrives on qr): the tail
  * has the circuit and its child socket; each CONNECT sent again finds
  * the circuit there and is answered again, without a second child.
+ * Paced as the wall clock, as above.
  */
 TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_accept, 60)
 {
@@ -566,7 +654,7 @@ TEST_F_TIMEOUT(e2e, connect_retransmits_a_lost_accept, 60)
 	pid_t pid;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	ASSERT_EQ(0, e2e_pace(&self->topo, 1000));
 	if (system("tc qdisc add dev qr clsact 2>/dev/null && "
 		   "tc filter add dev qr ingress matchall action drop "
 		   "2>/dev/null"))

@@ -253,9 +253,30 @@ static int pairs_work(int fd, int afd, unsigned int n)
 }
 
 /*
+ * Pace the chain as the wall clock (time_scale 1000 on node 1's link; the
+ * domain runs at its largest), so that a connect left unanswered stays
+ * connecting for 10 s of wall time: its set-up timeout is an event of
+ * emulated time (Documentation/sockets.rst), which an idle unpaced
+ * network reaches at once. 0 or -1; the caller is in node 1 on return.
+ */
+static int wire_pace(FIXTURE_DATA(wire) *self)
+{
+	struct qnet_nl q;
+	int err;
+
+	if (qnet_topo_enter(&self->topo, 1) || qnet_nl_open(&q))
+		return -1;
+	err = qnet_nl_link_set_one(&q, if_nametoindex("qr"),
+				   QNET_LINK_A_TIME_SCALE, 1000, 4);
+	qnet_nl_close(&q);
+	return err ? -1 : 0;
+}
+
+/*
  * REFUSE for a circuit still connecting (its CONNECT is lost beyond node
  * 2, whose link to node 3 is down): errno 0 and 70000 are dropped and
  * connect() goes on; errno 5 ends it with EIO, as a true REFUSE would.
+ * Paced (wire_pace()), so that it is still connecting meanwhile.
  */
 TEST_F(wire, refuse_errno_out_of_range)
 {
@@ -294,7 +315,7 @@ TEST_F(wire, refuse_errno_out_of_range)
 	 * them. Let that work item finish.
 	 */
 	usleep(300000);
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	ASSERT_EQ(0, wire_pace(self));
 	fd = socket(self->family, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
@@ -805,10 +826,10 @@ TEST_F(wire, connects_past_max_circuits_are_refused)
 
 /*
  * A repeater whose CONNECT goes unanswered (node 3 is unreachable past
- * it) frees its circuit after setup_timeout_ms of emulated time: at once
- * on this idle unpaced network, since no answer can be on its way. The
- * head still waits: its socket resends on its own timer, and only its
- * connect timeout fails it.
+ * it) frees its circuit after setup_timeout_ms of emulated time, here
+ * 100 ms. The head still waits: it sends CONNECT again 1 s after the
+ * first, and only its own timeout, 10 s, fails it. Paced as the wall
+ * clock (wire_pace()), so that the two are told apart in wall time.
  */
 TEST_F(wire, repeater_forgets_an_unanswered_connect)
 {
@@ -828,17 +849,19 @@ TEST_F(wire, repeater_forgets_an_unanswered_connect)
 	ASSERT_EQ(0, link_running(&self->topo, 2, "qr"));
 	usleep(300000);	/* linkwatch's notifiers (refuse_errno_out_of_range) */
 
-	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 1));
+	ASSERT_EQ(0, set_param("setup_timeout_ms", 100));
+	ASSERT_EQ(0, wire_pace(self));
 	fd = socket(self->family, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	ASSERT_EQ(EINPROGRESS, errno);
-	/* the CONNECT has reached node 2 by then (and not the 1 s resend) */
-	usleep(300000);
+	/* past node 2's 100 ms, before the head's resend at 1 s */
+	usleep(500000);
 	EXPECT_EQ(0, circuits_at(&self->topo, 2));
 	ASSERT_EQ(0, circuit_at(&self->topo, 1, &c));
 	EXPECT_STREQ("connecting", c.state);
 	close(fd);
+	ASSERT_EQ(0, set_param("setup_timeout_ms", 1000));
 }
 
 TEST_HARNESS_MAIN
