@@ -418,7 +418,8 @@ TEST_F_TIMEOUT(storm, link_flaps, 86400)
 
 /*
  * Chains whose middle namespace is deleted while a request runs across
- * it: both ends' sockets end with ENETDOWN or ECONNRESET.
+ * it: each round's connections work (both ends get the same first pair),
+ * then both ends' sockets end with ENETDOWN or ECONNRESET.
  */
 TEST_F_TIMEOUT(storm, netns_storm, 86400)
 {
@@ -429,7 +430,7 @@ TEST_F_TIMEOUT(storm, netns_storm, 86400)
 	struct qnet_topo topo[STORM_CHAINS];
 	int fd[STORM_CHAINS], afd[STORM_CHAINS], lfd[STORM_CHAINS];
 	int family, c, side, rm_refused = 0, ended = 0;
-	struct qnet_pair rec;
+	struct qnet_pair rec, tail;
 	double t0 = now_s();
 	long slab0;
 	ssize_t n;
@@ -464,9 +465,19 @@ TEST_F_TIMEOUT(storm, netns_storm, 86400)
 			ASSERT_EQ(0, set_timeo(afd[c], SO_RCVTIMEO, 20000));
 			ASSERT_EQ((ssize_t)sizeof(req),
 				  send(fd[c], &req, sizeof(req), 0));
-			/* pairs flow: the chain is under load */
+			/*
+			 * Pairs flow, the chain is under load, and the
+			 * connection works: both ends hold the same pair.
+			 */
 			ASSERT_EQ((ssize_t)sizeof(rec),
 				  recv(fd[c], &rec, sizeof(rec), 0));
+			ASSERT_EQ((ssize_t)sizeof(tail),
+				  recv(afd[c], &tail, sizeof(tail), 0));
+			ASSERT_EQ(0, rec.error);
+			ASSERT_EQ(0, tail.error);
+			ASSERT_EQ(rec.pair_id, tail.pair_id);
+			tally.conns++;
+			tally.records += 2;
 		}
 		EXPECT_EQ(0, rmmod_refused());
 		rm_refused++;
@@ -482,12 +493,14 @@ TEST_F_TIMEOUT(storm, netns_storm, 86400)
 
 				/* the queued records, then the error */
 				while ((n = recv(s, &rec, sizeof(rec), 0)) ==
-				       sizeof(rec))
+				       sizeof(rec)) {
+					tally.records++;
 					if (rec.error)
 						tally_err(&tally,
 							  tally.record_err,
 							  record_ok, "record",
 							  rec.error);
+				}
 				if (n < 0) {
 					ASSERT_NE(EAGAIN, errno)
 						TH_LOG("chain %d side %d still up",
@@ -496,6 +509,7 @@ TEST_F_TIMEOUT(storm, netns_storm, 86400)
 						  "recv", errno);
 				}
 				ended++;
+				tally.ends++;
 			}
 			if (!(r % 2)) {
 				EXPECT_EQ(0, rmmod_refused());
@@ -512,6 +526,10 @@ TEST_F_TIMEOUT(storm, netns_storm, 86400)
 	       rounds, STORM_CHAINS, ended, rm_refused);
 	tally_print(&tally);
 	EXPECT_EQ(0UL, tally.bad) TH_LOG("first: %s", tally.first_bad);
+	/* every round's chains connected, had a pair, and ended */
+	EXPECT_EQ(rounds * STORM_CHAINS, tally.conns);
+	EXPECT_EQ(rounds * STORM_CHAINS * 2, tally.ends);
+	EXPECT_LE(rounds * STORM_CHAINS * 2, tally.records);
 	EXPECT_EQ(0, slab_back_to(slab0));
 	printf("# %.1f s; QNET socket slab: %ld objects before, %ld after\n",
 	       now_s() - t0, slab0, qnet_slab());
