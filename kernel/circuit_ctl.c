@@ -581,8 +581,14 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		}
 		/* the socket's reference on c, and ours on the socket */
 		refcount_inc(&c->refcnt);
-		err = qnet_sock_ops->accept_child(lsk, c, head, c->peer_port);
+		err = qnet_sock_ops->accept_child(lsk, c, head, c->peer_port,
+						  dev->ifindex);
 		sock_put(lsk);
+		if (err == -EDQUOT) {
+			/* this link's share of the backlog: a full queue to it */
+			qnet_rx_drop(cn, QNET_DROP_LIMIT);
+			err = -ECONNREFUSED;
+		}
 		if (err) {
 			refcount_dec(&c->refcnt);
 			goto refuse;

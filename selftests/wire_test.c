@@ -804,6 +804,61 @@ TEST_F(wire, connects_past_max_circuits_are_refused)
 }
 
 /*
+ * Forged CONNECTs over one link (a SYN flood) take at most half of a
+ * listener's backlog, rounded up: node 2 listens with a backlog of 4, so
+ * of 4 CONNECTs forged on the link from node 1 two wait for accept() and
+ * two are refused (counted as rx_drops limit); a connection from node 3,
+ * over the other link, still gets in.
+ */
+TEST_F(wire, forged_connects_take_one_links_share_of_the_backlog)
+{
+	struct qnet_msg_connect m = { 0 };
+	struct sockaddr_qnet peer;
+	socklen_t len;
+	long long limit;
+	unsigned int i;
+	int fd, afd, forged = 0;
+
+	limit = node_stat(&self->topo, 2, "rx_drops_limit");
+	for (i = 0; i < 4; i++) {
+		m.c.head_node = htonl(1);
+		m.c.circuit_id = htonl(6000 + i);
+		m.c.dir = QNET_DIR_DOWN;
+		m.dst_node = htonl(2);
+		m.src_port = htons(7);
+		m.dst_port = htons(PORT);
+		m.hops = htons(1);
+		EXPECT_EQ(0, inject(&self->topo, 2, QNET_MSG_CONNECT, &m,
+				    sizeof(m)));
+	}
+	EXPECT_EQ(limit + 2, node_stat(&self->topo, 2, "rx_drops_limit"));
+	EXPECT_EQ(2, circuits_at(&self->topo, 2));
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 3));
+	fd = qsocket(self->family);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_timeo(fd, SO_RCVTIMEO, 20000));
+	ASSERT_EQ(0, qconnect(fd, self->family, 2, PORT));
+	/* the two forged children, then node 3's */
+	ASSERT_EQ(0, set_timeo(self->lfd, SO_RCVTIMEO, 2000));
+	for (i = 0; i < 3; i++) {
+		len = sizeof(peer);
+		afd = accept(self->lfd, (struct sockaddr *)&peer, &len);
+		ASSERT_LE(0, afd);
+		if (peer.sq_node == 1) {
+			forged++;
+			close(afd);
+			continue;
+		}
+		EXPECT_EQ(3U, peer.sq_node);
+		EXPECT_EQ(0, pairs_work(fd, afd, 2));
+		close(afd);
+	}
+	EXPECT_EQ(2, forged);
+	close(fd);
+}
+
+/*
  * A repeater whose CONNECT goes unanswered (node 3 is unreachable past
  * it) frees its circuit after setup_timeout_ms of emulated time: at once
  * on this idle unpaced network, since no answer can be on its way. The
