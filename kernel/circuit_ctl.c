@@ -55,6 +55,11 @@ module_param(max_deferred, uint, 0644);
 MODULE_PARM_DESC(max_deferred,
 		 "messages for later attempts a node holds at most, all circuits");
 
+static unsigned int max_deferred_link = 4096;
+module_param(max_deferred_link, uint, 0644);
+MODULE_PARM_DESC(max_deferred_link,
+		 "messages for later attempts a node holds at most from one link");
+
 static unsigned int setup_timeout_ms = 1000;
 module_param(setup_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(setup_timeout_ms,
@@ -367,7 +372,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 				return err;
 		}
 		if (c->ndeferred >= QNET_DEFER_MAX ||
-		    cn->ndeferred >= READ_ONCE(max_deferred)) {
+		    cn->ndeferred >= READ_ONCE(max_deferred) ||
+		    *qlink_deferred(dev) >= READ_ONCE(max_deferred_link)) {
 			/* losing it would wedge the circuit: end it instead */
 			qnet_rx_drop(cn, QNET_DROP_LIMIT);
 			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
@@ -381,6 +387,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		list_add_tail(&d->node, &c->deferred);
 		c->ndeferred++;
 		cn->ndeferred++;
+		(*qlink_deferred(dev))++;
 		d->type = type;
 		d->side = side;
 		d->len = len;
@@ -405,6 +412,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 			list_del(&d->node);
 			c->ndeferred--;
 			cn->ndeferred--;
+			if (c->dev[d->side])
+				(*qlink_deferred(c->dev[d->side]))--;
 			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
 					      d->type, d->payload, d->len,
 					      max(d->time_ns, t), acts);

@@ -91,6 +91,11 @@ struct qlink_end {
 	struct qlink_counters		cnt;
 	/* the network layer's callbacks; RTNL for writers */
 	struct qlink_consumer_ref __rcu	*consumer;
+	/*
+	 * Messages that came over this end and wait for a later attempt
+	 * (circuit_ctl.c): the network layer's, under its node's lock.
+	 */
+	unsigned int			ndeferred;
 };
 
 /*
