@@ -700,6 +700,9 @@ static unsigned int qnet_circuit_free_deferred(struct qnet_circuit *c)
 
 			qnet_pending_free(be64_to_cpu(m->ent_id), d->link);
 		}
+		/* unlinked with its devices still held: none is NULL here */
+		if (c->dev[d->side])
+			(*qlink_deferred(c->dev[d->side]))--;
 		list_del(&d->node);
 		kfree(d);
 		n++;

@@ -151,10 +151,12 @@ struct qnet_sock_ops {
 	 * qnet_circuit_attach_sock()), let it keep the reference on @c that
 	 * the caller took for it, call qnet_circuit_attach_sock(@c, newsk)
 	 * and queue it for accept(). -ECONNREFUSED if the backlog is full
-	 * or the listener is closing; the caller then drops the reference.
+	 * or the listener is closing, -EDQUOT if children that came over
+	 * the link @ifindex already hold their share of it; the caller then
+	 * drops the reference.
 	 */
 	int (*accept_child)(struct sock *listener, struct qnet_circuit *c,
-			    u32 peer_node, u16 peer_port);
+			    u32 peer_node, u16 peer_port, int ifindex);
 	/* The answer to qnet_circuit_connect(): 0, -ECONNREFUSED, ... */
 	void (*connected)(struct sock *sk, int err);
 	/*

@@ -55,6 +55,11 @@ module_param(max_deferred, uint, 0644);
 MODULE_PARM_DESC(max_deferred,
 		 "messages for later attempts a node holds at most, all circuits");
 
+static unsigned int max_deferred_link = 4096;
+module_param(max_deferred_link, uint, 0644);
+MODULE_PARM_DESC(max_deferred_link,
+		 "messages for later attempts a node holds at most from one link");
+
 static unsigned int setup_timeout_ms = 1000;
 module_param(setup_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(setup_timeout_ms,
@@ -332,7 +337,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 				return err;
 		}
 		if (c->ndeferred >= QNET_DEFER_MAX ||
-		    cn->ndeferred >= READ_ONCE(max_deferred)) {
+		    cn->ndeferred >= READ_ONCE(max_deferred) ||
+		    *qlink_deferred(dev) >= READ_ONCE(max_deferred_link)) {
 			/* losing it would wedge the circuit: end it instead */
 			qnet_rx_drop(cn, QNET_DROP_LIMIT);
 			__qnet_circuit_close(cn, c, acts, -ENOBUFS, -1);
@@ -346,6 +352,7 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 		list_add_tail(&d->node, &c->deferred);
 		c->ndeferred++;
 		cn->ndeferred++;
+		(*qlink_deferred(dev))++;
 		d->type = type;
 		d->side = side;
 		d->len = len;
@@ -371,6 +378,8 @@ static int __qnet_circuit_rx(struct qnet_circuit_net *cn,
 			list_del(&d->node);
 			c->ndeferred--;
 			cn->ndeferred--;
+			if (c->dev[d->side])
+				(*qlink_deferred(c->dev[d->side]))--;
 			__qnet_circuit_rx_one(cn, c, d->side, c->dev[d->side],
 					      d->type, d->payload, d->len,
 					      max(d->time_ns, t), acts);
@@ -536,8 +545,14 @@ static int qnet_circuit_rx_connect(struct qnet_circuit_net *cn,
 		}
 		/* the socket's reference on c, and ours on the socket */
 		refcount_inc(&c->refcnt);
-		err = qnet_sock_ops->accept_child(lsk, c, head, c->peer_port);
+		err = qnet_sock_ops->accept_child(lsk, c, head, c->peer_port,
+						  dev->ifindex);
 		sock_put(lsk);
+		if (err == -EDQUOT) {
+			/* this link's share of the backlog: a full queue to it */
+			qnet_rx_drop(cn, QNET_DROP_LIMIT);
+			err = -ECONNREFUSED;
+		}
 		if (err) {
 			refcount_dec(&c->refcnt);
 			goto refuse;

@@ -154,7 +154,7 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	if (hdr)
 		sent = be64_to_cpu(hdr->time_ns);
 	arrive = qlink_link_arrival(qd->link, hdr ? &sent : NULL);
-	f = kmalloc(sizeof(*f), GFP_ATOMIC);
+	f = qlink_alloc_charged(qd->link, sizeof(*f));
 	if (!f) {
 		u64 herald_id = qlink_herald_id(skb);
 

@@ -17,6 +17,15 @@
  *   expects, so events may hand frames to netif_receive_skb_core().
  *   After QNET_ENGINE_BATCH events it requeues itself, so that other
  *   domains, syscalls and the rest of the machine get the CPU.
+ * - Two workqueues, both unbound: the high-priority one only for the
+ *   pacing timer's wake-up of a paced domain at its next due event, so
+ *   that it runs on time; every other run (new events, the rest of a
+ *   batch, an unpaced domain, a paced one catching up) goes to the normal
+ *   one. A domain with more work than the CPU can do at its pace (or an
+ *   unpaced one) then competes with everything else at nice 0 instead
+ *   of starving the machine at nice -20: three paced chains that a
+ *   KASAN guest could not keep up with took both vCPUs from the test
+ *   that drove them and from RCU's grace-period thread (issue 10).
  * - An event is never scheduled before the clock: an earlier time is
  *   raised to it and counted (clamped), which the tests check stays 0.
  *
@@ -109,7 +118,9 @@ struct qnet_domain {
 	struct work_struct	release;
 };
 
+/* catch-up and unpaced work; and on-time wake-ups (see the notes above) */
 static struct workqueue_struct *qnet_engine_wq;
+static struct workqueue_struct *qnet_engine_hi_wq;
 static unsigned int qnet_engine_net_id __read_mostly;
 
 struct qnet_engine_net {
@@ -277,7 +288,8 @@ static enum hrtimer_restart qnet_domain_timer(struct hrtimer *timer)
 {
 	struct qnet_domain *d = container_of(timer, struct qnet_domain, timer);
 
-	queue_work(qnet_engine_wq, &d->work);
+	/* a paced event is due now: the one run that must be on time */
+	queue_work(qnet_engine_hi_wq, &d->work);
 	return HRTIMER_NORESTART;
 }
 
@@ -700,20 +712,33 @@ int qnet_engine_init(void)
 {
 	int err;
 
-	/* pacing wants its wake-ups on time: a high-priority pool */
-	qnet_engine_wq = alloc_workqueue("qnet_engine",
-					 WQ_UNBOUND | WQ_HIGHPRI, 0);
+	qnet_engine_wq = alloc_workqueue("qnet_engine", WQ_UNBOUND, 0);
 	if (!qnet_engine_wq)
 		return -ENOMEM;
-	err = register_pernet_subsys(&qnet_engine_net_ops);
-	if (err)
+	/* pacing wants its wake-ups on time: a high-priority pool */
+	qnet_engine_hi_wq = alloc_workqueue("qnet_engine_hi",
+					    WQ_UNBOUND | WQ_HIGHPRI, 0);
+	if (!qnet_engine_hi_wq) {
 		destroy_workqueue(qnet_engine_wq);
+		return -ENOMEM;
+	}
+	err = register_pernet_subsys(&qnet_engine_net_ops);
+	if (err) {
+		destroy_workqueue(qnet_engine_hi_wq);
+		destroy_workqueue(qnet_engine_wq);
+	}
 	return err;
 }
 
 void qnet_engine_exit(void)
 {
 	unregister_pernet_subsys(&qnet_engine_net_ops);
-	/* runs the release of every domain whose last member left */
+	/*
+	 * Runs the release of every domain whose last member left, which
+	 * cancels its timer and its work, wherever queued: then nothing
+	 * queues on the high-priority one (an empty domain's run queues
+	 * nothing either).
+	 */
 	destroy_workqueue(qnet_engine_wq);
+	destroy_workqueue(qnet_engine_hi_wq);
 }

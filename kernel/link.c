@@ -716,6 +716,23 @@ static void qlink_gen_stop(struct qlink *link)
 	link->run_attempts = 0;
 }
 
+/**
+ * qlink_alloc_charged() - GFP_ATOMIC memory charged to @link's maker
+ * @link: the link the memory is for
+ * @size: bytes
+ *
+ * For what the link makes in the engine's worker or in softirq, where the
+ * current task is nobody's. Any context.
+ */
+void *qlink_alloc_charged(struct qlink *link, size_t size)
+{
+	struct mem_cgroup *old = set_active_memcg(link->memcg);
+	void *p = kmalloc(size, GFP_ATOMIC | __GFP_ACCOUNT);
+
+	set_active_memcg(old);
+	return p;
+}
+
 /*
  * The herald of the run under way: end 0 stores its half and sends
  * QNET_MSG_HERALD, dated when the signal left (t_e), to end 1.
@@ -730,7 +747,7 @@ static void qlink_gen_run(struct qnet_event *ev)
 	struct sk_buff_head evq;
 
 	__skb_queue_head_init(&evq);
-	pair = kmalloc(sizeof(*pair), GFP_ATOMIC);
+	pair = qlink_alloc_charged(link, sizeof(*pair));
 
 	spin_lock(&link->lock);
 	link->gen_scheduled = false;
@@ -813,6 +830,8 @@ struct qlink *qlink_link_alloc(void)
 		kfree(link);
 		return NULL;
 	}
+	/* newlink: the caller (RTNL, process context) makes the link */
+	link->memcg = get_mem_cgroup_from_mm(current->mm);
 	link->delay_ns = link->model.delay_ns;
 	INIT_LIST_HEAD(&link->inflight);
 	qnet_event_init(&link->gen_ev, qlink_gen_run, NULL, link);
@@ -833,6 +852,7 @@ static void qlink_link_free(struct qlink *link)
 	}
 	qlink_inflight_clear(link);
 	qnet_dmember_release(&link->dm);
+	mem_cgroup_put(link->memcg);
 	kfree(link);
 }
 

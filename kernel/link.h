@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
@@ -96,6 +97,11 @@ struct qlink_end {
 	struct qlink_counters		cnt;
 	/* the network layer's callbacks; RTNL for writers */
 	struct qlink_consumer_ref __rcu	*consumer;
+	/*
+	 * Messages that came over this end and wait for a later attempt
+	 * (circuit_ctl.c): the network layer's, under its node's lock.
+	 */
+	unsigned int			ndeferred;
 };
 
 /*
@@ -119,6 +125,13 @@ struct qlink {
 	 * frame reaches state made for another link (qlink_link_id()).
 	 */
 	u64				id;
+	/*
+	 * The memory cgroup of whoever made the link (a reference): its
+	 * heralded pairs and its frames in flight are charged to it, made
+	 * as they are in the engine's worker or in softirq, where no task
+	 * of the user runs (Documentation/security.rst).
+	 */
+	struct mem_cgroup		*memcg;
 
 	bool				up;	/* both ends up */
 	bool				dead;	/* an end is unregistering */
@@ -181,6 +194,7 @@ void qlink_dev_unregister(void);
 /* link.c: the link object */
 struct qlink *qlink_link_alloc(void);
 void qlink_link_put(struct qlink *link);
+void *qlink_alloc_charged(struct qlink *link, size_t size);
 void qlink_link_attach(struct qlink *link, unsigned int end,
 		       struct net_device *dev);
 void qlink_link_detach(struct qlink *link, unsigned int end);

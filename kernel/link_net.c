@@ -37,6 +37,16 @@ u64 qlink_link_id(const struct net_device *dev)
 	return qlink_priv(dev)->link->id;
 }
 
+/*
+ * The count of messages that came over @dev's end and wait at its node
+ * for a later attempt: the network layer keeps it, under the node's lock
+ * (a qlink end is in one namespace), to bound them per link.
+ */
+unsigned int *qlink_deferred(struct net_device *dev)
+{
+	return &qlink_dev_end(dev)->ndeferred;
+}
+
 /* One-way propagation delay of the link (ns of emulated time). */
 u64 qlink_delay_ns(const struct net_device *dev)
 {

@@ -18,5 +18,6 @@ int qlink_request_at(struct net_device *dev, u32 npairs, u64 not_before_ns);
 struct net *qlink_peer_net_rcu(const struct net_device *dev);
 void qlink_model_state(struct net_device *dev, struct qstate *s);
 u32 qlink_mem_slots(const struct net_device *dev);
+unsigned int *qlink_deferred(struct net_device *dev);
 
 #endif /* _QNET_QLINK_NET_H */

@@ -268,12 +268,35 @@ static void qnet_sock_init_common(struct sock *sk)
 }
 
 /*
+ * May one more child that came over the link @ifindex wait in @listener's
+ * accept queue? Those of one link take at most half the backlog, rounded
+ * up (Documentation/security.rst): whoever can write frames on one link
+ * can forge CONNECTs as fast as it likes (a SYN flood), and would
+ * otherwise keep every other link's connections out. The queue is at
+ * most the backlog long (somaxconn). Caller holds the listener's lock.
+ */
+static bool qnet_sock_link_share_ok(struct sock *listener, int ifindex)
+{
+	struct qnet_sock *lqs = qnet_sk(listener);
+	u32 share = DIV_ROUND_UP(READ_ONCE(listener->sk_max_ack_backlog), 2);
+	struct qnet_sock *qs;
+	u32 n = 0;
+
+	lockdep_assert_held(&lqs->lock);
+
+	list_for_each_entry(qs, &lqs->accept_queue, accept_node)
+		if (qs->link_ifindex == ifindex && ++n >= share)
+			return false;
+	return true;
+}
+
+/*
  * Runs under the network layer's node lock (circuit.h): no sleeping and no
  * qnet_circuit_*() call but qnet_circuit_attach_sock().
  */
 static int qnet_sock_accept_child(struct sock *listener,
 				  struct qnet_circuit *c,
-				  u32 peer_node, u16 peer_port)
+				  u32 peer_node, u16 peer_port, int ifindex)
 {
 	struct qnet_sock *lqs = qnet_sk(listener);
 	struct qnet_sock *qs;
@@ -310,13 +333,18 @@ static int qnet_sock_accept_child(struct sock *listener,
 	qs->local_node = qnet_pernet(sock_net(sk))->node_addr;
 	qs->peer_node = peer_node;
 	qs->peer_port = peer_port;
+	qs->link_ifindex = ifindex;
 	/* Ours only if queued below; the caller keeps it otherwise. */
 	qs->circuit = c;
 
 	qnet_sock_hash(sk);
 
 	spin_lock_bh(&lqs->lock);
-	if (listener->sk_state == TCP_LISTEN && !sk_acceptq_is_full(listener)) {
+	if (listener->sk_state == TCP_LISTEN && !sk_acceptq_is_full(listener) &&
+	    !qnet_sock_link_share_ok(listener, ifindex)) {
+		err = -EDQUOT;
+	} else if (listener->sk_state == TCP_LISTEN &&
+		   !sk_acceptq_is_full(listener)) {
 		/* The initial reference is the accept queue's. */
 		list_add_tail(&qs->accept_node, &lqs->accept_queue);
 		sk_acceptq_added(listener);

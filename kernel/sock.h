@@ -55,6 +55,8 @@ struct qnet_sock {
 	struct list_head	accept_queue;
 	/* child: entry in its listener's accept_queue */
 	struct list_head	accept_node;
+	/* child: the qlink its CONNECT came over (the per-link share) */
+	int			link_ifindex;
 
 	/* QNET_SO_STATS */
 	u64			requests;	/* under lock_sock() */

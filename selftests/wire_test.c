@@ -825,6 +825,134 @@ TEST_F(wire, connects_past_max_circuits_are_refused)
 }
 
 /*
+ * Forged CONNECTs over one link (a SYN flood) take at most half of a
+ * listener's backlog, rounded up: node 2 listens with a backlog of 4, so
+ * of 4 CONNECTs forged on the link from node 1 two wait for accept() and
+ * two are refused (counted as rx_drops limit); a connection from node 3,
+ * over the other link, still gets in.
+ */
+TEST_F(wire, forged_connects_take_one_links_share_of_the_backlog)
+{
+	struct qnet_msg_connect m = { 0 };
+	struct sockaddr_qnet peer;
+	socklen_t len;
+	long long limit;
+	unsigned int i;
+	int fd, afd, forged = 0;
+
+	limit = node_stat(&self->topo, 2, "rx_drops_limit");
+	for (i = 0; i < 4; i++) {
+		m.c.head_node = htonl(1);
+		m.c.circuit_id = htonl(6000 + i);
+		m.c.dir = QNET_DIR_DOWN;
+		m.dst_node = htonl(2);
+		m.src_port = htons(7);
+		m.dst_port = htons(PORT);
+		m.hops = htons(1);
+		EXPECT_EQ(0, inject(&self->topo, 2, QNET_MSG_CONNECT, &m,
+				    sizeof(m)));
+	}
+	EXPECT_EQ(limit + 2, node_stat(&self->topo, 2, "rx_drops_limit"));
+	EXPECT_EQ(2, circuits_at(&self->topo, 2));
+
+	ASSERT_EQ(0, qnet_topo_enter(&self->topo, 3));
+	fd = qsocket(self->family);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_timeo(fd, SO_RCVTIMEO, 20000));
+	ASSERT_EQ(0, qconnect(fd, self->family, 2, PORT));
+	/* the two forged children, then node 3's */
+	ASSERT_EQ(0, set_timeo(self->lfd, SO_RCVTIMEO, 2000));
+	for (i = 0; i < 3; i++) {
+		len = sizeof(peer);
+		afd = accept(self->lfd, (struct sockaddr *)&peer, &len);
+		ASSERT_LE(0, afd);
+		if (peer.sq_node == 1) {
+			forged++;
+			close(afd);
+			continue;
+		}
+		EXPECT_EQ(3U, peer.sq_node);
+		EXPECT_EQ(0, pairs_work(fd, afd, 2));
+		close(afd);
+	}
+	EXPECT_EQ(2, forged);
+	close(fd);
+}
+
+/* DISCARDs of @n attempts to come for node 2's circuit @c: they wait. */
+static int inject_later(struct qnet_topo *t, const struct circ *c,
+			unsigned int from, unsigned int n)
+{
+	struct qnet_msg_swap m = { 0 };
+	unsigned int i;
+
+	circ_hdr(&m.c, c, QNET_DIR_DOWN);
+	for (i = 0; i < n; i++) {
+		m.epoch = htonl(c->epoch + from + i);
+		if (inject(t, 2, QNET_MSG_DISCARD, &m, sizeof(m)))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * max_deferred_link bounds the messages one link makes a node keep for
+ * later attempts: past it the circuit is closed with ENOBUFS (counted as
+ * rx_drops limit); its messages no longer count against the link.
+ */
+TEST_F(wire, deferred_messages_bounded_per_link)
+{
+	long long limit;
+	struct circ c;
+	int fd, afd, ok;
+
+	fd = connect_pair(self, &afd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, circuit_at(&self->topo, 2, &c));
+	limit = node_stat(&self->topo, 2, "rx_drops_limit");
+	ASSERT_EQ(0, set_param("max_deferred_link", 2));
+	ok = inject_later(&self->topo, &c, 10, 2) == 0 &&
+	     circuits_at(&self->topo, 2) == 1 &&
+	     node_stat(&self->topo, 2, "rx_drops_limit") == limit &&
+	     inject_later(&self->topo, &c, 12, 1) == 0 &&
+	     circuits_at(&self->topo, 2) == 0 &&
+	     node_stat(&self->topo, 2, "rx_drops_limit") == limit + 1;
+	/* freed with the circuit: a new one has the link's whole bound */
+	close(afd);
+	close(fd);
+	fd = ok ? connect_pair(self, &afd) : -1;
+	ok = ok && fd >= 0 && circuit_at(&self->topo, 2, &c) == 0 &&
+	     inject_later(&self->topo, &c, 10, 2) == 0 &&
+	     circuits_at(&self->topo, 2) == 1 &&
+	     node_stat(&self->topo, 2, "rx_drops_limit") == limit + 1;
+	ASSERT_EQ(0, set_param("max_deferred_link", 4096));
+	EXPECT_TRUE(ok);
+	if (fd >= 0) {
+		close(afd);
+		close(fd);
+	}
+}
+
+/* The first connection's tail ends with ENOBUFS when its circuit does. */
+TEST_F(wire, deferred_past_the_link_bound_ends_the_connection)
+{
+	struct qnet_pair rec;
+	struct circ c;
+	int fd, afd;
+
+	fd = connect_pair(self, &afd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, circuit_at(&self->topo, 2, &c));
+	ASSERT_EQ(0, set_param("max_deferred_link", 1));
+	EXPECT_EQ(0, inject_later(&self->topo, &c, 10, 2));
+	ASSERT_EQ(0, set_param("max_deferred_link", 4096));
+	EXPECT_EQ(-1, recv(afd, &rec, sizeof(rec), 0));
+	EXPECT_EQ(ENOBUFS, errno);
+	close(afd);
+	close(fd);
+}
+
+/*
  * A repeater whose CONNECT goes unanswered (node 3 is unreachable past
  * it) frees its circuit after setup_timeout_ms of emulated time, here
  * 100 ms. The head still waits: it sends CONNECT again 1 s after the

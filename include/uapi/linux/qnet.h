@@ -336,7 +336,7 @@ enum qnet_rx_drops_attr {
 	QNET_RX_DROPS_A_BAD_REQUEST,	/* REQUEST: a field out of range */
 	QNET_RX_DROPS_A_BAD_CAUSE,	/* DISCARD, DELIVER, PURIFY: bad cause */
 	QNET_RX_DROPS_A_FOREIGN,	/* BIND: a pair of another link */
-	QNET_RX_DROPS_A_LIMIT,		/* over a bound: circuits, deferred */
+	QNET_RX_DROPS_A_LIMIT,		/* over a bound: circuits, deferred, backlog share */
 
 	__QNET_RX_DROPS_A_MAX,
 	QNET_RX_DROPS_A_MAX = __QNET_RX_DROPS_A_MAX - 1
