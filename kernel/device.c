@@ -65,6 +65,11 @@ bool qlink_dev_is_qlink(const struct net_device *dev)
 	return dev->netdev_ops == &qlink_netdev_ops;
 }
 
+bool qlink_dev_is_tunnel(const struct net_device *dev)
+{
+	return qlink_dev_is_qlink(dev) && qlink_priv(dev)->tun;
+}
+
 /* Hand @skb to @peer's receive path. Caller holds rcu_read_lock. */
 static bool qlink_forward(struct net_device *dev, struct net_device *peer,
 			  struct sk_buff *skb)

@@ -86,6 +86,8 @@ unsigned int qlink_params_overlay(struct qlink_params *p,
 				  enum qlink_params_family fam);
 
 bool qlink_dev_is_qlink(const struct net_device *dev);
+/* A tunnel qlink (tunnel.c): frames to another host, no pairs yet. */
+bool qlink_dev_is_tunnel(const struct net_device *dev);
 
 /*
  * The accessors below take a device for which qlink_dev_is_qlink() is

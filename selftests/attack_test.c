@@ -321,7 +321,7 @@ static void connect_msg(struct attacker *a, uint32_t head, uint32_t id,
 	m.dst_node = htonl(dst);
 	m.src_port = htons(7);
 	m.dst_port = htons(port);
-	m.hops = hops;
+	m.hops = htons(hops);
 	m.delay_ns = htobe64(10000);
 	msg(a, QNET_MSG_CONNECT, &m, sizeof(m));
 }
@@ -371,7 +371,7 @@ static void bad_answers(struct attacker *a, uint32_t head, uint32_t id)
 			memset(&m, 0, sizeof(m));
 			circ(&m.c, head, id + i, dir);
 			m.error = htonl(errs[i]);
-			m.hops = i ? 0 : 255;
+			m.hops = htons(i ? 0 : 255);
 			msg(a, QNET_MSG_REFUSE, &m, sizeof(m));
 			msg(a, QNET_MSG_CLOSE, &m, sizeof(m));
 			msg(a, QNET_MSG_ACCEPT, &m, sizeof(m));

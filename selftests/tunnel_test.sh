@@ -245,6 +245,17 @@ test_no_pairs() {
 		fail "a tunnel made pair attempts"
 }
 
+# no circuits over a tunnel yet: connect() over a route whose first link
+# is a tunnel fails at once with EOPNOTSUPP, not at a deadline
+test_no_circuits() {
+	ip netns exec ta "$QNETCTL" node set addr 1 || return 1
+	ip netns exec ta "$QNETCTL" route add 2 dev ql0 || return 1
+	ip netns exec ta timeout 20 "$QPING" -c 1 2 2>"$tmp/err" >/dev/null &&
+		{ fail "qping over a tunnel succeeded"; return 1; }
+	grep -q "connect to node 2 .*: Operation not supported" "$tmp/err" ||
+		fail "wrong error: $(cat "$tmp/err")"
+}
+
 test_teardown() {
 	# netns exit with the tunnel in it, then a plain delete
 	ip netns del tb || return 1
@@ -271,4 +282,4 @@ if ! grep -qw udp_sock_create4 /proc/kallsyms; then
 fi
 
 apps_main tunnel setup config ip_crosses qnet_frame_crosses stranger \
-	replay wrong_key no_pairs teardown
+	replay wrong_key no_pairs no_circuits teardown
