@@ -57,7 +57,8 @@
  * Locking
  * - qlink.lock (spin_lock_bh: the rx handler runs in softirq) protects
  *   parameters, model, PRNG, memories, inflight list, generation state.
- *   Counters are atomic64 and read without it. delay_ns and mem.used
+ *   Counters are per CPU and summed without it (struct
+ *   qlink_pcpu_counters); only their reset base is under it. delay_ns and mem.used
  *   have lockless readers (READ_ONCE/WRITE_ONCE).
  * - Order: RTNL, then the domain's exec mutex (qnet_domain_enter()),
  *   then qlink.lock, then the domain's lock (scheduling an event).
@@ -630,8 +631,8 @@ static void qlink_expire(struct qlink *link, unsigned int end,
 	struct qlink_end *e = &link->end[end];
 	struct qlink_pair *pair = qlink_mem_remove(&e->mem, slot);
 
-	atomic64_inc(&e->cnt.expired);
-	atomic64_inc(&e->cnt.discards[cause]);
+	qlink_cnt_add(e, QLINK_CNT_EXPIRED, 1);
+	qlink_cnt_add(e, QLINK_CNT_DISCARDS + cause, 1);
 	trace_qnet_expire(e->dev, end, pair->id, time_ns, cause,
 			  qlink_pair_fid(pair, time_ns), tell);
 	qlink_ev_add(link, evq, end, QNET_CMD_PAIR_EXPIRED, pair, time_ns,
@@ -747,7 +748,7 @@ static void qlink_gen_run(struct qnet_event *ev)
 	}
 	t_e = t_h - m->herald_ns;
 	link->run_ns = qlink_add_sat(t_e, m->period_ns);
-	atomic64_add(n, &a->cnt.attempts);
+	qlink_cnt_add(a, QLINK_CNT_ATTEMPTS, n);
 	qlink_inflight_reap(link, t_h);
 
 	qlink_sweep(link, 0, t_h, &evq);
@@ -772,10 +773,10 @@ static void qlink_gen_run(struct qnet_event *ev)
 	pair->fidelity_ppm = qprob_to_ppm(qstate_fidelity(&pair->state));
 
 	qlink_mem_store(&a->mem, pair);
-	atomic64_inc(&a->cnt.heralded);
+	qlink_cnt_add(a, QLINK_CNT_HERALDED, 1);
 	trace_qnet_herald(a->dev, 0, pair->id, t_h, pair->state.bell,
 			  pair->fidelity_ppm, n);
-	atomic64_add(pair->fidelity_ppm, &a->cnt.fidelity_sum_ppm);
+	qlink_cnt_add(a, QLINK_CNT_FIDELITY_SUM_PPM, pair->fidelity_ppm);
 	if (link->demand)
 		link->demand--;
 
@@ -795,6 +796,7 @@ static atomic64_t qlink_next_id = ATOMIC64_INIT(0);
 struct qlink *qlink_link_alloc(void)
 {
 	struct qstate_link_params lp;
+	unsigned int i, cpu;
 	struct qlink *link;
 
 	link = kzalloc(sizeof(*link), GFP_KERNEL_ACCOUNT);
@@ -808,11 +810,21 @@ struct qlink *qlink_link_alloc(void)
 	link->params.seed = get_random_u64();
 	qmath_rng_seed(&link->rng, link->params.seed);
 	qlink_model_params(&link->params, &lp);
-	if (WARN_ON(!qstate_link_compute(&lp, &link->model)) ||
+	link->end[0].cnt = alloc_percpu_gfp(struct qlink_pcpu_counters,
+					    GFP_KERNEL_ACCOUNT);
+	link->end[1].cnt = alloc_percpu_gfp(struct qlink_pcpu_counters,
+					    GFP_KERNEL_ACCOUNT);
+	if (!link->end[0].cnt || !link->end[1].cnt ||
+	    WARN_ON(!qstate_link_compute(&lp, &link->model)) ||
 	    qnet_dmember_init(&link->dm)) {
+		free_percpu(link->end[0].cnt);
+		free_percpu(link->end[1].cnt);
 		kfree(link);
 		return NULL;
 	}
+	for (i = 0; i < 2; i++)
+		for_each_possible_cpu(cpu)
+			u64_stats_init(&per_cpu_ptr(link->end[i].cnt, cpu)->syncp);
 	link->delay_ns = link->model.delay_ns;
 	INIT_LIST_HEAD(&link->inflight);
 	qnet_event_init(&link->gen_ev, qlink_gen_run, NULL, link);
@@ -830,6 +842,7 @@ static void qlink_link_free(struct qlink *link)
 		for (j = 0; j < m->used; j++)
 			qlink_pair_put(m->pair[j]);
 		kfree(rcu_dereference_protected(link->end[i].consumer, 1));
+		free_percpu(link->end[i].cnt);
 	}
 	qlink_inflight_clear(link);
 	qnet_dmember_release(&link->dm);
@@ -1014,16 +1027,16 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		if (!pair->gone && e->mem.used >= link->params.mem_slots)
 			qlink_expire(link, end, 0, t, QNET_EXPIRE_REPLACED,
 				     true, &evq);
-		atomic64_inc(&e->cnt.heralded);
-		atomic64_add(pair->fidelity_ppm, &e->cnt.fidelity_sum_ppm);
+		qlink_cnt_add(e, QLINK_CNT_HERALDED, 1);
+		qlink_cnt_add(e, QLINK_CNT_FIDELITY_SUM_PPM, pair->fidelity_ppm);
 		trace_qnet_herald(e->dev, end, pair->id, t, pair->state.bell,
 				  pair->fidelity_ppm, 0);
 		qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_HERALDED, pair, t,
 			     pair->fidelity_ppm, 0, 0, 0);
 		if (pair->gone) {
 			/* heralded, and already discarded at end 0 */
-			atomic64_inc(&e->cnt.expired);
-			atomic64_inc(&e->cnt.discards[pair->gone_cause]);
+			qlink_cnt_add(e, QLINK_CNT_EXPIRED, 1);
+			qlink_cnt_add(e, QLINK_CNT_DISCARDS + pair->gone_cause, 1);
 			trace_qnet_expire(e->dev, end, pair->id, pair->gone_ns,
 					  pair->gone_cause,
 					  qlink_pair_fid(pair, pair->gone_ns),
@@ -1146,57 +1159,78 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 	return 0;
 }
 
+/* The sums of @e's per-CPU counters since the link was made. */
+static void qlink_cnt_sum(struct qlink_end *e, u64 *sum)
+{
+	unsigned int cpu, i, start;
+
+	memset(sum, 0, sizeof(u64) * __QLINK_CNT_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct qlink_pcpu_counters *c = per_cpu_ptr(e->cnt, cpu);
+		u64 v[__QLINK_CNT_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			for (i = 0; i < __QLINK_CNT_MAX; i++)
+				v[i] = u64_stats_read(&c->c[i]);
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		for (i = 0; i < __QLINK_CNT_MAX; i++)
+			sum[i] += v[i];
+	}
+}
+
 void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 {
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qlink_end *e = qlink_dev_end(dev);
-	struct qlink_counters *c = &e->cnt;
 	struct qnet_domain_stats ds;
+	u64 c[__QLINK_CNT_MAX];
 	unsigned int i;
 
-	s->attempts = atomic64_read(&c->attempts);
-	s->heralded = atomic64_read(&c->heralded);
-	s->delivered = atomic64_read(&c->delivered);
-	s->expired = atomic64_read(&c->expired);
-	s->swaps_ok = atomic64_read(&c->swaps_ok);
-	s->swaps_failed = atomic64_read(&c->swaps_failed);
-	s->purify_ok = atomic64_read(&c->purify_ok);
-	s->purify_failed = atomic64_read(&c->purify_failed);
-	s->fidelity_sum_ppm = atomic64_read(&c->fidelity_sum_ppm);
+	qlink_cnt_sum(e, c);
+	spin_lock_bh(&link->lock);
+	for (i = 0; i < __QLINK_CNT_MAX; i++)
+		c[i] -= e->cnt_base[i];
+	spin_unlock_bh(&link->lock);
+
+	s->attempts = c[QLINK_CNT_ATTEMPTS];
+	s->heralded = c[QLINK_CNT_HERALDED];
+	s->delivered = c[QLINK_CNT_DELIVERED];
+	s->expired = c[QLINK_CNT_EXPIRED];
+	s->swaps_ok = c[QLINK_CNT_SWAPS_OK];
+	s->swaps_failed = c[QLINK_CNT_SWAPS_FAILED];
+	s->purify_ok = c[QLINK_CNT_PURIFY_OK];
+	s->purify_failed = c[QLINK_CNT_PURIFY_FAILED];
+	s->fidelity_sum_ppm = c[QLINK_CNT_FIDELITY_SUM_PPM];
 	s->stored = READ_ONCE(e->mem.used);
 	qnet_domain_get_stats(&link->dm, &ds);
 	s->emu_time_ns = ds.now_ns;
 	s->paced_late = ds.late;
 	s->paced_lag_ns = ds.lag_ns;
-	s->rx_packets = atomic64_read(&c->rx_packets);
-	s->tx_packets = atomic64_read(&c->tx_packets);
-	s->rx_dropped = atomic64_read(&c->rx_dropped);
-	s->delivered_fid_sum_ppm = atomic64_read(&c->delivered_fid_sum_ppm);
+	s->rx_packets = c[QLINK_CNT_RX_PACKETS];
+	s->tx_packets = c[QLINK_CNT_TX_PACKETS];
+	s->rx_dropped = c[QLINK_CNT_RX_DROPPED];
+	s->delivered_fid_sum_ppm = c[QLINK_CNT_DELIVERED_FID_SUM_PPM];
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		s->discards[i] = atomic64_read(&c->discards[i]);
+		s->discards[i] = c[QLINK_CNT_DISCARDS + i];
 }
 
+/*
+ * Zero the counters: the per-CPU ones are only ever added to (by their
+ * own CPU, without a lock), so a reset keeps their sums as the base that
+ * reads subtract.
+ */
 void qlink_reset_stats(struct net_device *dev)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-	unsigned int i;
+	struct qlink *link = qlink_priv(dev)->link;
+	struct qlink_end *e = qlink_dev_end(dev);
+	u64 c[__QLINK_CNT_MAX];
 
-	atomic64_set(&c->attempts, 0);
-	atomic64_set(&c->heralded, 0);
-	atomic64_set(&c->delivered, 0);
-	atomic64_set(&c->expired, 0);
-	atomic64_set(&c->swaps_ok, 0);
-	atomic64_set(&c->swaps_failed, 0);
-	atomic64_set(&c->purify_ok, 0);
-	atomic64_set(&c->purify_failed, 0);
-	atomic64_set(&c->fidelity_sum_ppm, 0);
-	atomic64_set(&c->rx_packets, 0);
-	atomic64_set(&c->tx_packets, 0);
-	atomic64_set(&c->rx_dropped, 0);
-	atomic64_set(&c->delivered_fid_sum_ppm, 0);
-	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		atomic64_set(&c->discards[i], 0);
-	qnet_domain_reset_stats(&qlink_priv(dev)->link->dm);
+	qlink_cnt_sum(e, c);
+	spin_lock_bh(&link->lock);
+	memcpy(e->cnt_base, c, sizeof(c));
+	spin_unlock_bh(&link->lock);
+	qnet_domain_reset_stats(&link->dm);
 }
 
 u32 qlink_peer_node_addr(struct net_device *dev)
@@ -1212,30 +1246,28 @@ u32 qlink_peer_node_addr(struct net_device *dev)
 
 void qlink_count_delivered(struct net_device *dev, u32 fidelity_ppm)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+	struct qlink_end *e = qlink_dev_end(dev);
 
-	atomic64_inc(&c->delivered);
-	atomic64_add(fidelity_ppm, &c->delivered_fid_sum_ppm);
+	qlink_cnt_add(e, QLINK_CNT_DELIVERED, 1);
+	qlink_cnt_add(e, QLINK_CNT_DELIVERED_FID_SUM_PPM, fidelity_ppm);
 }
 
 void qlink_count_discard(struct net_device *dev, u8 cause)
 {
 	if (!WARN_ON_ONCE(cause >= __QNET_EXPIRE_MAX))
-		atomic64_inc(&qlink_dev_end(dev)->cnt.discards[cause]);
+		qlink_cnt_add(qlink_dev_end(dev), QLINK_CNT_DISCARDS + cause, 1);
 }
 
 void qlink_count_swap(struct net_device *dev, bool ok)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-
-	atomic64_inc(ok ? &c->swaps_ok : &c->swaps_failed);
+	qlink_cnt_add(qlink_dev_end(dev),
+		      ok ? QLINK_CNT_SWAPS_OK : QLINK_CNT_SWAPS_FAILED, 1);
 }
 
 void qlink_count_purify(struct net_device *dev, bool ok)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-
-	atomic64_inc(ok ? &c->purify_ok : &c->purify_failed);
+	qlink_cnt_add(qlink_dev_end(dev),
+		      ok ? QLINK_CNT_PURIFY_OK : QLINK_CNT_PURIFY_FAILED, 1);
 }
 
 /* ---- qlink.h: on-demand interface ---- */
