@@ -63,7 +63,8 @@
  * - Order: RTNL, then the domain's exec mutex (qnet_domain_enter()),
  *   then qlink.lock, then the domain's lock (scheduling an event).
  * - Nothing is sent, notified or called back under qlink.lock: events are
- *   queued as skbs on a local list (struct qlink_ev in skb->cb) and flushed
+ *   queued on a local list (struct qlink_evq: the first few inline, the
+ *   rest as skbs with struct qlink_ev in skb->cb) and flushed
  *   after the unlock, so the control plane's notifications, the network
  *   layer's callbacks
  *   and dev_queue_xmit() never run under it.
@@ -93,14 +94,35 @@
 
 /* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
 struct qlink_ev {
+	struct net_device	*dev;
+	struct sk_buff		*skb;	/* the wire message to send, or NULL */
 	u64	id;
 	u64	time_ns;
 	u32	fidelity_ppm;
 	u8	cmd;		/* QNET_CMD_PAIR_HERALDED or _EXPIRED */
 	u8	bell;
 	u8	cause;
-	bool	xmit;		/* the skb is a wire message to send */
 };
+
+/*
+ * The events of one locked section, in order: the first few in @ev (a
+ * herald, the expiry it causes: no allocation on the per-pair path), the
+ * rest in skbs on @more (struct qlink_ev in skb->cb; the skb is the wire
+ * message when there is one).
+ */
+#define QLINK_EVQ_INLINE	4
+
+struct qlink_evq {
+	unsigned int		n;
+	struct qlink_ev		ev[QLINK_EVQ_INLINE];
+	struct sk_buff_head	more;
+};
+
+static void qlink_evq_init(struct qlink_evq *evq)
+{
+	evq->n = 0;
+	__skb_queue_head_init(&evq->more);
+}
 
 static inline struct qlink_ev *qlink_ev(struct sk_buff *skb)
 {
@@ -536,12 +558,12 @@ void qlink_set_notify_ops(const struct qlink_notify_ops *ops)
  * other end. Caller holds qlink.lock. Allocation failure loses the event
  * but not the state change that caused it (counted anyway).
  */
-static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
+static void qlink_ev_add(struct qlink *link, struct qlink_evq *evq,
 			 unsigned int end, u8 cmd, const struct qlink_pair *pair,
 			 u64 time_ns, u32 fid, u8 cause, u8 msg, u64 msg_ns)
 {
 	struct net_device *dev = link->end[end].dev;
-	struct sk_buff *skb;
+	struct sk_buff *skb = NULL, *carrier;
 	struct qlink_ev *ev;
 
 	if (!dev)
@@ -550,26 +572,30 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
 		struct qnet_msg_pair *m;
 
 		skb = qnet_msg_alloc(dev, msg, msg_ns, sizeof(*m), (void **)&m);
-		if (skb) {
-			m->pair_id = cpu_to_be64(pair->id);
-			m->bell_state = pair->state.bell;
-			m->cause = cause;
-		}
-	} else {
-		skb = alloc_skb(0, GFP_ATOMIC);
+		if (!skb)
+			return;
+		m->pair_id = cpu_to_be64(pair->id);
+		m->bell_state = pair->state.bell;
+		m->cause = cause;
+		skb->dev = dev;
 	}
-	if (!skb)
-		return;
-	skb->dev = dev;
-	ev = qlink_ev(skb);
+	if (evq->n < QLINK_EVQ_INLINE && skb_queue_empty(&evq->more)) {
+		ev = &evq->ev[evq->n++];
+	} else {
+		carrier = skb ?: alloc_skb(0, GFP_ATOMIC);
+		if (!carrier)
+			return;
+		ev = qlink_ev(carrier);
+		__skb_queue_tail(&evq->more, carrier);
+	}
+	ev->dev = dev;
+	ev->skb = skb;
 	ev->id = pair->id;
 	ev->time_ns = time_ns;
 	ev->fidelity_ppm = fid;
 	ev->cmd = cmd;
 	ev->bell = pair->state.bell;
 	ev->cause = cause;
-	ev->xmit = msg;
-	__skb_queue_tail(evq, skb);
 }
 
 /*
@@ -579,43 +605,50 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
  * consumer's callbacks; not for what the consumer itself asked for
  * (qlink_take(), qlink_discard()), which may run under its own locks.
  */
-static void __qlink_ev_flush(struct sk_buff_head *evq, bool consumer)
+static void qlink_ev_run(const struct qlink_ev *ev, bool consumer)
 {
 	const struct qlink_notify_ops *n;
 	const struct qlink_consumer_ref *c;
-	struct sk_buff *skb;
-	struct qlink_ev ev;
+	struct net_device *dev = ev->dev;
 
-	while ((skb = __skb_dequeue(evq))) {
-		struct net_device *dev = skb->dev;
+	rcu_read_lock();
+	n = rcu_dereference(qlink_notify);
+	if (n)
+		n->pair(dev, ev->cmd, ev->id, ev->time_ns, ev->fidelity_ppm,
+			ev->bell, ev->cause);
 
-		ev = *qlink_ev(skb);
-		rcu_read_lock();
-		n = rcu_dereference(qlink_notify);
-		if (n)
-			n->pair(dev, ev.cmd, ev.id, ev.time_ns, ev.fidelity_ppm,
-				ev.bell, ev.cause);
+	c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) : NULL;
+	if (c && ev->cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
+		c->ops->herald(dev, c->priv, ev->id, ev->time_ns);
+	else if (c && ev->cmd == QNET_CMD_PAIR_EXPIRED && c->ops->expire)
+		c->ops->expire(dev, c->priv, ev->id, ev->time_ns, ev->cause);
+	rcu_read_unlock();
 
-		c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) :
-			       NULL;
-		if (c && ev.cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
-			c->ops->herald(dev, c->priv, ev.id, ev.time_ns);
-		else if (c && ev.cmd == QNET_CMD_PAIR_EXPIRED &&
-			 c->ops->expire)
-			c->ops->expire(dev, c->priv, ev.id, ev.time_ns,
-				       ev.cause);
-		rcu_read_unlock();
-
-		if (ev.xmit) {
-			memset(skb->cb, 0, sizeof(skb->cb));
-			dev_queue_xmit(skb);
-		} else {
-			consume_skb(skb);
-		}
+	if (ev->skb) {
+		memset(ev->skb->cb, 0, sizeof(ev->skb->cb));
+		dev_queue_xmit(ev->skb);
 	}
 }
 
-static void qlink_ev_flush(struct sk_buff_head *evq)
+static void __qlink_ev_flush(struct qlink_evq *evq, bool consumer)
+{
+	struct sk_buff *skb;
+	struct qlink_ev ev;
+	unsigned int i;
+
+	for (i = 0; i < evq->n; i++)
+		qlink_ev_run(&evq->ev[i], consumer);
+	evq->n = 0;
+	while ((skb = __skb_dequeue(&evq->more))) {
+		/* a copy: sending the skb clears its cb */
+		ev = *qlink_ev(skb);
+		qlink_ev_run(&ev, consumer);
+		if (!ev.skb)
+			consume_skb(skb);
+	}
+}
+
+static void qlink_ev_flush(struct qlink_evq *evq)
 {
 	__qlink_ev_flush(evq, true);
 }
@@ -626,7 +659,7 @@ static void qlink_ev_flush(struct sk_buff_head *evq)
  */
 static void qlink_expire(struct qlink *link, unsigned int end,
 			 unsigned int slot, u64 time_ns, u8 cause, bool tell,
-			 struct sk_buff_head *evq)
+			 struct qlink_evq *evq)
 {
 	struct qlink_end *e = &link->end[end];
 	struct qlink_pair *pair = qlink_mem_remove(&e->mem, slot);
@@ -643,7 +676,7 @@ static void qlink_expire(struct qlink *link, unsigned int end,
 
 /* Discard what @end holds beyond the cutoff at @time_ns. */
 static void qlink_sweep(struct qlink *link, unsigned int end, u64 time_ns,
-			struct sk_buff_head *evq)
+			struct qlink_evq *evq)
 {
 	struct qlink_mem *m = &link->end[end].mem;
 	u64 cutoff = link->params.cutoff_ns;
@@ -728,9 +761,9 @@ static void qlink_gen_run(struct qnet_event *ev)
 	struct qlink_end *a = &link->end[0];
 	u64 t_h = ev->time_ns, t_e, n;
 	struct qlink_pair *pair;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	pair = kmalloc(sizeof(*pair), GFP_ATOMIC);
 
 	spin_lock(&link->lock);
@@ -899,11 +932,11 @@ void qlink_link_set_up(struct qlink *link, bool up)
 {
 	const struct qlink_notify_ops *n;
 	struct net_device *dev[2];
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	unsigned int i;
 
 	ASSERT_RTNL();
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 
 	spin_lock_bh(&link->lock);
 	if (link->up == up || (up && link->dead)) {
@@ -993,11 +1026,11 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	struct qlink_end *e = &link->end[end];
 	u64 id = be64_to_cpu(msg->pair_id);
 	struct qlink_pair *pair;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot, ret = 0;
 	u64 t;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	if (!e->dev || !link->up) {
 		ret = -ENETDOWN;
@@ -1116,7 +1149,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 {
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qstate_link_model m;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	struct qlink_params old;
 	unsigned int i;
 	int err;
@@ -1126,7 +1159,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 	if (err)
 		return err;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	/*
 	 * No event of the domain runs while the parameters change: a herald
 	 * the executor had already taken off the queue would otherwise move
@@ -1354,10 +1387,10 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
 	struct qlink *link = qd->link;
 	struct qlink_mem *m = &link->end[qd->end].mem;
 	struct qlink_pair *pair = NULL;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(m, id);
 	if (slot >= 0) {
@@ -1394,10 +1427,10 @@ int qlink_discard(struct net_device *dev, u64 id, u8 cause)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct qlink *link = qd->link;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(&link->end[qd->end].mem, id);
 	if (slot >= 0) {
