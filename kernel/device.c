@@ -169,7 +169,7 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 			qlink_link_lost(qd->link, herald_id);
 		return;
 	}
-	atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+	qlink_cnt_add(qlink_dev_end(dev), QLINK_CNT_TX_PACKETS, 1);
 	dev_sw_netstats_tx_add(dev, 1, skb->len);
 	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop,
 			qd->link);

@@ -26,6 +26,11 @@
  *   of starving the machine at nice -20: three paced chains that a
  *   KASAN guest could not keep up with took both vCPUs from the test
  *   that drove them and from RCU's grace-period thread (issue 10).
+ * - A pass (the events one run of the executor takes) ends by running
+ *   the work its events deferred (qnet_engine_defer()): a socket that got
+ *   many records in one pass is woken once. The list lives on the
+ *   executor's stack and a per-CPU pointer names it while an event runs
+ *   (BHs off, so the event stays on that CPU).
  * - An event is never scheduled before the clock: an earlier time is
  *   raised to it and counted (clamped), which the tests check stays 0.
  *
@@ -121,6 +126,8 @@ struct qnet_domain {
 /* catch-up and unpaced work; and on-time wake-ups (see the notes above) */
 static struct workqueue_struct *qnet_engine_wq;
 static struct workqueue_struct *qnet_engine_hi_wq;
+/* The running pass's deferred work, while an event runs on this CPU. */
+static DEFINE_PER_CPU(struct qnet_pass_work **, qnet_pass_deferred);
 static unsigned int qnet_engine_net_id __read_mostly;
 
 struct qnet_engine_net {
@@ -223,10 +230,37 @@ static void qnet_domain_kick(struct qnet_domain *d)
 
 /* ---- the executor ---- */
 
+bool qnet_engine_defer(struct qnet_pass_work *d)
+{
+	struct qnet_pass_work **list;
+
+	/* Events run with BHs off; with them on, this is not in one. */
+	if (!in_softirq())
+		return false;
+	list = this_cpu_read(qnet_pass_deferred);
+	if (!list)
+		return false;
+	d->next = *list;
+	*list = d;
+	return true;
+}
+
+static void qnet_pass_flush(struct qnet_pass_work *list)
+{
+	while (list) {
+		struct qnet_pass_work *d = list;
+
+		list = d->next;
+		d->next = NULL;
+		d->run(d);
+	}
+}
+
 static void qnet_domain_work(struct work_struct *work)
 {
 	struct qnet_domain *d = container_of(work, struct qnet_domain, work);
 	unsigned int budget = QNET_ENGINE_BATCH;
+	struct qnet_pass_work *deferred = NULL;
 	struct qnet_event *ev;
 	bool again = false;
 
@@ -270,7 +304,9 @@ static void qnet_domain_work(struct work_struct *work)
 
 		local_bh_disable();
 		rcu_read_lock();
+		this_cpu_write(qnet_pass_deferred, &deferred);
 		ev->run(ev);
+		this_cpu_write(qnet_pass_deferred, NULL);
 		rcu_read_unlock();
 		local_bh_enable();
 
@@ -279,6 +315,7 @@ static void qnet_domain_work(struct work_struct *work)
 	d->running = false;
 out:
 	spin_unlock_bh(&d->lock);
+	qnet_pass_flush(deferred);
 	mutex_unlock(&d->exec);
 	if (again)
 		queue_work(qnet_engine_wq, &d->work);

@@ -107,6 +107,23 @@ u64 qnet_domain_next_id(struct qnet_dmember *m);
 u64 qnet_domain_enter(struct qnet_dmember *m);
 void qnet_domain_exit(struct qnet_dmember *m);
 
+/*
+ * Work an event leaves for the end of the executor's pass, such as waking
+ * a socket's readers once for every record the pass queued rather than
+ * once per record. qnet_engine_defer() puts @d on the pass's list if the
+ * caller runs inside an event (BHs off, as events run) and returns
+ * false otherwise (a system call, a frame from outside the engine): the
+ * caller then does the work at once. @run is called once, in process
+ * context, after the pass's last event; the caller keeps what @d lives
+ * in alive until then and does not defer @d again before it.
+ */
+struct qnet_pass_work {
+	struct qnet_pass_work	*next;
+	void			(*run)(struct qnet_pass_work *d);
+};
+
+bool qnet_engine_defer(struct qnet_pass_work *d);
+
 struct qnet_domain_stats {
 	u64	now_ns;
 	u64	events;		/* events run */

@@ -57,12 +57,14 @@
  * Locking
  * - qlink.lock (spin_lock_bh: the rx handler runs in softirq) protects
  *   parameters, model, PRNG, memories, inflight list, generation state.
- *   Counters are atomic64 and read without it. delay_ns and mem.used
+ *   Counters are per CPU and summed without it (struct
+ *   qlink_pcpu_counters); only their reset base is under it. delay_ns and mem.used
  *   have lockless readers (READ_ONCE/WRITE_ONCE).
  * - Order: RTNL, then the domain's exec mutex (qnet_domain_enter()),
  *   then qlink.lock, then the domain's lock (scheduling an event).
  * - Nothing is sent, notified or called back under qlink.lock: events are
- *   queued as skbs on a local list (struct qlink_ev in skb->cb) and flushed
+ *   queued on a local list (struct qlink_evq: the first few inline, the
+ *   rest as skbs with struct qlink_ev in skb->cb) and flushed
  *   after the unlock, so the control plane's notifications, the network
  *   layer's callbacks
  *   and dev_queue_xmit() never run under it.
@@ -92,14 +94,35 @@
 
 /* An event of one end, queued as an skb under qlink.lock, see qlink_ev. */
 struct qlink_ev {
+	struct net_device	*dev;
+	struct sk_buff		*skb;	/* the wire message to send, or NULL */
 	u64	id;
 	u64	time_ns;
 	u32	fidelity_ppm;
 	u8	cmd;		/* QNET_CMD_PAIR_HERALDED or _EXPIRED */
 	u8	bell;
 	u8	cause;
-	bool	xmit;		/* the skb is a wire message to send */
 };
+
+/*
+ * The events of one locked section, in order: the first few in @ev (a
+ * herald, the expiry it causes: no allocation on the per-pair path), the
+ * rest in skbs on @more (struct qlink_ev in skb->cb; the skb is the wire
+ * message when there is one).
+ */
+#define QLINK_EVQ_INLINE	4
+
+struct qlink_evq {
+	unsigned int		n;
+	struct qlink_ev		ev[QLINK_EVQ_INLINE];
+	struct sk_buff_head	more;
+};
+
+static void qlink_evq_init(struct qlink_evq *evq)
+{
+	evq->n = 0;
+	__skb_queue_head_init(&evq->more);
+}
 
 static inline struct qlink_ev *qlink_ev(struct sk_buff *skb)
 {
@@ -535,12 +558,12 @@ void qlink_set_notify_ops(const struct qlink_notify_ops *ops)
  * other end. Caller holds qlink.lock. Allocation failure loses the event
  * but not the state change that caused it (counted anyway).
  */
-static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
+static void qlink_ev_add(struct qlink *link, struct qlink_evq *evq,
 			 unsigned int end, u8 cmd, const struct qlink_pair *pair,
 			 u64 time_ns, u32 fid, u8 cause, u8 msg, u64 msg_ns)
 {
 	struct net_device *dev = link->end[end].dev;
-	struct sk_buff *skb;
+	struct sk_buff *skb = NULL, *carrier;
 	struct qlink_ev *ev;
 
 	if (!dev)
@@ -549,26 +572,30 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
 		struct qnet_msg_pair *m;
 
 		skb = qnet_msg_alloc(dev, msg, msg_ns, sizeof(*m), (void **)&m);
-		if (skb) {
-			m->pair_id = cpu_to_be64(pair->id);
-			m->bell_state = pair->state.bell;
-			m->cause = cause;
-		}
-	} else {
-		skb = alloc_skb(0, GFP_ATOMIC);
+		if (!skb)
+			return;
+		m->pair_id = cpu_to_be64(pair->id);
+		m->bell_state = pair->state.bell;
+		m->cause = cause;
+		skb->dev = dev;
 	}
-	if (!skb)
-		return;
-	skb->dev = dev;
-	ev = qlink_ev(skb);
+	if (evq->n < QLINK_EVQ_INLINE && skb_queue_empty(&evq->more)) {
+		ev = &evq->ev[evq->n++];
+	} else {
+		carrier = skb ?: alloc_skb(0, GFP_ATOMIC);
+		if (!carrier)
+			return;
+		ev = qlink_ev(carrier);
+		__skb_queue_tail(&evq->more, carrier);
+	}
+	ev->dev = dev;
+	ev->skb = skb;
 	ev->id = pair->id;
 	ev->time_ns = time_ns;
 	ev->fidelity_ppm = fid;
 	ev->cmd = cmd;
 	ev->bell = pair->state.bell;
 	ev->cause = cause;
-	ev->xmit = msg;
-	__skb_queue_tail(evq, skb);
 }
 
 /*
@@ -578,43 +605,50 @@ static void qlink_ev_add(struct qlink *link, struct sk_buff_head *evq,
  * consumer's callbacks; not for what the consumer itself asked for
  * (qlink_take(), qlink_discard()), which may run under its own locks.
  */
-static void __qlink_ev_flush(struct sk_buff_head *evq, bool consumer)
+static void qlink_ev_run(const struct qlink_ev *ev, bool consumer)
 {
 	const struct qlink_notify_ops *n;
 	const struct qlink_consumer_ref *c;
-	struct sk_buff *skb;
-	struct qlink_ev ev;
+	struct net_device *dev = ev->dev;
 
-	while ((skb = __skb_dequeue(evq))) {
-		struct net_device *dev = skb->dev;
+	rcu_read_lock();
+	n = rcu_dereference(qlink_notify);
+	if (n)
+		n->pair(dev, ev->cmd, ev->id, ev->time_ns, ev->fidelity_ppm,
+			ev->bell, ev->cause);
 
-		ev = *qlink_ev(skb);
-		rcu_read_lock();
-		n = rcu_dereference(qlink_notify);
-		if (n)
-			n->pair(dev, ev.cmd, ev.id, ev.time_ns, ev.fidelity_ppm,
-				ev.bell, ev.cause);
+	c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) : NULL;
+	if (c && ev->cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
+		c->ops->herald(dev, c->priv, ev->id, ev->time_ns);
+	else if (c && ev->cmd == QNET_CMD_PAIR_EXPIRED && c->ops->expire)
+		c->ops->expire(dev, c->priv, ev->id, ev->time_ns, ev->cause);
+	rcu_read_unlock();
 
-		c = consumer ? rcu_dereference(qlink_dev_end(dev)->consumer) :
-			       NULL;
-		if (c && ev.cmd == QNET_CMD_PAIR_HERALDED && c->ops->herald)
-			c->ops->herald(dev, c->priv, ev.id, ev.time_ns);
-		else if (c && ev.cmd == QNET_CMD_PAIR_EXPIRED &&
-			 c->ops->expire)
-			c->ops->expire(dev, c->priv, ev.id, ev.time_ns,
-				       ev.cause);
-		rcu_read_unlock();
-
-		if (ev.xmit) {
-			memset(skb->cb, 0, sizeof(skb->cb));
-			dev_queue_xmit(skb);
-		} else {
-			consume_skb(skb);
-		}
+	if (ev->skb) {
+		memset(ev->skb->cb, 0, sizeof(ev->skb->cb));
+		dev_queue_xmit(ev->skb);
 	}
 }
 
-static void qlink_ev_flush(struct sk_buff_head *evq)
+static void __qlink_ev_flush(struct qlink_evq *evq, bool consumer)
+{
+	struct sk_buff *skb;
+	struct qlink_ev ev;
+	unsigned int i;
+
+	for (i = 0; i < evq->n; i++)
+		qlink_ev_run(&evq->ev[i], consumer);
+	evq->n = 0;
+	while ((skb = __skb_dequeue(&evq->more))) {
+		/* a copy: sending the skb clears its cb */
+		ev = *qlink_ev(skb);
+		qlink_ev_run(&ev, consumer);
+		if (!ev.skb)
+			consume_skb(skb);
+	}
+}
+
+static void qlink_ev_flush(struct qlink_evq *evq)
 {
 	__qlink_ev_flush(evq, true);
 }
@@ -625,13 +659,13 @@ static void qlink_ev_flush(struct sk_buff_head *evq)
  */
 static void qlink_expire(struct qlink *link, unsigned int end,
 			 unsigned int slot, u64 time_ns, u8 cause, bool tell,
-			 struct sk_buff_head *evq)
+			 struct qlink_evq *evq)
 {
 	struct qlink_end *e = &link->end[end];
 	struct qlink_pair *pair = qlink_mem_remove(&e->mem, slot);
 
-	atomic64_inc(&e->cnt.expired);
-	atomic64_inc(&e->cnt.discards[cause]);
+	qlink_cnt_add(e, QLINK_CNT_EXPIRED, 1);
+	qlink_cnt_add(e, QLINK_CNT_DISCARDS + cause, 1);
 	trace_qnet_expire(e->dev, end, pair->id, time_ns, cause,
 			  qlink_pair_fid(pair, time_ns), tell);
 	qlink_ev_add(link, evq, end, QNET_CMD_PAIR_EXPIRED, pair, time_ns,
@@ -642,7 +676,7 @@ static void qlink_expire(struct qlink *link, unsigned int end,
 
 /* Discard what @end holds beyond the cutoff at @time_ns. */
 static void qlink_sweep(struct qlink *link, unsigned int end, u64 time_ns,
-			struct sk_buff_head *evq)
+			struct qlink_evq *evq)
 {
 	struct qlink_mem *m = &link->end[end].mem;
 	u64 cutoff = link->params.cutoff_ns;
@@ -744,9 +778,9 @@ static void qlink_gen_run(struct qnet_event *ev)
 	struct qlink_end *a = &link->end[0];
 	u64 t_h = ev->time_ns, t_e, n;
 	struct qlink_pair *pair;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	pair = qlink_alloc_charged(link, sizeof(*pair));
 
 	spin_lock(&link->lock);
@@ -764,7 +798,7 @@ static void qlink_gen_run(struct qnet_event *ev)
 	}
 	t_e = t_h - m->herald_ns;
 	link->run_ns = qlink_add_sat(t_e, m->period_ns);
-	atomic64_add(n, &a->cnt.attempts);
+	qlink_cnt_add(a, QLINK_CNT_ATTEMPTS, n);
 	qlink_inflight_reap(link, t_h);
 
 	qlink_sweep(link, 0, t_h, &evq);
@@ -789,10 +823,10 @@ static void qlink_gen_run(struct qnet_event *ev)
 	pair->fidelity_ppm = qprob_to_ppm(qstate_fidelity(&pair->state));
 
 	qlink_mem_store(&a->mem, pair);
-	atomic64_inc(&a->cnt.heralded);
+	qlink_cnt_add(a, QLINK_CNT_HERALDED, 1);
 	trace_qnet_herald(a->dev, 0, pair->id, t_h, pair->state.bell,
 			  pair->fidelity_ppm, n);
-	atomic64_add(pair->fidelity_ppm, &a->cnt.fidelity_sum_ppm);
+	qlink_cnt_add(a, QLINK_CNT_FIDELITY_SUM_PPM, pair->fidelity_ppm);
 	if (link->demand)
 		link->demand--;
 
@@ -812,6 +846,7 @@ static atomic64_t qlink_next_id = ATOMIC64_INIT(0);
 struct qlink *qlink_link_alloc(void)
 {
 	struct qstate_link_params lp;
+	unsigned int i, cpu;
 	struct qlink *link;
 
 	link = kzalloc(sizeof(*link), GFP_KERNEL_ACCOUNT);
@@ -825,13 +860,23 @@ struct qlink *qlink_link_alloc(void)
 	link->params.seed = get_random_u64();
 	qmath_rng_seed(&link->rng, link->params.seed);
 	qlink_model_params(&link->params, &lp);
-	if (WARN_ON(!qstate_link_compute(&lp, &link->model)) ||
+	link->end[0].cnt = alloc_percpu_gfp(struct qlink_pcpu_counters,
+					    GFP_KERNEL_ACCOUNT);
+	link->end[1].cnt = alloc_percpu_gfp(struct qlink_pcpu_counters,
+					    GFP_KERNEL_ACCOUNT);
+	if (!link->end[0].cnt || !link->end[1].cnt ||
+	    WARN_ON(!qstate_link_compute(&lp, &link->model)) ||
 	    qnet_dmember_init(&link->dm)) {
+		free_percpu(link->end[0].cnt);
+		free_percpu(link->end[1].cnt);
 		kfree(link);
 		return NULL;
 	}
 	/* newlink: the caller (RTNL, process context) makes the link */
 	link->memcg = get_mem_cgroup_from_mm(current->mm);
+	for (i = 0; i < 2; i++)
+		for_each_possible_cpu(cpu)
+			u64_stats_init(&per_cpu_ptr(link->end[i].cnt, cpu)->syncp);
 	link->delay_ns = link->model.delay_ns;
 	INIT_LIST_HEAD(&link->inflight);
 	qnet_event_init(&link->gen_ev, qlink_gen_run, NULL, link);
@@ -849,6 +894,7 @@ static void qlink_link_free(struct qlink *link)
 		for (j = 0; j < m->used; j++)
 			qlink_pair_put(m->pair[j]);
 		kfree(rcu_dereference_protected(link->end[i].consumer, 1));
+		free_percpu(link->end[i].cnt);
 	}
 	qlink_inflight_clear(link);
 	qnet_dmember_release(&link->dm);
@@ -906,11 +952,11 @@ void qlink_link_set_up(struct qlink *link, bool up)
 {
 	const struct qlink_notify_ops *n;
 	struct net_device *dev[2];
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	unsigned int i;
 
 	ASSERT_RTNL();
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 
 	spin_lock_bh(&link->lock);
 	if (link->up == up || (up && link->dead)) {
@@ -1000,11 +1046,11 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 	struct qlink_end *e = &link->end[end];
 	u64 id = be64_to_cpu(msg->pair_id);
 	struct qlink_pair *pair;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot, ret = 0;
 	u64 t;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	if (!e->dev || !link->up) {
 		ret = -ENETDOWN;
@@ -1034,16 +1080,16 @@ int qlink_link_rx(struct net_device *dev, const struct qnet_hdr *hdr,
 		if (!pair->gone && e->mem.used >= link->params.mem_slots)
 			qlink_expire(link, end, 0, t, QNET_EXPIRE_REPLACED,
 				     true, &evq);
-		atomic64_inc(&e->cnt.heralded);
-		atomic64_add(pair->fidelity_ppm, &e->cnt.fidelity_sum_ppm);
+		qlink_cnt_add(e, QLINK_CNT_HERALDED, 1);
+		qlink_cnt_add(e, QLINK_CNT_FIDELITY_SUM_PPM, pair->fidelity_ppm);
 		trace_qnet_herald(e->dev, end, pair->id, t, pair->state.bell,
 				  pair->fidelity_ppm, 0);
 		qlink_ev_add(link, &evq, end, QNET_CMD_PAIR_HERALDED, pair, t,
 			     pair->fidelity_ppm, 0, 0, 0);
 		if (pair->gone) {
 			/* heralded, and already discarded at end 0 */
-			atomic64_inc(&e->cnt.expired);
-			atomic64_inc(&e->cnt.discards[pair->gone_cause]);
+			qlink_cnt_add(e, QLINK_CNT_EXPIRED, 1);
+			qlink_cnt_add(e, QLINK_CNT_DISCARDS + pair->gone_cause, 1);
 			trace_qnet_expire(e->dev, end, pair->id, pair->gone_ns,
 					  pair->gone_cause,
 					  qlink_pair_fid(pair, pair->gone_ns),
@@ -1123,7 +1169,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 {
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qstate_link_model m;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	struct qlink_params old;
 	unsigned int i;
 	int err;
@@ -1137,7 +1183,7 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 		return -EOPNOTSUPP;
 	}
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	/*
 	 * No event of the domain runs while the parameters change: a herald
 	 * the executor had already taken off the queue would otherwise move
@@ -1170,63 +1216,81 @@ int qlink_set_params(struct net_device *dev, const struct qlink_params *p,
 	return 0;
 }
 
+/* The sums of @e's per-CPU counters since the link was made. */
+static void qlink_cnt_sum(struct qlink_end *e, u64 *sum)
+{
+	unsigned int cpu, i, start;
+
+	memset(sum, 0, sizeof(u64) * __QLINK_CNT_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct qlink_pcpu_counters *c = per_cpu_ptr(e->cnt, cpu);
+		u64 v[__QLINK_CNT_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&c->syncp);
+			for (i = 0; i < __QLINK_CNT_MAX; i++)
+				v[i] = u64_stats_read(&c->c[i]);
+		} while (u64_stats_fetch_retry(&c->syncp, start));
+		for (i = 0; i < __QLINK_CNT_MAX; i++)
+			sum[i] += v[i];
+	}
+}
+
 void qlink_get_stats(struct net_device *dev, struct qlink_stats *s)
 {
 	struct qlink *link = qlink_priv(dev)->link;
 	struct qlink_end *e = qlink_dev_end(dev);
-	struct qlink_counters *c = &e->cnt;
 	struct qnet_domain_stats ds;
+	u64 c[__QLINK_CNT_MAX];
 	unsigned int i;
 
-	s->attempts = atomic64_read(&c->attempts);
-	s->heralded = atomic64_read(&c->heralded);
-	s->delivered = atomic64_read(&c->delivered);
-	s->expired = atomic64_read(&c->expired);
-	s->swaps_ok = atomic64_read(&c->swaps_ok);
-	s->swaps_failed = atomic64_read(&c->swaps_failed);
-	s->purify_ok = atomic64_read(&c->purify_ok);
-	s->purify_failed = atomic64_read(&c->purify_failed);
-	s->fidelity_sum_ppm = atomic64_read(&c->fidelity_sum_ppm);
+	qlink_cnt_sum(e, c);
+	spin_lock_bh(&link->lock);
+	for (i = 0; i < __QLINK_CNT_MAX; i++)
+		c[i] -= e->cnt_base[i];
+	spin_unlock_bh(&link->lock);
+
+	s->attempts = c[QLINK_CNT_ATTEMPTS];
+	s->heralded = c[QLINK_CNT_HERALDED];
+	s->delivered = c[QLINK_CNT_DELIVERED];
+	s->expired = c[QLINK_CNT_EXPIRED];
+	s->swaps_ok = c[QLINK_CNT_SWAPS_OK];
+	s->swaps_failed = c[QLINK_CNT_SWAPS_FAILED];
+	s->purify_ok = c[QLINK_CNT_PURIFY_OK];
+	s->purify_failed = c[QLINK_CNT_PURIFY_FAILED];
+	s->fidelity_sum_ppm = c[QLINK_CNT_FIDELITY_SUM_PPM];
 	s->stored = READ_ONCE(e->mem.used);
 	qnet_domain_get_stats(&link->dm, &ds);
 	s->emu_time_ns = ds.now_ns;
 	s->paced_late = ds.late;
 	s->paced_lag_ns = ds.lag_ns;
-	s->rx_packets = atomic64_read(&c->rx_packets);
-	s->tx_packets = atomic64_read(&c->tx_packets);
-	s->rx_dropped = atomic64_read(&c->rx_dropped);
-	s->tun_malformed = atomic64_read(&c->tun_malformed);
-	s->tun_unauth = atomic64_read(&c->tun_unauth);
-	s->tun_replay = atomic64_read(&c->tun_replay);
-	s->delivered_fid_sum_ppm = atomic64_read(&c->delivered_fid_sum_ppm);
+	s->rx_packets = c[QLINK_CNT_RX_PACKETS];
+	s->tx_packets = c[QLINK_CNT_TX_PACKETS];
+	s->rx_dropped = c[QLINK_CNT_RX_DROPPED];
+	s->tun_malformed = c[QLINK_CNT_TUN_MALFORMED];
+	s->tun_unauth = c[QLINK_CNT_TUN_UNAUTH];
+	s->tun_replay = c[QLINK_CNT_TUN_REPLAY];
+	s->delivered_fid_sum_ppm = c[QLINK_CNT_DELIVERED_FID_SUM_PPM];
 	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		s->discards[i] = atomic64_read(&c->discards[i]);
+		s->discards[i] = c[QLINK_CNT_DISCARDS + i];
 }
 
+/*
+ * Zero the counters: the per-CPU ones are only ever added to (by their
+ * own CPU, without a lock), so a reset keeps their sums as the base that
+ * reads subtract.
+ */
 void qlink_reset_stats(struct net_device *dev)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-	unsigned int i;
+	struct qlink *link = qlink_priv(dev)->link;
+	struct qlink_end *e = qlink_dev_end(dev);
+	u64 c[__QLINK_CNT_MAX];
 
-	atomic64_set(&c->attempts, 0);
-	atomic64_set(&c->heralded, 0);
-	atomic64_set(&c->delivered, 0);
-	atomic64_set(&c->expired, 0);
-	atomic64_set(&c->swaps_ok, 0);
-	atomic64_set(&c->swaps_failed, 0);
-	atomic64_set(&c->purify_ok, 0);
-	atomic64_set(&c->purify_failed, 0);
-	atomic64_set(&c->fidelity_sum_ppm, 0);
-	atomic64_set(&c->rx_packets, 0);
-	atomic64_set(&c->tx_packets, 0);
-	atomic64_set(&c->rx_dropped, 0);
-	atomic64_set(&c->tun_malformed, 0);
-	atomic64_set(&c->tun_unauth, 0);
-	atomic64_set(&c->tun_replay, 0);
-	atomic64_set(&c->delivered_fid_sum_ppm, 0);
-	for (i = 0; i < __QNET_EXPIRE_MAX; i++)
-		atomic64_set(&c->discards[i], 0);
-	qnet_domain_reset_stats(&qlink_priv(dev)->link->dm);
+	qlink_cnt_sum(e, c);
+	spin_lock_bh(&link->lock);
+	memcpy(e->cnt_base, c, sizeof(c));
+	spin_unlock_bh(&link->lock);
+	qnet_domain_reset_stats(&link->dm);
 }
 
 u32 qlink_peer_node_addr(struct net_device *dev)
@@ -1242,30 +1306,28 @@ u32 qlink_peer_node_addr(struct net_device *dev)
 
 void qlink_count_delivered(struct net_device *dev, u32 fidelity_ppm)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
+	struct qlink_end *e = qlink_dev_end(dev);
 
-	atomic64_inc(&c->delivered);
-	atomic64_add(fidelity_ppm, &c->delivered_fid_sum_ppm);
+	qlink_cnt_add(e, QLINK_CNT_DELIVERED, 1);
+	qlink_cnt_add(e, QLINK_CNT_DELIVERED_FID_SUM_PPM, fidelity_ppm);
 }
 
 void qlink_count_discard(struct net_device *dev, u8 cause)
 {
 	if (!WARN_ON_ONCE(cause >= __QNET_EXPIRE_MAX))
-		atomic64_inc(&qlink_dev_end(dev)->cnt.discards[cause]);
+		qlink_cnt_add(qlink_dev_end(dev), QLINK_CNT_DISCARDS + cause, 1);
 }
 
 void qlink_count_swap(struct net_device *dev, bool ok)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-
-	atomic64_inc(ok ? &c->swaps_ok : &c->swaps_failed);
+	qlink_cnt_add(qlink_dev_end(dev),
+		      ok ? QLINK_CNT_SWAPS_OK : QLINK_CNT_SWAPS_FAILED, 1);
 }
 
 void qlink_count_purify(struct net_device *dev, bool ok)
 {
-	struct qlink_counters *c = &qlink_dev_end(dev)->cnt;
-
-	atomic64_inc(ok ? &c->purify_ok : &c->purify_failed);
+	qlink_cnt_add(qlink_dev_end(dev),
+		      ok ? QLINK_CNT_PURIFY_OK : QLINK_CNT_PURIFY_FAILED, 1);
 }
 
 /* ---- qlink.h: on-demand interface ---- */
@@ -1355,10 +1417,10 @@ struct qlink_pair *qlink_take(struct net_device *dev, u64 id)
 	struct qlink *link = qd->link;
 	struct qlink_mem *m = &link->end[qd->end].mem;
 	struct qlink_pair *pair = NULL;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(m, id);
 	if (slot >= 0) {
@@ -1395,10 +1457,10 @@ int qlink_discard(struct net_device *dev, u64 id, u8 cause)
 {
 	struct qlink_dev *qd = qlink_priv(dev);
 	struct qlink *link = qd->link;
-	struct sk_buff_head evq;
+	struct qlink_evq evq;
 	int slot;
 
-	__skb_queue_head_init(&evq);
+	qlink_evq_init(&evq);
 	spin_lock_bh(&link->lock);
 	slot = qlink_mem_find(&link->end[qd->end].mem, id);
 	if (slot >= 0) {

@@ -16,6 +16,7 @@
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
 
@@ -61,26 +62,37 @@ struct qlink_mem {
 	struct qlink_pair	*pair[QLINK_MAX_SLOTS];
 };
 
-/* Counters of one link end; read without locks, see struct qlink_stats. */
-struct qlink_counters {
-	atomic64_t	attempts;
-	atomic64_t	heralded;
-	atomic64_t	delivered;
-	atomic64_t	expired;
-	atomic64_t	swaps_ok;
-	atomic64_t	swaps_failed;
-	atomic64_t	purify_ok;
-	atomic64_t	purify_failed;
-	atomic64_t	fidelity_sum_ppm;
-	atomic64_t	delivered_fid_sum_ppm;
-	atomic64_t	discards[__QNET_EXPIRE_MAX];
-	atomic64_t	rx_packets;
-	atomic64_t	tx_packets;
-	atomic64_t	rx_dropped;
+/*
+ * Counters of one link end, one set per CPU: they are bumped on the
+ * per-pair path from both nodes' contexts (frames, heralds, deliveries),
+ * where a shared atomic would bounce between CPUs. Summed on read
+ * (qlink_get_stats()), as struct qlink_stats.
+ */
+enum qlink_cnt {
+	QLINK_CNT_ATTEMPTS,
+	QLINK_CNT_HERALDED,
+	QLINK_CNT_DELIVERED,
+	QLINK_CNT_EXPIRED,
+	QLINK_CNT_SWAPS_OK,
+	QLINK_CNT_SWAPS_FAILED,
+	QLINK_CNT_PURIFY_OK,
+	QLINK_CNT_PURIFY_FAILED,
+	QLINK_CNT_FIDELITY_SUM_PPM,
+	QLINK_CNT_DELIVERED_FID_SUM_PPM,
+	QLINK_CNT_RX_PACKETS,
+	QLINK_CNT_TX_PACKETS,
+	QLINK_CNT_RX_DROPPED,
 	/* tunnel.c: datagrams dropped, by cause */
-	atomic64_t	tun_malformed;
-	atomic64_t	tun_unauth;
-	atomic64_t	tun_replay;
+	QLINK_CNT_TUN_MALFORMED,
+	QLINK_CNT_TUN_UNAUTH,
+	QLINK_CNT_TUN_REPLAY,
+	QLINK_CNT_DISCARDS,	/* one per cause, __QNET_EXPIRE_MAX of them */
+	__QLINK_CNT_MAX = QLINK_CNT_DISCARDS + __QNET_EXPIRE_MAX,
+};
+
+struct qlink_pcpu_counters {
+	struct u64_stats_sync	syncp;
+	u64_stats_t		c[__QLINK_CNT_MAX];
 };
 
 struct qlink_consumer_ref {
@@ -94,7 +106,9 @@ struct qlink_end {
 	/* NULL once the device is being unregistered; under qlink.lock */
 	struct net_device		*dev;
 	struct qlink_mem		mem;
-	struct qlink_counters		cnt;
+	struct qlink_pcpu_counters __percpu *cnt;
+	/* the sums at the last reset, subtracted on read; under qlink.lock */
+	u64				cnt_base[__QLINK_CNT_MAX];
 	/* the network layer's callbacks; RTNL for writers */
 	struct qlink_consumer_ref __rcu	*consumer;
 	/*
@@ -276,5 +290,17 @@ void qlink_wire_exit(void);
 
 /* sysfs.c: the "qnet" attribute group of every qlink device */
 extern const struct attribute_group qlink_sysfs_group;
+
+/* Add @n to counter @i of end @e; any context. */
+static inline void qlink_cnt_add(struct qlink_end *e, enum qlink_cnt i, u64 n)
+{
+	struct qlink_pcpu_counters *c = get_cpu_ptr(e->cnt);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&c->syncp);
+	u64_stats_add(&c->c[i], n);
+	u64_stats_update_end_irqrestore(&c->syncp, flags);
+	put_cpu_ptr(e->cnt);
+}
 
 #endif /* _QNET_LINK_H */

@@ -134,6 +134,7 @@ static const struct nla_policy qnet_nl_route_add_policy[QNET_A_MAX + 1] = {
 	[QNET_A_IFINDEX] = { .type = NLA_U32 },
 	[QNET_A_ROUTE_METRIC] = { .type = NLA_U32 },
 	[QNET_A_ROUTE_REPLACE] = { .type = NLA_FLAG },
+	[QNET_A_ROUTE_APPEND] = { .type = NLA_FLAG },
 };
 
 /*
@@ -897,7 +898,9 @@ static int qnet_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *attr = info->attrs[QNET_A_ROUTE_DST];
 	struct nlattr *last = info->attrs[QNET_A_ROUTE_DST_LAST];
 	struct nlattr *metric = info->attrs[QNET_A_ROUTE_METRIC];
-	u32 dst;
+	enum qnet_route_how how = QNET_ROUTE_ADD;
+	struct nlattr *replace;
+	u32 dst, m = 0;
 	int err;
 
 	if (QNET_NL_REQUIRE(info, QNET_A_ROUTE_DST))
@@ -908,11 +911,27 @@ static int qnet_nl_route_add_doit(struct sk_buff *skb, struct genl_info *info)
 				 "route range ends before it starts");
 		return -EINVAL;
 	}
+	replace = info->attrs[QNET_A_ROUTE_REPLACE];
+	/*
+	 * ip route append's NLM_F_APPEND, as a flag attribute: genetlink
+	 * refuses the modifier bits of nlmsg_flags on a strictly validated
+	 * operation (as it does NLM_F_REPLACE, hence QNET_A_ROUTE_REPLACE).
+	 */
+	if (info->attrs[QNET_A_ROUTE_APPEND]) {
+		if (replace) {
+			QNET_NL_ERR_ATTR(info->extack, replace,
+					 "a route is either replaced or appended");
+			return -EINVAL;
+		}
+		how = QNET_ROUTE_APPEND;
+	} else if (replace) {
+		how = QNET_ROUTE_REPLACE;
+	}
+	if (metric)
+		m = nla_get_u32(metric);
 	err = qnet_route_add(genl_info_net(info), dst,
 			     last ? nla_get_u32(last) : dst, info->user_ptr[0],
-			     metric ? nla_get_u32(metric) : 0,
-			     nla_get_flag(info->attrs[QNET_A_ROUTE_REPLACE]),
-			     info->extack);
+			     metric ? &m : NULL, how, info->extack);
 	if (err)
 		NL_SET_BAD_ATTR(info->extack, attr);
 	return err;

@@ -201,11 +201,12 @@ struct net_device *qnet_route_lookup(struct net *net, u32 dst)
 }
 
 int qnet_route_add(struct net *net, u32 dst, u32 dst_last,
-		   struct net_device *dev, u32 metric, bool replace,
-		   struct netlink_ext_ack *extack)
+		   struct net_device *dev, const u32 *metric_attr,
+		   enum qnet_route_how how, struct netlink_ext_ack *extack)
 {
 	struct qnet_route_table *t = qnet_route_table(net);
 	struct qnet_route *r, *old = NULL, *best;
+	u32 metric = metric_attr ? *metric_attr : 0;
 	struct list_head *pos;
 	int err;
 
@@ -228,7 +229,6 @@ int qnet_route_add(struct net *net, u32 dst, u32 dst_last,
 		return -ENOMEM;
 	r->dst = dst;
 	r->dst_last = dst_last;
-	r->metric = metric;
 	r->dev = dev;
 
 	mutex_lock(&t->lock);
@@ -237,13 +237,30 @@ int qnet_route_add(struct net *net, u32 dst, u32 dst_last,
 		err = -EINVAL;
 		goto err_unlock;
 	}
+	if (how == QNET_ROUTE_APPEND && !metric_attr) {
+		/* after the last route to the range: the key order's end */
+		pos = qnet_route_key_pos(t, dst, dst_last, U32_MAX);
+		if (pos->prev != &t->all) {
+			best = list_entry(pos->prev, struct qnet_route, list);
+			if (best->dst == dst && best->dst_last == dst_last) {
+				if (best->metric == U32_MAX) {
+					NL_SET_ERR_MSG_MOD(extack,
+							   "no metric left after the last route to this destination");
+					err = -ERANGE;
+					goto err_unlock;
+				}
+				metric = best->metric + 1;
+			}
+		}
+	}
+	r->metric = metric;
 	pos = qnet_route_key_pos(t, dst, dst_last, metric);
 	if (pos->prev != &t->all) {
 		old = list_entry(pos->prev, struct qnet_route, list);
 		if (qnet_route_key_cmp(old, dst, dst_last, metric))
 			old = NULL;
 	}
-	if (old && !replace) {
+	if (old && how != QNET_ROUTE_REPLACE) {
 		NL_SET_ERR_MSG_MOD(extack, "a route to this destination exists");
 		err = -EEXIST;
 		goto err_unlock;

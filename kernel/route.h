@@ -88,12 +88,24 @@ u32 qnet_route_gen(struct net *net);
  * Changes. They return 0 or -errno with an extack message; the caller
  * points the extack at the attribute. qnet_route_add() needs RTNL so that
  * @dev cannot slip past the NETDEV_UNREGISTER notifier that removes its
- * routes. With @replace, a route with the same key has its device
- * replaced (and one is added if there is none); without, it is -EEXIST.
+ * routes. @how says what to do about other routes to the same range:
+ *   QNET_ROUTE_ADD      -EEXIST if one has @metric;
+ *   QNET_ROUTE_REPLACE  the one with @metric gets @dev (and the route is
+ *                       added if there is none);
+ *   QNET_ROUTE_APPEND   as add, but with no @metric (NULL) the new route
+ *                       comes after them all: its metric is one more than
+ *                       the largest of theirs (0 if there are none).
+ * A NULL @metric is 0 otherwise.
  */
+enum qnet_route_how {
+	QNET_ROUTE_ADD,
+	QNET_ROUTE_REPLACE,
+	QNET_ROUTE_APPEND,
+};
+
 int qnet_route_add(struct net *net, u32 dst, u32 dst_last,
-		   struct net_device *dev, u32 metric, bool replace,
-		   struct netlink_ext_ack *extack);
+		   struct net_device *dev, const u32 *metric,
+		   enum qnet_route_how how, struct netlink_ext_ack *extack);
 
 /*
  * Delete the route to [dst, dst_last] with @metric (any metric if NULL:

@@ -36,6 +36,8 @@
  *   and wake sleepers with sk_state_change()/sk_data_ready(). Records go
  *   to sk_receive_queue with sock_queue_rcv_skb(), charged to SO_RCVBUF
  *   (a record that does not fit is dropped and counted in sk_drops).
+ *   sk_data_ready is qnet_sock_data_ready(): records queued by one pass
+ *   of the engine are announced once, when the pass ends.
  *
  * - Refcounts. A connected or connecting socket holds one reference on
  *   its circuit (qnet_sock.circuit): from qnet_circuit_connect(), or, for
@@ -253,6 +255,67 @@ static void qnet_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(!list_empty(&qs->accept_queue));
 }
 
+/*
+ * Wake up to @n readers (each takes a record: exclusive waiters, as in
+ * skb_recv_datagram()) and every poller, once: sock_def_readable() for a
+ * batch.
+ */
+static void qnet_sock_wake(struct sock *sk, unsigned int n)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		__wake_up(&wq->wait, TASK_INTERRUPTIBLE, n,
+			  poll_to_key(EPOLLIN | EPOLLPRI | EPOLLRDNORM |
+				      EPOLLRDBAND));
+	sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	rcu_read_unlock();
+}
+
+/* The engine pass that queued records on the socket has ended. */
+static void qnet_sock_wake_run(struct qnet_pass_work *d)
+{
+	struct qnet_sock *qs = container_of(d, struct qnet_sock, wake);
+	struct sock *sk = &qs->sk;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	n = qs->wake_n;
+	qs->wake_n = 0;
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+	qnet_sock_wake(sk, n);
+	sock_put(sk);
+}
+
+/*
+ * sk_data_ready: inside an engine event, count the record and leave the
+ * wake-up to the end of the pass, so that a reader blocked in recvmmsg()
+ * or poll() wakes once for the records of a pass, not once each; outside
+ * one, wake at once.
+ */
+static void qnet_sock_data_ready(struct sock *sk)
+{
+	struct qnet_sock *qs = qnet_sk(sk);
+	unsigned long flags;
+	bool deferred = true;
+
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	if (qs->wake_n) {
+		qs->wake_n++;
+	} else if (qnet_engine_defer(&qs->wake)) {
+		sock_hold(sk);
+		qs->wake_n = 1;
+	} else {
+		deferred = false;
+	}
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+	if (!deferred)
+		qnet_sock_wake(sk, 1);
+}
+
 /* What socket() and accept_child() share. */
 static void qnet_sock_init_common(struct sock *sk)
 {
@@ -263,8 +326,9 @@ static void qnet_sock_init_common(struct sock *sk)
 	spin_lock_init(&qs->lock);
 	INIT_LIST_HEAD(&qs->accept_queue);
 	INIT_LIST_HEAD(&qs->accept_node);
-	atomic64_set(&qs->pairs_delivered, 0);
-	atomic64_set(&qs->errors, 0);
+	u64_stats_init(&qs->syncp);
+	qs->wake.run = qnet_sock_wake_run;
+	sk->sk_data_ready = qnet_sock_data_ready;
 }
 
 /*
@@ -396,10 +460,9 @@ static int qnet_sock_deliver(struct sock *sk, const struct qnet_pair *rec)
 	struct sk_buff *skb;
 	int err;
 
-	if (rec->error)
-		atomic64_inc(&qs->errors);
-	else
-		atomic64_inc(&qs->pairs_delivered);
+	u64_stats_update_begin(&qs->syncp);
+	u64_stats_inc(rec->error ? &qs->errors : &qs->pairs_delivered);
+	u64_stats_update_end(&qs->syncp);
 
 	if (sock_flag(sk, SOCK_DEAD))
 		return -EPIPE;
@@ -901,13 +964,17 @@ static int qnet_get_stats(struct sock *sk, char __user *optval,
 {
 	struct qnet_sock *qs = qnet_sk(sk);
 	struct qnet_sock_stats st = {};
+	unsigned int start;
 
 	if (len < (int)sizeof(st))
 		return -EINVAL;
 	lock_sock(sk);
 	st.requests = qs->requests;
-	st.pairs_delivered = atomic64_read(&qs->pairs_delivered);
-	st.errors = atomic64_read(&qs->errors);
+	do {
+		start = u64_stats_fetch_begin(&qs->syncp);
+		st.pairs_delivered = u64_stats_read(&qs->pairs_delivered);
+		st.errors = u64_stats_read(&qs->errors);
+	} while (u64_stats_fetch_retry(&qs->syncp, start));
 	if (qs->circuit)
 		st.qubits_held = qnet_circuit_qubits_held(qs->circuit);
 	release_sock(sk);

@@ -10,7 +10,10 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
 #include <net/sock.h>
+
+#include "engine.h"
 
 struct qnet_circuit;
 
@@ -58,10 +61,25 @@ struct qnet_sock {
 	/* child: the qlink its CONNECT came over (the per-link share) */
 	int			link_ifindex;
 
+	/*
+	 * Records queued by the running engine pass and not yet announced:
+	 * the pass wakes up to that many readers once, at its end
+	 * (qnet_sock_data_ready()). Under sk_receive_queue.lock; @wake is
+	 * on the pass's list, holding a reference, while @wake_n > 0.
+	 */
+	struct qnet_pass_work	wake;
+	unsigned int		wake_n;
+
 	/* QNET_SO_STATS */
 	u64			requests;	/* under lock_sock() */
-	atomic64_t		pairs_delivered;
-	atomic64_t		errors;
+	/*
+	 * Written once per record by deliver(), which the network layer
+	 * calls under the circuit's node lock (one writer at a time): no
+	 * atomics on the per-pair path; read with @syncp.
+	 */
+	struct u64_stats_sync	syncp;
+	u64_stats_t		pairs_delivered;
+	u64_stats_t		errors;
 };
 
 static inline struct qnet_sock *qnet_sk(const struct sock *sk)

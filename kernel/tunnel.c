@@ -125,7 +125,7 @@ static int qlink_tun_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct qlink_tunnel *t = rcu_dereference_sk_user_data(sk);
 	u8 mac[QLINK_TUN_MAC_LEN];
-	struct qlink_counters *c;
+	struct qlink_end *e;
 	struct qlink_tun_hdr *hdr;
 	struct net_device *dev;
 	u64 seq;
@@ -133,7 +133,7 @@ static int qlink_tun_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!t)
 		goto free;
 	dev = t->dev;
-	c = &qlink_dev_end(dev)->cnt;
+	e = qlink_dev_end(dev);
 
 	if (skb->len < sizeof(struct udphdr) + sizeof(*hdr) + ETH_HLEN ||
 	    skb_linearize(skb))
@@ -149,12 +149,12 @@ static int qlink_tun_rcv(struct sock *sk, struct sk_buff *skb)
 	qlink_tun_mac(t, ip_hdr(skb)->daddr, hdr, skb->data + sizeof(*hdr),
 		      skb->len - sizeof(*hdr), mac);
 	if (crypto_memneq(mac, hdr->mac, sizeof(mac))) {
-		atomic64_inc(&c->tun_unauth);
+		qlink_cnt_add(e, QLINK_CNT_TUN_UNAUTH, 1);
 		goto drop;
 	}
 	/* only an authentic number may move the window */
 	if (!qlink_tun_replay_ok(t, seq)) {
-		atomic64_inc(&c->tun_replay);
+		qlink_cnt_add(e, QLINK_CNT_TUN_REPLAY, 1);
 		goto drop;
 	}
 
@@ -166,7 +166,7 @@ static int qlink_tun_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 
 malformed:
-	atomic64_inc(&c->tun_malformed);
+	qlink_cnt_add(e, QLINK_CNT_TUN_MALFORMED, 1);
 drop:
 	dev_core_stats_rx_dropped_inc(dev);
 free:
@@ -241,7 +241,7 @@ netdev_tx_t qlink_tunnel_xmit(struct net_device *dev, struct sk_buff *skb)
 	 * on a local qlink.
 	 */
 	if (qnet)
-		atomic64_inc(&qlink_dev_end(dev)->cnt.tx_packets);
+		qlink_cnt_add(qlink_dev_end(dev), QLINK_CNT_TX_PACKETS, 1);
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
 

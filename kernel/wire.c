@@ -139,7 +139,7 @@ static int qlink_wire_rcv(struct sk_buff *skb, struct net_device *dev,
 			return NET_RX_DROP;
 		err = qlink_wire_net(skb, dev);
 		if (!err) {
-			atomic64_inc(&e->cnt.rx_packets);
+			qlink_cnt_add(e, QLINK_CNT_RX_PACKETS, 1);
 			return NET_RX_SUCCESS;
 		}
 	}
@@ -147,11 +147,11 @@ static int qlink_wire_rcv(struct sk_buff *skb, struct net_device *dev,
 		goto drop;
 count:
 	if (err) {
-		atomic64_inc(&e->cnt.rx_dropped);
+		qlink_cnt_add(e, QLINK_CNT_RX_DROPPED, 1);
 		dev_core_stats_rx_dropped_inc(dev);
 		goto drop;
 	}
-	atomic64_inc(&e->cnt.rx_packets);
+	qlink_cnt_add(e, QLINK_CNT_RX_PACKETS, 1);
 	consume_skb(skb);
 	return NET_RX_SUCCESS;
 

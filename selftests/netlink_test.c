@@ -37,6 +37,8 @@
 #define MSG_DST_SELF		"qnet: route to this node's own address"
 #define MSG_ROUTE_EXISTS	"qnet: a route to this destination exists"
 #define MSG_NO_ROUTE		"qnet: no route to this destination"
+#define MSG_APPEND_REPLACE	"qnet: a route is either replaced or appended"
+#define MSG_NO_METRIC_LEFT	"qnet: no metric left after the last route to this destination"
 #define MSG_ROUTE_OTHER_DEV	"qnet: the route to this destination uses another device"
 #define MSG_DUMP_ATTR		"qnet: attribute not supported in a dump"
 #define MSG_RANGE_BACKWARDS	"qnet: route range ends before it starts"
@@ -1561,6 +1563,96 @@ TEST_F(nl, route_default_ranges_metrics)
 		      MSG_NO_ROUTE);
 	EXPECT_EQ(0, route_lookup(&self->q, 155, &k));
 	EXPECT_EQ(devs[QC], k.ifindex);
+	route_seen_free(rs);
+}
+
+/*
+ * ROUTE_ADD with QNET_A_ROUTE_APPEND (ip route append); @metric < 0: none, the
+ * kernel picks one after the range's others. @replace sets the flag.
+ */
+static int route_append_range(struct qnet_nl *q, uint32_t first,
+			      uint32_t last, uint32_t ifindex, int64_t metric,
+			      bool replace)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = qnet_nl_req(q, buf, QNET_CMD_ROUTE_ADD, 0);
+
+	mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST, first);
+	if (last != first)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_DST_LAST, last);
+	mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
+	if (metric >= 0)
+		mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, metric);
+	mnl_attr_put(nlh, QNET_A_ROUTE_APPEND, 0, NULL);
+	if (replace)
+		mnl_attr_put(nlh, QNET_A_ROUTE_REPLACE, 0, NULL);
+	return qnet_nl_do(q, nlh, NULL, NULL);
+}
+
+TEST_F(nl, route_append)
+{
+	enum { QA, QB, QC };
+	static const struct route_case before[] = {
+		{ 1, 0, ALL, 0, QA, "the first default appended gets metric 0" },
+		{ 20, 20, 20, 0, QC, "one node: the first appended" },
+		{ 150, 100, 199, 2, QA, "an appended route does not serve first" },
+	};
+	static const struct route_case after[] = {
+		{ 1, 0, ALL, 1, QB, "metric 0 deleted: the appended one" },
+		{ 20, 20, 20, 5, QA, "metric 0 deleted: the explicit metric 5" },
+		{ 150, 100, 199, 3, QB, "metric 2 deleted: the one appended after it" },
+	};
+	struct route_seen *rs = route_seen_new(1000);
+	uint32_t devs[3];
+	struct route_key k;
+
+	ASSERT_NE(NULL, rs);
+	devs[QA] = QLINK_ADD("qa0", "qa1");
+	devs[QB] = QLINK_ADD("qb0", "qb1");
+	devs[QC] = QLINK_ADD("qc0", "qc1");
+	ASSERT_EQ(0, qnet_nl_node_set(&self->q, 9));
+
+	/* no metric: after the others to the same range, 0 if none */
+	ASSERT_EQ(0, route_append_range(&self->q, 0, ALL, devs[QA], -1, false))
+		TH_LOG("%s", self->q.ext.msg);
+	ASSERT_EQ(0, route_append_range(&self->q, 0, ALL, devs[QB], -1, false));
+	ASSERT_EQ(0, route_append_range(&self->q, 20, 20, devs[QC], -1, false));
+	/* a metric given: that one (as add) */
+	ASSERT_EQ(0, route_append_range(&self->q, 20, 20, devs[QA], 5, false));
+	ASSERT_EQ(0, route_append_range(&self->q, 20, 20, devs[QB], -1, false));
+	ASSERT_EQ(0, route_add_range(&self->q, 100, 199, devs[QA], 2, false));
+	ASSERT_EQ(0, route_append_range(&self->q, 100, 199, devs[QB], -1, false));
+	check_lookups(_metadata, &self->q, devs, before, ARRAY_SIZE(before));
+	/* the metrics given: 0, 1 (default); 0, 5, 6 (20); 2, 3 (100-199) */
+	ASSERT_EQ(0, route_del_range(&self->q, 20, 20, 6));
+	EXPECT_EQ(0, route_del_range(&self->q, 0, ALL, 1));
+	ASSERT_EQ(0, route_append_range(&self->q, 0, ALL, devs[QB], -1, false));
+
+	/* append never replaces: an explicit metric taken is EEXIST */
+	EXPECT_NL_ERR(&self->q,
+		      route_append_range(&self->q, 20, 20, devs[QB], 5, false),
+		      EEXIST, MSG_ROUTE_EXISTS);
+	/* append and replace at once: EINVAL, nothing added */
+	EXPECT_NL_ERR(&self->q,
+		      route_append_range(&self->q, 20, 20, devs[QB], -1, true),
+		      EINVAL, MSG_APPEND_REPLACE);
+	/* nothing after the largest metric */
+	ASSERT_EQ(0, route_add_range(&self->q, 30, 30, devs[QA], UINT32_MAX,
+				     false));
+	EXPECT_NL_ERR(&self->q,
+		      route_append_range(&self->q, 30, 30, devs[QB], -1, false),
+		      ERANGE, MSG_NO_METRIC_LEFT);
+	ASSERT_EQ(0, route_dump(&self->q, rs));
+	EXPECT_EQ(7U, rs->n);
+	EXPECT_EQ(0U, rs->bad);
+
+	/* the first route to a range goes: the next in metric order serves */
+	EXPECT_EQ(0, route_del_range(&self->q, 0, ALL, 0));
+	EXPECT_EQ(0, route_del_range(&self->q, 20, 20, 0));
+	EXPECT_EQ(0, route_del_range(&self->q, 100, 199, 2));
+	check_lookups(_metadata, &self->q, devs, after, ARRAY_SIZE(after));
+	EXPECT_EQ(0, route_lookup(&self->q, 30, &k));
+	EXPECT_EQ(devs[QA], k.ifindex);
 	route_seen_free(rs);
 }
 

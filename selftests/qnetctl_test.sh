@@ -338,6 +338,29 @@ default dev ql0 metric 10
 	jcheck "$out" 'j == []'
 }
 
+# append: after the range's other routes, with the next metric
+test_route_append() {
+	run qa route append default dev ql0 || return 1
+	run qa route append default dev ql0 || return 1
+	run qa route append 40-49 dev ql0 metric 7 || return 1
+	run qa route append 40-49 dev ql0 || return 1
+	run qa route show || return 1
+	[ "$out" = "default dev ql0 metric 0
+default dev ql0 metric 1
+40-49 dev ql0 metric 7
+40-49 dev ql0 metric 8" ] || fail "text route show: '$out'" || return 1
+	refused '^Error: qnet: a route to this destination exists' \
+		qa route append 40-49 dev ql0 metric 8 || return 1
+	run qa route del default || return 1
+	run qa route get 99 || return 1
+	[ "$out" = "default dev ql0 metric 1" ] || fail "after del: '$out'" || return 1
+	run qa route del default || return 1
+	run qa route del 40-49 || return 1
+	run qa route del 40-49 || return 1
+	run qa -j route show || return 1
+	jcheck "$out" 'j == []'
+}
+
 test_stats() {
 	run qa -j stats show dev ql0 || return 1
 	jcheck "$out" 'j["ifname"] == "ql0"' \
@@ -576,6 +599,7 @@ tests=(
 	node_set_show
 	route_add_show_del
 	route_default_metric
+	route_append
 	stats
 	kernel_errors
 	parse_errors

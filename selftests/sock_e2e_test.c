@@ -366,6 +366,67 @@ TEST_F(e2e, requests_and_records)
 	close(fd);
 }
 
+/*
+ * recvmmsg() takes many records in one call: a blocking call for 64
+ * returns the request's 64 records, in order, at each end, and the next
+ * call finds nothing. The count is exact: the request is for 64 pairs,
+ * and a blocking recvmmsg() waits for each of its messages.
+ */
+TEST_F(e2e, recvmmsg_takes_a_request_in_one_call)
+{
+	enum { N = 64 };
+	struct qnet_request req = {
+		.num_pairs = N,
+		.type = QNET_REQ_MEASURE,
+		.basis = QNET_BASIS_Z,
+	};
+	struct qnet_pair rec[2][N + 1];
+	struct mmsghdr mm[N + 1];
+	struct iovec iov[N + 1];
+	int fd[2], e, i;
+
+	fd[0] = e2e_connect(_metadata, self, &fd[1]);
+	ASSERT_EQ((ssize_t)sizeof(req), send(fd[0], &req, sizeof(req), 0));
+
+	for (e = 0; e < 2; e++) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < N + 1; i++) {
+			iov[i] = (struct iovec){ &rec[e][i], sizeof(rec[e][i]) };
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		ASSERT_EQ(N, recvmmsg(fd[e], mm, N, 0, NULL))
+			TH_LOG("end %d: %s", e, strerror(errno));
+		for (i = 0; i < N; i++) {
+			EXPECT_EQ(sizeof(struct qnet_pair), mm[i].msg_len);
+			EXPECT_EQ(0, rec[e][i].error);
+			if (i)
+				EXPECT_LT(rec[e][i - 1].deliver_ns,
+					  rec[e][i].deliver_ns + 1);
+		}
+		/* the request's records were all taken */
+		EXPECT_EQ(-1, recvmmsg(fd[e], mm, N + 1, MSG_DONTWAIT, NULL));
+		EXPECT_EQ(EAGAIN, errno);
+	}
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(rec[0][i].pair_id, rec[1][i].pair_id);
+
+	/*
+	 * A second request, read at the head once it is all queued there:
+	 * MSG_WAITFORONE then returns every record in that one call. The
+	 * head delivers each pair before it sends the DELIVER the tail
+	 * delivers on (Documentation/network.rst, "Delivery"), so once the
+	 * tail has all of its records, the head has all of its own.
+	 */
+	ASSERT_EQ((ssize_t)sizeof(req), send(fd[0], &req, sizeof(req), 0));
+	ASSERT_EQ(N, recvmmsg(fd[1], mm, N, 0, NULL));
+	for (i = 0; i < N + 1; i++)
+		mm[i].msg_len = 0;
+	ASSERT_EQ(N, recvmmsg(fd[0], mm, N + 1, MSG_WAITFORONE, NULL));
+	close(fd[1]);
+	close(fd[0]);
+}
+
 TEST_F(e2e, kept_qubits_measure_and_release)
 {
 	struct qnet_request req = { .num_pairs = 2, .type = QNET_REQ_KEEP };

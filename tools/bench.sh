@@ -17,7 +17,8 @@ once and runs qnet-bench there, every process on CPU 0: a UDP-over-loopback
 baseline (round trips/s, CPU per round trip), pairs/s and CPU per pair over
 1 and 4 hops for requests of 1 and 1000 pairs, frames and CPU per pair of
 1000-pair requests at 1, 2, 4, 8 and 16 hops (the linearity line, each
-target beside its measured value), CPU per pair at success
+target beside its measured value), the 1000-pair requests again read
+with recvmmsg() (records per call, CPU per pair), CPU per pair at success
 probabilities 1e-1 and 1e-6, and the standard chain (2 to 65 nodes,
 single-click 25 km links, 10 emulated seconds each): pairs, fidelity, wall
 time, emulated seconds per wall second, peak memory. CPU figures are also

@@ -28,6 +28,9 @@
  *     re-seeds the links and starts when the chain has nothing left to
  *     run, so its pairs and fidelity are the same, to the digit, in every
  *     run of the benchmark (Documentation/engine.rst);
+ *  g) the big requests of b) again, both ends reading with recvmmsg()
+ *     (up to -m records per call, MSG_WAITFORONE): records per call and
+ *     CPU per pair, against the recv() rows of b);
  *  e) the 3-node standard chain paced at time_scale 1000 (real time):
  *     emulated seconds per wall second of a request ended by its deadline
  *     (1.00 when pacing keeps its word), and how many events ran late.
@@ -125,6 +128,7 @@ static const struct lparam std_link[] = {
 static int opt_udp = 20000;	/* UDP round trips */
 static int opt_big = 1000;	/* pairs in a big request (b, c) */
 static int opt_small = 200;	/* one-pair requests per row (b) */
+static int opt_batch = 64;	/* records per recvmmsg() call (g) */
 static int opt_pbig = 1000;	/* pairs in the requests of c) */
 static double opt_emu_s = 10;	/* emulated seconds per row of d) */
 static double opt_paced_s = 3;	/* emulated (= wall) seconds of e) */
@@ -582,6 +586,7 @@ struct qspec {
 	int		reqs;		/* requests, one after the other */
 	uint64_t	max_time_ns;	/* emulated deadline of each; 0: none */
 	bool		mem;		/* sample the memory in use */
+	int		batch;		/* recvmmsg() up to this many; 0: recv() */
 };
 
 struct qrun {
@@ -596,12 +601,14 @@ struct qrun {
 	double		cpu_s;		/* non-idle CPU time, all CPUs */
 	double		mean_fid;	/* mean fidelity_ppm / 1e6 of head's ok */
 	long long	frames;		/* sent by the row's qlinks, all kinds */
+	long		calls, tail_calls;	/* receive calls at each end */
 	struct lat	lat;		/* of one request, send to last record */
 	struct memsample mem_base, mem_peak;
 };
 
 struct tail_report {
 	int	ok, errors;
+	long	calls;		/* receive calls */
 	double	end;		/* CLOCK_MONOTONIC when the last request ended */
 	int	status;		/* 0, or the step that failed */
 };
@@ -628,6 +635,38 @@ static void set_bufs(int s)
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
+#define MAX_BATCH	256
+
+/*
+ * Read up to @want records of one request into @p: one recv(), or with
+ * @batch one recvmmsg() of up to @batch that waits for the first
+ * (MSG_WAITFORONE) and takes what else is queued. Returns how many, or
+ * -1 with errno set.
+ */
+static int recv_records(int fd, struct qnet_pair *p, int batch, int want)
+{
+	struct mmsghdr mm[MAX_BATCH];
+	struct iovec iov[MAX_BATCH];
+	int i, n;
+
+	if (!batch)
+		return recv(fd, p, sizeof(*p), 0) == sizeof(*p) ? 1 : -1;
+	n = want < batch ? want : batch;
+	for (i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ &p[i], sizeof(p[i]) };
+		mm[i] = (struct mmsghdr){
+			.msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 },
+		};
+	}
+	n = recvmmsg(fd, mm, n, MSG_WAITFORONE, NULL);
+	for (i = 0; i < n; i++)
+		if (mm[i].msg_len != sizeof(*p)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	return n > 0 ? n : -1;
+}
+
 /*
  * The tail, in its own process in node @sp->nodes: listen, say so on
  * @ready, accept, read the records of @sp->reqs requests (each ends after
@@ -638,8 +677,8 @@ static void tail(struct chain *c, int family, const struct qspec *sp,
 {
 	struct sockaddr_qnet a = qaddr(family, QNET_ADDR_ANY);
 	struct tail_report r = { 0 };
-	struct qnet_pair p;
-	int s, fd, k, got;
+	struct qnet_pair p[MAX_BATCH];
+	int s, fd, k, got, i, n;
 
 	enter(c, sp->nodes);
 	s = socket(family, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -660,16 +699,20 @@ static void tail(struct chain *c, int family, const struct qspec *sp,
 	set_bufs(fd);
 	for (k = 0; k < sp->reqs && !r.status; k++) {
 		for (got = 0; got < sp->pairs; ) {
-			if (recv(fd, &p, sizeof(p), 0) != sizeof(p)) {
+			n = recv_records(fd, p, sp->batch, sp->pairs - got);
+			if (n < 0) {
 				r.status = 5;
 				break;
 			}
-			if (p.error) {
+			r.calls++;
+			for (i = 0; i < n && !p[i].error; i++)
+				;
+			r.ok += i;
+			got += i;
+			if (i < n) {	/* an error record ends the request */
 				r.errors++;
 				break;
 			}
-			r.ok++;
-			got++;
 		}
 	}
 	r.end = now();
@@ -730,7 +773,8 @@ static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 	uint64_t first_create = UINT64_MAX, last_deliver = 0;
 	double t0, t_start, t_head_end, c0, fid_sum = 0, *lv;
 	struct memwatch mw;
-	struct qnet_pair p;
+	struct qnet_pair p[MAX_BATCH];
+	int i, n;
 	pid_t pid;
 	char b;
 
@@ -783,21 +827,25 @@ static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 		if (send(s, &req, sizeof(req), 0) != sizeof(req))
 			die("send request", errno);
 		for (got = 0; got < sp->pairs; ) {
-			if (recv(s, &p, sizeof(p), 0) != sizeof(p))
+			n = recv_records(s, p, sp->batch, sp->pairs - got);
+			if (n < 0)
 				die("recv pair", errno);
-			if (p.error) {
+			r->calls++;
+			for (i = 0; i < n && !p[i].error; i++) {
+				r->ok++;
+				got++;
+				fid_sum += p[i].fidelity_ppm;
+				if (p[i].create_ns < first_create)
+					first_create = p[i].create_ns;
+				if (p[i].deliver_ns > last_deliver)
+					last_deliver = p[i].deliver_ns;
+			}
+			if (i < n) {	/* an error record ends the request */
 				r->errors++;
-				if (p.error == ETIMEDOUT)
+				if (p[i].error == ETIMEDOUT)
 					r->timeouts++;
 				break;
 			}
-			r->ok++;
-			got++;
-			fid_sum += p.fidelity_ppm;
-			if (p.create_ns < first_create)
-				first_create = p.create_ns;
-			if (p.deliver_ns > last_deliver)
-				last_deliver = p.deliver_ns;
 		}
 		lv[k] = now() - t0;
 	}
@@ -815,6 +863,7 @@ static void bench_qnet(struct chain *c, int family, const struct qspec *sp,
 			sp->nodes, tr.status, status);
 	r->tail_ok = tr.ok;
 	r->tail_errors = tr.errors;
+	r->tail_calls = tr.calls;
 	/* end to end: until both ends hold every record of every request */
 	r->wall_s = (tr.end > t_head_end ? tr.end : t_head_end) - t_start;
 	lat_summary(lv, sp->reqs, &r->lat);
@@ -932,6 +981,7 @@ struct results {
 	int			nd;
 	struct qrow		e;	/* paced */
 	struct qrow		f[NLIN];	/* the linearity line */
+	struct qrow		g[2];	/* recvmmsg: 1 and 4 hops, big */
 	bool			has_e;
 	uint64_t		e_late, e_lag_ns;
 	int			built;
@@ -1013,6 +1063,44 @@ static void print_lin(const struct results *R, double ucpu)
 	       met(R->f[2].cpu_us_per_pair / one->cpu_us_per_pair <= 4.5));
 }
 
+static double per_call(long records, long calls)
+{
+	return calls ? (double)records / calls : 0;
+}
+
+static void print_mmsg(const struct results *R, double ucpu)
+{
+	static const char *const name[2] = { "1 hop", "4 hops" };
+	int i;
+
+	printf("g) recvmmsg: one request of %d pairs, both ends reading up to %d records per call\n"
+	       "   (MSG_WAITFORONE: wait for one, take what is queued), links of b)\n",
+	       opt_big, opt_batch);
+	printf("%5s %7s %13s %13s %11s %12s %11s  %s\n", "hops", "pairs",
+	       "head rec/call", "tail rec/call", "CPU us/pair", "CPU/pair/udp",
+	       "/recv() row", "result");
+	for (i = 0; i < 2; i++) {
+		const struct qrow *r = &R->g[i];
+		const struct qrow *b = &R->b[i ? 3 : 1];
+
+		printf("%5d %7d %13.2f %13.2f %11.1f %12.3f %11.2f  %s\n",
+		       r->q.s.nodes - 1, r->q.ok,
+		       per_call(r->q.ok + r->q.errors, r->q.calls),
+		       per_call(r->q.tail_ok + r->q.tail_errors,
+				r->q.tail_calls),
+		       r->cpu_us_per_pair, r->cpu_us_per_pair / ucpu,
+		       r->cpu_us_per_pair / b->cpu_us_per_pair, row_result(r));
+	}
+	for (i = 0; i < 2; i++)
+		printf("   CPU per pair / UDP round trip, %s: recvmmsg %.3f, recv %.3f (target at most %s: %s, %s)\n",
+		       name[i], R->g[i].cpu_us_per_pair / ucpu,
+		       R->b[i ? 3 : 1].cpu_us_per_pair / ucpu, i ? "1" : "0.2",
+		       met(R->g[i].cpu_us_per_pair / ucpu <= (i ? 1 : 0.2)),
+		       met(R->b[i ? 3 : 1].cpu_us_per_pair / ucpu <=
+			   (i ? 1 : 0.2)));
+	printf("\n");
+}
+
 static void print_table(const struct results *R)
 {
 	const struct udp_result *u = &R->u;
@@ -1064,6 +1152,7 @@ static void print_table(const struct results *R)
 	       frames_per_pair(&R->b[3]) / frames_per_pair(&R->b[1]));
 
 	print_lin(R, ucpu);
+	print_mmsg(R, ucpu);
 
 	printf("c) success probability: 1 hop, direct %d m, one request of %d pairs, detector efficiency %d vs %d ppm\n",
 	       BENCH_LEN_M, opt_pbig, P1_DET_EFF, P6_DET_EFF);
@@ -1211,6 +1300,9 @@ static void json_row(const char *name, const struct qrow *r, double ucpu)
 	jnum("cpu_us_per_pair", "%.3f", r->cpu_us_per_pair);
 	jnum("cpu_per_pair_to_udp", "%.4f", r->cpu_us_per_pair / ucpu);
 	jint("frames", q->frames);
+	jint("recv_batch", q->s.batch);
+	jint("head_recv_calls", q->calls);
+	jint("tail_recv_calls", q->tail_calls);
 	json_lat("request_latency", &q->lat);
 	if (q->s.mem) {
 		jnum("emu_s_per_wall_s", "%.4f", opt_emu_s / q->wall_s);
@@ -1263,6 +1355,20 @@ static void print_json(const struct results *R)
 		jsonw_end_object(&jw);
 	}
 	jsonw_end_array(&jw);
+	jarr("recvmmsg");
+	for (i = 0; i < 2; i++) {
+		jobj(NULL);
+		jnum("head_records_per_call", "%.3f",
+		     per_call(R->g[i].q.ok + R->g[i].q.errors, R->g[i].q.calls));
+		jnum("tail_records_per_call", "%.3f",
+		     per_call(R->g[i].q.tail_ok + R->g[i].q.tail_errors,
+			      R->g[i].q.tail_calls));
+		jnum("cpu_to_recv_row", "%.4f", R->g[i].cpu_us_per_pair /
+		     R->b[i ? 3 : 1].cpu_us_per_pair);
+		json_row("run", &R->g[i], ucpu);
+		jsonw_end_object(&jw);
+	}
+	jsonw_end_array(&jw);
 	jarr("probability");
 	for (i = 0; i < 2; i++) {
 		jobj(NULL);
@@ -1298,12 +1404,13 @@ static void print_json(const struct results *R)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: qnet-bench [-j] [-u N] [-b N] [-s N] [-P N] [-t SECS] [-p SECS] [-n N,N,...] [-c CPU] [-r N]\n"
+		"Usage: qnet-bench [-j] [-u N] [-b N] [-s N] [-m N] [-P N] [-t SECS] [-p SECS] [-n N,N,...] [-c CPU] [-r N]\n"
 		"\n"
 		"Runs as root where qnet can be loaded (the test VM: tools/bench.sh).\n"
 		"  -u N   UDP round trips of the baseline (default %d)\n"
 		"  -b N   pairs of the big request of b) (default %d)\n"
 		"  -s N   one-pair requests per row of b) (default %d)\n"
+		"  -m N   records per recvmmsg() call in g), 1..256 (default %d)\n"
 		"  -P N   pairs of the requests of c), p = 1e-1 and 1e-6 (default %d)\n"
 		"  -t S   emulated seconds per row of d) (default %g)\n"
 		"  -p S   emulated (= wall) seconds of the paced row e); 0: none (default %g)\n"
@@ -1311,7 +1418,7 @@ static void usage(FILE *f)
 		"  -c N   run every process on CPU N (default 0); -1: anywhere\n"
 		"  -r N   runs of each measurement of a) to c), 1..9 (default %d)\n"
 		"  -j     JSON instead of the table\n",
-		opt_udp, opt_big, opt_small, opt_pbig, opt_emu_s, opt_paced_s,
+		opt_udp, opt_big, opt_small, opt_batch, opt_pbig, opt_emu_s, opt_paced_s,
 		opt_repeat);
 }
 
@@ -1335,12 +1442,13 @@ int main(int argc, char **argv)
 	double t0;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "ju:b:s:P:t:p:n:c:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "ju:b:s:m:P:t:p:n:c:r:h")) != -1) {
 		switch (opt) {
 		case 'j': opt_json = 1; break;
 		case 'u': opt_udp = pos(optarg); break;
 		case 'b': opt_big = pos(optarg); break;
 		case 's': opt_small = pos(optarg); break;
+		case 'm': opt_batch = pos(optarg); break;
 		case 'P': opt_pbig = pos(optarg); break;
 		case 't': opt_emu_s = atof(optarg); break;
 		case 'p': opt_paced_s = atof(optarg); break;
@@ -1356,7 +1464,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || !nrows || opt_repeat > 9 || opt_emu_s <= 0 ||
+	if (optind != argc || !nrows || opt_repeat > 9 || opt_batch > MAX_BATCH || opt_emu_s <= 0 ||
 	    opt_emu_s > 1000 || opt_paced_s < 0 || opt_paced_s > 600) {
 		usage(stderr);
 		return 2;
@@ -1417,6 +1525,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qnet-bench: f) %d hops, a request of %d\n",
 			lin_hops[i], opt_big);
 		qnet_median(&c, family, &sp, opt_repeat, &R.f[i]);
+	}
+
+	/* g) b)'s big requests again, read with recvmmsg() */
+	for (i = 0; i < 2; i++) {
+		sp = (struct qspec){
+			.nodes = i ? 5 : 2, .pairs = opt_big, .reqs = 1,
+			.batch = opt_batch,
+		};
+		fprintf(stderr, "qnet-bench: g) %d hops, a request of %d, recvmmsg of %d\n",
+			sp.nodes - 1, opt_big, opt_batch);
+		qnet_median(&c, family, &sp, opt_repeat, &R.g[i]);
 	}
 
 	/* c) 1 hop at p = 1e-1 and about 1e-6 */

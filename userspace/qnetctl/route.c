@@ -21,7 +21,7 @@
 
 static int route_help(struct qn *q)
 {
-	printf("Usage: %s route { add | replace } ROUTE dev NAME [ metric N ]\n"
+	printf("Usage: %s route { add | replace | append } ROUTE dev NAME [ metric N ]\n"
 	       "       %s route del ROUTE [ dev NAME ] [ metric N ]\n"
 	       "       %s route show [ ADDR ]\n"
 	       "       %s route get ADDR\n"
@@ -175,11 +175,22 @@ static int route_get(struct qn *q)
 	return route_show_or_get(q, true);
 }
 
-/* add, replace, del: ROUTE, then dev and metric in any order. */
-static int route_change(struct qn *q, uint8_t cmd, bool replace)
+enum route_how { ROUTE_ADD, ROUTE_REPLACE, ROUTE_APPEND };
+
+/*
+ * add, replace, append, del: ROUTE, then dev and metric in any order.
+ * append is ip route append (QNET_A_ROUTE_APPEND): a route added after
+ * the others to the same ROUTE, never replacing one; without a metric,
+ * the kernel gives it one more than the largest of theirs.
+ */
+static int route_change(struct qn *q, uint8_t cmd, enum route_how how)
 {
-	const char *what = cmd == QNET_CMD_ROUTE_DEL ? "route del" :
-			   replace ? "route replace" : "route add";
+	static const char *const name[] = {
+		[ROUTE_ADD] = "route add",
+		[ROUTE_REPLACE] = "route replace",
+		[ROUTE_APPEND] = "route append",
+	};
+	const char *what = cmd == QNET_CMD_ROUTE_DEL ? "route del" : name[how];
 	uint32_t dst, last, ifindex = 0;
 	bool have_metric = false;
 	struct nlmsghdr *nlh;
@@ -219,24 +230,31 @@ static int route_change(struct qn *q, uint8_t cmd, bool replace)
 		mnl_attr_put_u32(nlh, QNET_A_IFINDEX, ifindex);
 	if (have_metric)
 		mnl_attr_put_u32(nlh, QNET_A_ROUTE_METRIC, metric);
-	if (replace)
+	if (how == ROUTE_REPLACE)
 		mnl_attr_put(nlh, QNET_A_ROUTE_REPLACE, 0, NULL);
+	if (how == ROUTE_APPEND)
+		mnl_attr_put(nlh, QNET_A_ROUTE_APPEND, 0, NULL);
 	return qn_request(s, nlh, NULL, NULL);
 }
 
 static int route_add(struct qn *q)
 {
-	return route_change(q, QNET_CMD_ROUTE_ADD, false);
+	return route_change(q, QNET_CMD_ROUTE_ADD, ROUTE_ADD);
 }
 
 static int route_replace(struct qn *q)
 {
-	return route_change(q, QNET_CMD_ROUTE_ADD, true);
+	return route_change(q, QNET_CMD_ROUTE_ADD, ROUTE_REPLACE);
+}
+
+static int route_append(struct qn *q)
+{
+	return route_change(q, QNET_CMD_ROUTE_ADD, ROUTE_APPEND);
 }
 
 static int route_del(struct qn *q)
 {
-	return route_change(q, QNET_CMD_ROUTE_DEL, false);
+	return route_change(q, QNET_CMD_ROUTE_DEL, ROUTE_ADD);
 }
 
 int cmd_route(struct qn *q)
@@ -248,6 +266,7 @@ int cmd_route(struct qn *q)
 		{ "get",	route_get },
 		{ "add",	route_add },
 		{ "replace",	route_replace },
+		{ "append",	route_append },
 		{ "delete",	route_del },
 		{ "help",	route_help },
 		{ NULL,		NULL },

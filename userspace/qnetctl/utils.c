@@ -38,6 +38,7 @@ const enum mnl_attr_data_type qnet_attr_policy[QNET_A_MAX + 1] = {
 	[QNET_A_NODE_SEED]	= MNL_TYPE_U64,
 	[QNET_A_ROUTE_DST_LAST]	= MNL_TYPE_U32,
 	[QNET_A_ROUTE_REPLACE]	= MNL_TYPE_FLAG,
+	[QNET_A_ROUTE_APPEND]	= MNL_TYPE_FLAG,
 };
 
 bool qn_no_arg(const struct qn *q)

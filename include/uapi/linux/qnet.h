@@ -197,6 +197,7 @@ enum qnet_attr {
 	QNET_A_NODE_SEED,	/* u64: the node's outcomes' seed (admin only) */
 	QNET_A_ROUTE_DST_LAST,	/* u32: last address of a route's range */
 	QNET_A_ROUTE_REPLACE,	/* flag: ROUTE_ADD replaces the same route */
+	QNET_A_ROUTE_APPEND,	/* flag: ROUTE_ADD after the range's others */
 
 	__QNET_A_MAX,
 	QNET_A_MAX = __QNET_A_MAX - 1
