@@ -239,7 +239,8 @@ void qlink_dev_tunnel_rx(struct net_device *dev, struct sk_buff *skb);
 
 /*
  * tunnel.c: a qlink whose classical channel is UDP to another host.
- * Without CONFIG_NET_UDP_TUNNEL (the debug kernel) a tunnel cannot be made.
+ * Without CONFIG_NET_UDP_TUNNEL and CONFIG_CRYPTO (Kbuild) a tunnel cannot
+ * be made.
  */
 struct qlink_tunnel;
 struct qlink_tunnel_cfg {
@@ -249,7 +250,7 @@ struct qlink_tunnel_cfg {
 	u8	key[QLINK_TUN_KEY_LEN];
 };
 
-#if IS_ENABLED(CONFIG_NET_UDP_TUNNEL)
+#if IS_ENABLED(CONFIG_NET_UDP_TUNNEL) && IS_ENABLED(CONFIG_CRYPTO)
 int qlink_tunnel_create(struct net_device *dev,
 			const struct qlink_tunnel_cfg *cfg,
 			struct netlink_ext_ack *extack);

@@ -88,6 +88,7 @@
 
 #include "qnet.h"
 #include "circuit.h"
+#include "qlink.h"
 
 static int qnet_family __read_mostly;
 
@@ -355,6 +356,28 @@ static bool qnet_sock_link_share_ok(struct sock *listener, int ifindex)
 }
 
 /*
+ * Has the node a running qlink other than @ifindex? Only then is there
+ * anyone for a link's share of the backlog to keep room for: on a node
+ * with one link every CONNECT, forged or not, comes over it.
+ */
+static bool qnet_sock_other_links(struct net *net, int ifindex)
+{
+	struct net_device *dev;
+	bool other = false;
+
+	rcu_read_lock();
+	for_each_netdev_rcu(net, dev) {
+		if (dev->ifindex != ifindex && qlink_dev_is_qlink(dev) &&
+		    netif_running(dev)) {
+			other = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return other;
+}
+
+/*
  * Runs under the network layer's node lock (circuit.h): no sleeping and no
  * qnet_circuit_*() call but qnet_circuit_attach_sock().
  */
@@ -366,6 +389,7 @@ static int qnet_sock_accept_child(struct sock *listener,
 	struct qnet_sock *qs;
 	struct sock *sk;
 	int err = -ECONNREFUSED;
+	bool shared;
 
 	if (READ_ONCE(listener->sk_state) != TCP_LISTEN ||
 	    sk_acceptq_is_full(listener))
@@ -403,9 +427,10 @@ static int qnet_sock_accept_child(struct sock *listener,
 
 	qnet_sock_hash(sk);
 
+	shared = qnet_sock_other_links(sock_net(listener), ifindex);
 	spin_lock_bh(&lqs->lock);
 	if (listener->sk_state == TCP_LISTEN && !sk_acceptq_is_full(listener) &&
-	    !qnet_sock_link_share_ok(listener, ifindex)) {
+	    shared && !qnet_sock_link_share_ok(listener, ifindex)) {
 		err = -EDQUOT;
 	} else if (listener->sk_state == TCP_LISTEN &&
 		   !sk_acceptq_is_full(listener)) {

@@ -19,6 +19,7 @@
  * selftests/run.sh --kmemleak under the debug kernel finds no leak.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -276,6 +277,21 @@ static int wait_running(struct qnet_topo *t, int node, const char *dev)
 }
 
 /* @n pairs at both ends of a fresh connection from node @from to @to. */
+/*
+ * Accept and close what waits in @lfd's queue: children of connections
+ * the storm ended before anyone accepted them, as a server would, so that
+ * they do not fill the backlog of the check that follows.
+ */
+static void drain_listener(int lfd)
+{
+	int fl = fcntl(lfd, F_GETFL), afd;
+
+	fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
+	while ((afd = accept(lfd, NULL, NULL)) >= 0)
+		close(afd);
+	fcntl(lfd, F_SETFL, fl);
+}
+
 static int pairs_work(struct qnet_topo *t, int family, int lfd, int from,
 		      int to, unsigned int n)
 {
@@ -286,6 +302,7 @@ static int pairs_work(struct qnet_topo *t, int family, int lfd, int from,
 	int fd, afd = -1, ret = -1;
 	unsigned int i;
 
+	drain_listener(lfd);
 	if (qnet_topo_enter(t, from))
 		return -1;
 	fd = qsocket(family);

@@ -277,7 +277,7 @@ test_setup() {
 
 if ! grep -qw udp_sock_create4 /proc/kallsyms; then
 	echo "TAP version 13"
-	echo "1..0 # SKIP kernel without CONFIG_NET_UDP_TUNNEL (the debug kernel): no tunnel qlinks"
+	echo "1..0 # SKIP kernel without CONFIG_NET_UDP_TUNNEL or CONFIG_CRYPTO: no tunnel qlinks"
 	exit $ksft_skip
 fi
 
