@@ -100,6 +100,23 @@ static void qnet_circuit_forward(struct qnet_circuit *c,
 }
 
 /*
+ * The head's deadline ended the request this node serves (a DELIVER with
+ * ETIMEDOUT): its staged pairs go, the tail gets its error record.
+ * Caller holds cn->lock.
+ */
+static void __qnet_circuit_deadline_end(struct qnet_circuit_net *cn,
+					struct qnet_circuit *c, u64 t)
+{
+	lockdep_assert_held(&cn->lock);
+
+	__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
+	if (c->role == QNET_ROLE_TAIL)
+		qnet_circuit_error_record(c, -ETIMEDOUT, t);
+	trace_qnet_request_end(c, -ETIMEDOUT, t);
+	c->req.active = false;
+}
+
+/*
  * One message of an existing circuit, arriving on @side of it at @t.
  * Caller holds cn->lock.
  */
@@ -189,6 +206,20 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 			return 0;
 		/* stale for this node, maybe not for the ones behind it */
 		qnet_circuit_forward(c, acts, out, type, payload, len, t);
+		/*
+		 * A deadline's DELIVER ends the request, not only its
+		 * attempt: a node that a DISCARD of the same attempt moved on
+		 * before the DELIVER came must end the request all the same,
+		 * or its tail never hears of the deadline.
+		 */
+		if (type == QNET_MSG_DELIVER && side == QNET_UP &&
+		    ntohl(s->error) == ETIMEDOUT && c->req.active &&
+		    be64_to_cpu(s->request_id) == c->req.id) {
+			/* the head is at this attempt too: drop, not advance */
+			__qnet_circuit_new_epoch(cn, c, c->epoch,
+						 QNET_EXPIRE_DEADLINE);
+			__qnet_circuit_deadline_end(cn, c, t);
+		}
 		return 0;
 	}
 
@@ -225,11 +256,7 @@ static int __qnet_circuit_rx_one(struct qnet_circuit_net *cn,
 		if (ntohl(s->error) == ETIMEDOUT) {
 			__qnet_circuit_new_epoch(cn, c, c->epoch + 1,
 						 QNET_EXPIRE_DEADLINE);
-			__qnet_circuit_unstage(cn, c, QNET_EXPIRE_DEADLINE);
-			if (c->role == QNET_ROLE_TAIL)
-				qnet_circuit_error_record(c, -ETIMEDOUT, t);
-			trace_qnet_request_end(c, -ETIMEDOUT, t);
-			c->req.active = false;
+			__qnet_circuit_deadline_end(cn, c, t);
 			return 0;
 		}
 		if (ntohl(s->error)) {

@@ -487,6 +487,9 @@ static void chain_node(struct chain *c, int i)
 	err = qnet_nl_open(&q);
 	if (!err)
 		err = qnet_nl_node_set(&q, i);
+	/* the node's outcomes too, or a row is not the same run to run */
+	if (!err)
+		err = qnet_nl_node_seed_set(&q, 42 + i);
 	for (j = 1; !err && j <= c->n; j++) {
 		struct nlmsghdr *nlh;
 
@@ -1171,7 +1174,7 @@ static void print_table(const struct results *R)
 	       R->c[1].cpu_us_per_pair / R->c[0].cpu_us_per_pair);
 
 	printf("d) standard chain: node 1 to node N of a %d-node chain (built in %.1f s); default links\n"
-	       "   (single-click, %d m, 0.2 dB/km, midpoint station, 1 memory per end, seed 42), swap-asap,\n"
+	       "   (single-click, %d m, 0.2 dB/km, midpoint station, 1 memory per end, link seed 42, node i seed 42+i), swap-asap,\n"
 	       "   no purification, one request ended by its %.0f s emulated deadline; one run per row\n",
 	       R->built, R->build_s, STD_LEN_M, opt_emu_s);
 	printf("%6s %5s %7s %9s %8s %10s %10s %10s %10s  %s\n", "nodes", "hops",
