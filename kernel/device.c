@@ -142,6 +142,28 @@ static void qlink_frame_arrive(struct qnet_event *ev)
 }
 
 /*
+ * A frame for @peer's receive path, not yet queued: charged to the link's
+ * maker (qlink_alloc_charged()), holding @peer. NULL if out of memory.
+ */
+static struct qlink_frame *qlink_frame_new(struct qlink *link,
+					   struct sk_buff *skb,
+					   struct net_device *peer,
+					   u64 herald_id)
+{
+	struct qlink_frame *f = qlink_alloc_charged(link, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop, link);
+	f->skb = skb;
+	f->peer = peer;
+	netdev_hold(peer, &f->tracker, GFP_ATOMIC);
+	f->link = link;
+	f->herald_id = herald_id;
+	return f;
+}
+
+/*
  * Put a qnet frame on the fiber: an event at its arrival. Caller holds
  * rcu_read_lock; @link is alive and not dead (qlink_link_detach() waits
  * for a grace period before it purges the link's frames).
@@ -152,6 +174,7 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	struct net_device *dev = qd->dev;
 	struct qnet_hdr _hdr;
 	const struct qnet_hdr *hdr;
+	u64 herald_id = qlink_herald_id(skb);
 	struct qlink_frame *f;
 	u64 sent, arrive;
 
@@ -159,10 +182,8 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	if (hdr)
 		sent = be64_to_cpu(hdr->time_ns);
 	arrive = qlink_link_arrival(qd->link, hdr ? &sent : NULL);
-	f = qlink_alloc_charged(qd->link, sizeof(*f));
+	f = qlink_frame_new(qd->link, skb, peer, herald_id);
 	if (!f) {
-		u64 herald_id = qlink_herald_id(skb);
-
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
 		if (herald_id)
@@ -171,13 +192,6 @@ static void qlink_xmit_qnet(struct qlink_dev *qd, struct net_device *peer,
 	}
 	qlink_cnt_add(qlink_dev_end(dev), QLINK_CNT_TX_PACKETS, 1);
 	dev_sw_netstats_tx_add(dev, 1, skb->len);
-	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop,
-			qd->link);
-	f->skb = skb;
-	f->peer = peer;
-	netdev_hold(peer, &f->tracker, GFP_ATOMIC);
-	f->link = qd->link;
-	f->herald_id = qlink_herald_id(skb);
 	/* before it is queued: the frame may arrive at once, elsewhere */
 	trace_qnet_frame_send(dev, skb, ETH_HLEN, arrive);
 	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev, arrive);
@@ -207,17 +221,10 @@ void qlink_dev_tunnel_rx(struct net_device *dev, struct sk_buff *skb)
 			dev_core_stats_rx_dropped_inc(dev);
 		return;
 	}
-	f = kmalloc(sizeof(*f), GFP_ATOMIC);
+	/* its pair is on the other host: nothing to learn if it is lost */
+	f = qlink_frame_new(qd->link, skb, dev, 0);
 	if (!f)
 		goto drop;
-	qnet_event_init(&f->ev, qlink_frame_arrive, qlink_frame_drop,
-			qd->link);
-	f->skb = skb;
-	f->peer = dev;
-	netdev_hold(dev, &f->tracker, GFP_ATOMIC);
-	f->link = qd->link;
-	/* its pair is on the other host: nothing to learn if it is lost */
-	f->herald_id = 0;
 	qnet_event_schedule(qlink_link_dmember(qd->link), &f->ev,
 			    qlink_link_arrival(qd->link, NULL));
 	return;
